@@ -1,0 +1,3 @@
+from rights.cli import main
+
+main()

@@ -1,0 +1,147 @@
+"""Every setting Rights Desk reads, in one place, from the environment.
+
+One variable, ``RIGHTS_ENV`` (development, test or production), picks the profile; every other setting
+is an environment variable with a profile default. Production refuses to start on a default secret or
+without an encryption key: a council must never run with keys anyone can read in this repository.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - a marker production refuses
+# A fixed Fernet key for the demo and tests only; production must set RIGHTS_ENCRYPTION_KEYS.
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktaW5zZWN1cmUta2V5LWRvLW5vdC11c2U="
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot start this profile; the message says which variable and why."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    """Typed settings; `as_flask()` maps them onto Flask's config keys."""
+
+    env: str
+    database_url: str
+    redis_url: str | None
+    queue_name: str
+    secret_key: str
+    encryption_keys: list[str]
+    public_base_url: str
+    sources_file: str | None
+    mail_backend: str  # smtp | notify | outbox-only
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    mail_from: str
+    notify_api_key: str | None
+    upload_dir: str
+    max_upload_bytes: int
+    session_idle_minutes: int
+    staff_idle_minutes: int
+    ratelimit_storage_uri: str
+    council_name: str
+    demo: bool
+    testing: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def as_flask(self) -> dict[str, object]:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "MAX_CONTENT_LENGTH": self.max_upload_bytes * 3 + 1024 * 1024,
+            "SESSION_COOKIE_SECURE": self.env == "production",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "PREFERRED_URL_SCHEME": "https" if self.env == "production" else "http",
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RIGHTS": self,
+            **self.extra,
+        }
+
+
+def load(env: str | None = None, **overrides: object) -> Settings:
+    """Build settings for a profile from the environment; overrides win (tests use them)."""
+    env = (env or _env("RIGHTS_ENV", "development") or "development").lower()
+    if env not in {"development", "test", "production"}:
+        raise ConfigError(f"RIGHTS_ENV must be development, test or production, not {env!r}")
+    var = ROOT / "var"
+    default_db = f"sqlite:///{var / 'rights-desk.db'}" if env != "test" else "postgresql+psycopg://postgres@127.0.0.1:5432/rights_test"
+    redis_url = _env("REDIS_URL")
+    keys_raw = _env("RIGHTS_ENCRYPTION_KEYS")
+    settings = Settings(
+        env=env,
+        database_url=_env("DATABASE_URL", default_db) or default_db,
+        redis_url=redis_url,
+        queue_name=_env("RIGHTS_QUEUE", "rights") or "rights",
+        secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
+        encryption_keys=[k.strip() for k in keys_raw.split(",") if k.strip()] if keys_raw else
+        ([] if env == "production" else [DEV_ENCRYPTION_KEY]),
+        public_base_url=(_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        sources_file=_env("RIGHTS_SOURCES"),
+        mail_backend=_env("MAIL_BACKEND", "smtp" if _env("SMTP_HOST") else "outbox-only") or "outbox-only",
+        smtp_host=_env("SMTP_HOST", "127.0.0.1") or "127.0.0.1",
+        smtp_port=_int("SMTP_PORT", 25),
+        smtp_username=_env("SMTP_USERNAME"),
+        smtp_password=_env("SMTP_PASSWORD"),
+        smtp_starttls=_bool("SMTP_STARTTLS", env == "production"),
+        mail_from=_env("MAIL_FROM", "Information Governance <information.rights@council.example>") or "",
+        notify_api_key=_env("NOTIFY_API_KEY"),
+        upload_dir=_env("RIGHTS_UPLOAD_DIR", str(var / "uploads")) or str(var / "uploads"),
+        max_upload_bytes=_int("RIGHTS_MAX_UPLOAD_MB", 10) * 1024 * 1024,
+        session_idle_minutes=_int("RIGHTS_SESSION_IDLE_MINUTES", 60),
+        staff_idle_minutes=_int("RIGHTS_STAFF_IDLE_MINUTES", 30),
+        ratelimit_storage_uri=_env("RATELIMIT_STORAGE_URI", redis_url or "memory://") or "memory://",
+        council_name=_env("RIGHTS_COUNCIL_NAME", "County Council") or "County Council",
+        demo=_bool("RIGHTS_DEMO", env == "development"),
+        testing=env == "test",
+    )
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    """Refuse production settings that would put citizens' data at risk, naming the fix."""
+    if settings.env != "production":
+        return
+    problems = []
+    if settings.secret_key in ("", DEV_SECRET) or len(settings.secret_key) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if not settings.encryption_keys or DEV_ENCRYPTION_KEY in settings.encryption_keys:
+        problems.append("RIGHTS_ENCRYPTION_KEYS must hold at least one Fernet key (rights keygen makes one)")
+    if not settings.redis_url:
+        problems.append("REDIS_URL must be set: production runs jobs on RQ workers, not in the web process")
+    if settings.database_url.startswith("sqlite"):
+        problems.append("DATABASE_URL must point at PostgreSQL in production")
+    if problems:
+        raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")

@@ -1,0 +1,154 @@
+"""The web layer: the Flask app factory, security headers, and the blueprints.
+
+Only this package imports Flask. Views stay thin: they validate forms and call services in ``rights``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, render_template, request, send_from_directory, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from rights import config, runtime
+from rights.models import User
+from rights.web.access import public
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+login_manager = LoginManager()
+
+STATIC = config.ROOT / "rights" / "web" / "static"
+
+
+def create_app(settings: config.Settings | None = None, *, start_worker: bool | None = None) -> Flask:
+    """Build the app for a profile; ``settings`` defaults to the environment's."""
+    settings = settings or config.load()
+    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static",
+                template_folder=str(config.ROOT / "templates"))
+    app.config.update(settings.as_flask())
+    app.permanent_session_lifetime = timedelta(minutes=settings.session_idle_minutes)
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(config.ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    rt = runtime.init(settings)
+    app.extensions["rights"] = rt
+    if start_worker if start_worker is not None else (settings.demo and rt.queue.inline):
+        rt.start_inline_worker()
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    WTFormsHelpers(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        with rt.db.transaction() as db_session:
+            user = db_session.get(User, int(user_id))
+            return user if user is not None and user.active else None
+
+    _register_blueprints(app)
+    _register_security(app)
+    _register_errors(app)
+    _register_context(app, settings)
+
+    @app.get("/assets/<path:filename>")
+    @public
+    def govuk_assets(filename: str) -> Any:
+        """GOV.UK Frontend's CSS asks for fonts and images under /assets/."""
+        return send_from_directory(STATIC / "govuk" / "assets", filename, max_age=86400)
+
+    @app.get("/healthz")
+    @public
+    @limiter.exempt
+    def healthz() -> tuple[dict[str, str], int]:
+        from sqlalchemy import text
+
+        with rt.db.transaction() as db_session:
+            db_session.execute(text("SELECT 1"))
+        return {"status": "ok"}, 200
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Blueprints register themselves here as each area is built."""
+    import importlib
+
+    for module, attr in (
+        ("rights.web.portal", "bp"),
+        ("rights.web.auth", "bp"),
+        ("rights.web.dashboard", "bp"),
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        app.register_blueprint(getattr(mod, attr))
+
+
+def _register_security(app: Flask) -> None:
+    @app.before_request
+    def nonce_and_session() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+        session.permanent = True  # idle timeout: the lifetime restarts with each request
+
+    @app.after_request
+    def headers(response: Any) -> Any:
+        nonce = getattr(g, "csp_nonce", "")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.endpoint not in ("static", "govuk_assets"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_errors(app: Flask) -> None:
+    def page(template: str, code: int) -> Any:
+        return render_template(template), code
+
+    app.register_error_handler(403, lambda e: page("errors/403.html", 403))
+    app.register_error_handler(404, lambda e: page("errors/404.html", 404))
+    app.register_error_handler(413, lambda e: page("errors/413.html", 413))
+    app.register_error_handler(429, lambda e: page("errors/429.html", 429))
+    app.register_error_handler(500, lambda e: page("errors/500.html", 500))
+    app.register_error_handler(CSRFError, lambda e: page("errors/csrf.html", 400))
+
+
+def _register_context(app: Flask, settings: config.Settings) -> None:
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "cspNonce": getattr(g, "csp_nonce", ""),
+            "council_name": settings.council_name,
+            "assetPath": "/assets",
+        }

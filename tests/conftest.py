@@ -1,0 +1,116 @@
+"""Shared fixtures.
+
+Tiers: ``tests/unit`` needs no services; ``tests/integration`` and ``tests/browser`` need real
+PostgreSQL and Redis (``DATABASE_URL``/``REDIS_URL``, defaulting to the local servers). Each test session
+gets its own freshly migrated PostgreSQL database and its own RQ queue name, so parallel runs never
+share state. With ``CI=true`` a missing service FAILS the run; locally it skips with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from rights import config
+from rights.db import Database
+
+ADMIN_URL = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def need_service(reason: str) -> None:
+    """Fail in CI, skip locally: a missing service must never turn CI green."""
+    if IN_CI:
+        pytest.fail(f"required service unavailable in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = str(item.fspath)
+        if f"{os.sep}integration{os.sep}" in path:
+            item.add_marker(pytest.mark.integration)
+        if f"{os.sep}browser{os.sep}" in path:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A new, migrated PostgreSQL database for this test session (dropped at the end)."""
+    name = f"rights_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        need_service(f"PostgreSQL at {ADMIN_URL} is not reachable: {exc.__class__.__name__}: {exc}")
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    from rights import migrate
+
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    from redis import Redis
+
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        need_service(f"Redis at {REDIS_URL} is not reachable: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def queue_name() -> str:
+    return f"rights-test-{uuid.uuid4().hex[:8]}"
+
+
+def _truncate_all(db: Database) -> None:
+    from rights.models import Base
+
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def settings(pg_url: str, redis_url: str, queue_name: str, tmp_path: Path) -> config.Settings:
+    """Test settings on the session's PostgreSQL and Redis, with empty tables."""
+    return config.load(
+        "test",
+        database_url=pg_url,
+        redis_url=redis_url,
+        queue_name=queue_name,
+        upload_dir=str(tmp_path / "uploads"),
+        ratelimit_storage_uri="memory://",
+        demo=False,
+    )
+
+
+@pytest.fixture
+def rt(settings: config.Settings) -> Iterator[object]:
+    from rights import runtime
+
+    runtime_ = runtime.init(settings)
+    _truncate_all(runtime_.db)
+    runtime_.queue.queue.empty()
+    yield runtime_
+    runtime_.queue.queue.empty()
+    runtime_.db.dispose()
+
+
+@pytest.fixture
+def db(rt) -> Database:  # type: ignore[no-untyped-def]
+    return rt.db

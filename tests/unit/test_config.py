@@ -1,0 +1,71 @@
+"""Production refuses settings that would expose citizens' data; other profiles start with defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from rights import config
+from rights.security import generate_key
+
+GOOD = {
+    "SECRET_KEY": "x" * 40,
+    "RIGHTS_ENCRYPTION_KEYS": generate_key(),
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DATABASE_URL": "postgresql+psycopg://rights@db/rights",
+}
+
+
+@pytest.fixture
+def clean_env(monkeypatch):  # type: ignore[no-untyped-def]
+    for name in ("SECRET_KEY", "RIGHTS_ENCRYPTION_KEYS", "REDIS_URL", "DATABASE_URL", "RIGHTS_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("SECRET_KEY", "SECRET_KEY must be set"),
+        ("RIGHTS_ENCRYPTION_KEYS", "RIGHTS_ENCRYPTION_KEYS must hold"),
+        ("REDIS_URL", "REDIS_URL must be set"),
+        ("DATABASE_URL", "DATABASE_URL must point at PostgreSQL"),
+    ],
+)
+def test_production_refuses_to_start_without(clean_env, missing: str, message: str) -> None:
+    for name, value in GOOD.items():
+        if name != missing:
+            clean_env.setenv(name, value)
+    with pytest.raises(config.ConfigError, match=message):
+        config.load("production")
+
+
+def test_production_refuses_the_development_secret_and_key(clean_env) -> None:
+    for name, value in GOOD.items():
+        clean_env.setenv(name, value)
+    clean_env.setenv("SECRET_KEY", config.DEV_SECRET)
+    clean_env.setenv("RIGHTS_ENCRYPTION_KEYS", config.DEV_ENCRYPTION_KEY)
+    with pytest.raises(config.ConfigError) as err:
+        config.load("production")
+    assert "SECRET_KEY" in str(err.value) and "RIGHTS_ENCRYPTION_KEYS" in str(err.value)
+
+
+def test_production_starts_with_proper_settings(clean_env) -> None:
+    for name, value in GOOD.items():
+        clean_env.setenv(name, value)
+    s = config.load("production")
+    assert s.as_flask()["SESSION_COOKIE_SECURE"] is True
+    assert s.ratelimit_storage_uri == GOOD["REDIS_URL"]
+
+
+def test_development_defaults_to_sqlite_and_in_process_jobs(clean_env) -> None:
+    s = config.load("development")
+    assert s.database_url.startswith("sqlite:///")
+    assert s.redis_url is None and s.demo is True
+
+
+def test_unknown_profile_and_bad_numbers_are_explained(clean_env) -> None:
+    with pytest.raises(config.ConfigError, match="RIGHTS_ENV"):
+        config.load("staging")
+    clean_env.setenv("RIGHTS_MAX_UPLOAD_MB", "ten")
+    with pytest.raises(config.ConfigError, match="RIGHTS_MAX_UPLOAD_MB"):
+        config.load("development")
