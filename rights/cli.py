@@ -186,7 +186,10 @@ def _register_optional() -> None:
     """Commands contributed by other modules as they are built."""
     import importlib
 
-    for module, attr in (("rights.clock_cli", "clock_command"),):
+    for module, attr in (
+        ("rights.clock_cli", "clock_command"),
+        # one line per area: ("rights.<module>", "<click command or group>"),
+    ):
         try:
             main.add_command(getattr(importlib.import_module(module), attr))
         except ModuleNotFoundError:

@@ -102,7 +102,14 @@ def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: 
 
 
 def _load_handlers() -> None:
-    import workers.jobs  # noqa: F401 - registers the handlers
+    """Import every module of the ``workers`` package; each registers its handlers on import."""
+    import importlib
+    import pkgutil
+
+    import workers
+
+    for info in pkgutil.iter_modules(workers.__path__):
+        importlib.import_module(f"workers.{info.name}")
 
 
 def execute(db: Database, job_run_id: str) -> dict[str, Any] | None:

@@ -22,9 +22,13 @@ class Runtime:
         self.queue = JobQueue(settings.redis_url, settings.queue_name)
         self.inline_worker: InlineWorker | None = None
 
-    def start_inline_worker(self) -> None:
-        """Demo only: run jobs on a thread in this process when there is no Redis."""
-        if self.queue.inline and self.inline_worker is None:
+    def start_inline_worker(self, force: bool = False) -> None:
+        """Demo only: run jobs on a thread in this process when there is no Redis.
+
+        ``force`` also drains a real Redis queue in-process (browser tests use it so one process serves
+        pages and runs the jobs those pages trigger).
+        """
+        if (self.queue.inline or force) and self.inline_worker is None:
             self.inline_worker = InlineWorker(self.queue)
             self.inline_worker.start()
             log.info("jobs run in-process (no REDIS_URL): demo mode")
