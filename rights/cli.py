@@ -188,6 +188,9 @@ def _register_optional() -> None:
 
     for module, attr in (
         ("rights.clock_cli", "clock_command"),
+        ("rights.search_cli", "process_command"),
+        ("rights.users_cli", "users_group"),
+        ("rights.portal_cli", "portal_command"),
         # one line per area: ("rights.<module>", "<click command or group>"),
     ):
         try:

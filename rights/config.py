@@ -63,6 +63,8 @@ class Settings:
     smtp_starttls: bool
     mail_from: str
     notify_api_key: str | None
+    notify_template_id: str | None
+    notify_base_url: str
     upload_dir: str
     max_upload_bytes: int
     session_idle_minutes: int
@@ -115,6 +117,8 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         smtp_starttls=_bool("SMTP_STARTTLS", env == "production"),
         mail_from=_env("MAIL_FROM", "Information Governance <information.rights@council.example>") or "",
         notify_api_key=_env("NOTIFY_API_KEY"),
+        notify_template_id=_env("NOTIFY_TEMPLATE_ID"),
+        notify_base_url=_env("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk") or "",
         upload_dir=_env("RIGHTS_UPLOAD_DIR", str(var / "uploads")) or str(var / "uploads"),
         max_upload_bytes=_int("RIGHTS_MAX_UPLOAD_MB", 10) * 1024 * 1024,
         session_idle_minutes=_int("RIGHTS_SESSION_IDLE_MINUTES", 60),

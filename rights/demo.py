@@ -12,6 +12,9 @@ from rights.runtime import Runtime
 
 
 def seed(rt: Runtime) -> str:
+    from rights.users import seed_demo_staff
+
+    staff_lines = seed_demo_staff(rt)
     with rt.db.transaction() as session:
         count = session.scalar(select(func.count()).select_from(RightsRequest)) or 0
-    return f"demo database ready: {count} request(s)"
+    return "\n".join([f"demo database ready: {count} request(s)", *staff_lines])

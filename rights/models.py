@@ -135,6 +135,22 @@ class User(Base):
     last_totp_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Flask-Login's user protocol, written out here so the domain model needs no Flask import.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class Person(Base):
     """A data subject or a requester, as they described themselves on one request."""
@@ -399,3 +415,234 @@ __all__ = [
     "User",
     "WorkflowEvent",
 ]
+
+
+# ---- dashboard (staff sessions, issued passwords, disclosure log) ----
+class StaffSession(Base):
+    """One signed-in staff session, tracked on the server.
+
+    The cookie carries only a random token; this row (keyed by the token's SHA-256) is what makes the
+    session valid. Sign-out, idle expiry, deactivation and an administrator's password or MFA reset end
+    the row, so a copied cookie stops working at once rather than when it would have expired.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class IssuedPassword(Base):
+    """A password an administrator (or ``rights users``) issued: it must be changed at first sign-in.
+
+    Kept apart from :class:`User` so the account row says nothing about how the password was set; the
+    row is deleted when the member of staff chooses their own password, and refused after ``expires_at``.
+    """
+
+    __tablename__ = "issued_passwords"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class Disclosure(Base):
+    """The disclosure log of one request's subject: which recipient received their data, and when.
+
+    Art 19 UK GDPR: after a rectification, erasure or restriction the council tells every recipient
+    the data was disclosed to, unless impossible or disproportionate (``not_notified_reason``).
+    Recipients come from the privacy notice's list (``rights.privacy_notice.load().recipients``).
+    """
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(300))
+    disclosed_on: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    notified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    not_notified_reason: Mapped[str | None] = mapped_column(Text)
+
+
+__all__ += ["Disclosure", "IssuedPassword", "StaffSession"]
+
+
+# ---- search (issue 5: searches of source systems, candidates, gathered records) ----
+class SearchStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    NEEDS_REVIEW = "needs_review"  # searched; a candidate match waits for an officer
+
+
+class SearchTask(Base):
+    """The search of one source system for one request: terms, who ran it, progress, and the outcome.
+
+    One row per source per request (re-running reuses it); together the rows are the evidence of a
+    reasonable and proportionate search. The record holder's confirmation lives here too.
+    """
+
+    __tablename__ = "search_tasks"
+    __table_args__ = (Index("uq_search_tasks_request_source", "request_id", "source", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    service: Mapped[str] = mapped_column(String(60))
+    source_type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=SearchStatus.QUEUED.value, index=True)
+    terms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    run_by: Mapped[str] = mapped_column(String(200))
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    result_note: Mapped[str | None] = mapped_column(Text)  # e.g. why the source could not be searched
+    candidate_count: Mapped[int] = mapped_column(Integer, default=0)
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]
+    none_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    candidates: Mapped[list[SearchCandidate]] = relationship(back_populates="task", order_by="SearchCandidate.id")
+
+
+class SearchCandidate(Base):
+    """A person a source holds who might be the subject, with the matcher's score and explanation.
+
+    ``outcome`` is the matcher's (accept, review, reject); ``decision`` is an officer's (accepted,
+    rejected) and overrides it. Records are gathered only for accepted candidates.
+    """
+
+    __tablename__ = "search_candidates"
+    __table_args__ = (Index("uq_search_candidates_task_person", "task_id", "person_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("search_tasks.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    person_id: Mapped[str] = mapped_column(String(200))
+    identity: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    score: Mapped[float] = mapped_column(default=0.0)
+    outcome: Mapped[str] = mapped_column(String(10))
+    explanation: Mapped[list[Any]] = mapped_column(default=list)
+    deterministic_key: Mapped[str | None] = mapped_column(String(100))
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    records_fetched_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    task: Mapped[SearchTask] = relationship(back_populates="candidates")
+
+
+class GatheredRecord(Base):
+    """A record gathered for a request: text encrypted at rest, file in the encrypted store.
+
+    Unique by (request, source, record id), so running a search again adds nothing twice.
+    """
+
+    __tablename__ = "gathered_records"
+    __table_args__ = (Index("uq_gathered_records_request_source_record", "request_id", "source", "record_id",
+                            unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("search_tasks.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("search_candidates.id"), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    record_id: Mapped[str] = mapped_column(String(300))
+    person_id: Mapped[str] = mapped_column(String(200))
+    record_date: Mapped[date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(500))
+    text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    file_key: Mapped[str | None] = mapped_column(String(100))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    record_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    involved: Mapped[list[Any]] = mapped_column(default=list)
+    match_score: Mapped[float | None]
+    origin: Mapped[str] = mapped_column(String(20), default="connector")  # connector | upload
+    added_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+__all__ += ["GatheredRecord", "SearchCandidate", "SearchStatus", "SearchTask"]
+
+
+# ---- case list (dashboard lists and reports) ----
+# Indexes the officers' case list needs at 100,000 cases (rights.caselist; measured by bench/dashboard.py).
+# Declared beside the models so models and migrations agree; migration 0031 creates them. On PostgreSQL
+# the name and reference indexes are pg_trgm GIN indexes, which answer case-insensitive substring
+# searches (ILIKE '%hart%'); SQLite (the demo) gets plain indexes of the same names.
+Index("ix_requests_subject_id", RightsRequest.subject_id)  # name search joins people -> requests
+Index("ix_requests_reference_trgm", RightsRequest.reference,
+      postgresql_using="gin", postgresql_ops={"reference": "gin_trgm_ops"})
+Index("ix_people_given_names_trgm", Person.given_names,
+      postgresql_using="gin", postgresql_ops={"given_names": "gin_trgm_ops"})
+Index("ix_people_family_name_trgm", Person.family_name,
+      postgresql_using="gin", postgresql_ops={"family_name": "gin_trgm_ops"})
+#: Stages in which a case needs no more work (rights.caselist.CLOSED_STAGES; a unit test keeps them equal).
+#: The partial index below holds only open cases, in due-date order: the list's default view and its
+#: counts read it instead of the whole table, however many closed cases accumulate.
+CASELIST_CLOSED_STAGES = ("closed", "withdrawn", "refused", "released")
+Index("ix_requests_open_due", RightsRequest.due_on, RightsRequest.id,
+      postgresql_where=RightsRequest.status.not_in(CASELIST_CLOSED_STAGES),
+      sqlite_where=RightsRequest.status.not_in(CASELIST_CLOSED_STAGES))
+
+
+# ---- portal (issue 3: drafts of unfinished requests, check-progress codes) ----
+class PortalDraft(Base):
+    """A citizen's unfinished request: their answers, encrypted at rest, until the idle timeout.
+
+    Why not the session cookie: answers hold names, dates of birth, addresses and NHS numbers (a signed
+    cookie is readable by anyone holding the browser) and free text that would overflow a 4 KB cookie and
+    be silently dropped. The cookie carries only a random token; the row is keyed by its SHA-256, so the
+    table alone cannot be used to take over a draft.
+    """
+
+    __tablename__ = "portal_drafts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answers_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ProgressCode(Base):
+    """A one-time code e-mailed for "check progress"; only its keyed hash is stored.
+
+    A row is written for every attempt to start a check, including those whose reference or email
+    matched nothing (``request_id`` NULL), so the public sees the same thing either way.
+    """
+
+    __tablename__ = "progress_codes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+__all__ += ["PortalDraft", "ProgressCode"]

@@ -84,6 +84,14 @@ class SourceError(RuntimeError):
     """A source could not be searched (unreachable, timed out, refused); the task records it and retries."""
 
 
+class NotSearchable(SourceError):
+    """The source cannot be searched with the terms the request has (e.g. it needs an identifier we lack).
+
+    Unlike a plain SourceError this is not retried: asking again cannot help. The search log records it,
+    so the gap is visible evidence rather than a silent "no records".
+    """
+
+
 @runtime_checkable
 class Connector(Protocol):
     name: str

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, g, render_template, request, send_from_directory, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -105,15 +106,44 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(getattr(mod, attr))
 
 
-def _register_security(app: Flask) -> None:
-    @app.before_request
-    def nonce_and_session() -> None:
+def csp_nonce() -> str:
+    """This request's CSP nonce, made on first use.
+
+    Made lazily rather than in a before_request hook because Flask-Limiter (429) and CSRFProtect (400)
+    can refuse a request before any hook of ours runs, and their error pages need the nonce too.
+    """
+    if not getattr(g, "csp_nonce", None):
         g.csp_nonce = secrets.token_urlsafe(16)
-        session.permanent = True  # idle timeout: the lifetime restarts with each request
+    return str(g.csp_nonce)
+
+
+ASSET_ENDPOINTS = frozenset({"static", "govuk_assets"})
+
+
+class _PageSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions that asset responses never touch.
+
+    A stylesheet or font still in flight must not write back an older cookie over the one a sign-in
+    or sign-out page has just set (that race showed up as spurious CSRF failures).
+    """
+
+    def should_set_cookie(self, app: Flask, session: Any) -> bool:
+        if request.endpoint in ASSET_ENDPOINTS:
+            return False
+        return super().should_set_cookie(app, session)
+
+
+def _register_security(app: Flask) -> None:
+    app.session_interface = _PageSessionInterface()
+
+    @app.before_request
+    def keep_session_alive() -> None:
+        if request.endpoint not in ASSET_ENDPOINTS:
+            session.permanent = True  # idle timeout: the lifetime restarts with each page
 
     @app.after_request
     def headers(response: Any) -> Any:
-        nonce = getattr(g, "csp_nonce", "")
+        nonce = csp_nonce()
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
@@ -127,7 +157,7 @@ def _register_security(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if request.endpoint not in ("static", "govuk_assets"):
+        if request.endpoint not in ASSET_ENDPOINTS:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -148,7 +178,7 @@ def _register_context(app: Flask, settings: config.Settings) -> None:
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {
-            "cspNonce": getattr(g, "csp_nonce", ""),
+            "cspNonce": csp_nonce(),
             "council_name": settings.council_name,
             "assetPath": "/assets",
         }

@@ -35,3 +35,25 @@ def test_each_response_gets_a_fresh_nonce_used_by_its_scripts(client) -> None:
     nonce_b = b.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     assert nonce_a != nonce_b
     assert f'nonce="{nonce_a}"'.encode() in a.data
+
+
+def test_asset_responses_never_set_the_session_cookie(client) -> None:
+    with client.session_transaction() as sess:
+        sess["answer"] = "kept"
+    page = client.get("/does-not-exist")
+    asset = client.get("/static/css/app.css")
+    assert "Set-Cookie" in page.headers
+    assert "Set-Cookie" not in asset.headers
+
+
+def test_refusals_raised_before_our_hooks_still_carry_the_nonce(rt, settings) -> None:
+    """CSRFProtect refuses in its own before_request hook; its error page must still run GOV.UK's script."""
+    from rights.web import create_app
+
+    app = create_app(settings, start_worker=False)
+    app.config["WTF_CSRF_ENABLED"] = True
+    posted = app.test_client().post("/staff/sign-in", data={"email": "x@example.org"})
+    assert posted.status_code == 400
+    nonce = posted.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert nonce
+    assert f'nonce="{nonce}"'.encode() in posted.data

@@ -1,0 +1,277 @@
+"""Forms of the case page (one per workflow action), logging a request, notes, the disclosure log, admin.
+
+Which form an action uses is data (:data:`ACTION_FORMS`); whether a reason is required, and whether the
+date is acceptable, is decided by the workflow table in ``rights.workflow``, so the rule lives in one
+place and the form only collects the input. Choices that depend on the database are set by the view.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from rights.models import AuthorityBasis, Channel, RequesterRole, RequestKind, Role
+from rights.workflow import COMPLAINT_OUTCOMES, REFUSAL_GROUNDS, RIGHTS_OUTCOMES
+
+DATE_FORMAT = "%d %m %Y"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # a shape check; delivery is the real test
+
+
+def options(pairs: object) -> list[SelectChoice]:
+    """Choices as WTForms wants them from 3.3 on (tuples are deprecated)."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[attr-defined]
+
+
+def _date(label: str, hint: str | None = None, required: bool = True) -> DateField:
+    validators = [InputRequired("Enter the date")] if required else [Optional()]
+    return DateField(label, format=DATE_FORMAT, widget=GovDateInput(), description=hint, validators=validators)
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reasons", widget=GovTextArea(), validators=[Length(max=5000)])
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class DatedForm(FlaskForm):
+    on = _date("Date", "For example, 27 3 2026. This is the true date, which may be in the past.")
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class DatedReasonForm(FlaskForm):
+    on = _date("Date asked", "For example, 27 3 2026. This is the true date, which may be in the past.")
+    reason = TextAreaField("What you asked for", widget=GovTextArea(), validators=[Length(max=5000)])
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class VerifyIdForm(FlaskForm):
+    what = RadioField("What have you verified?", widget=GovRadioInput(), default="identity",
+                      choices=options([("identity", "Identity"), ("authority", "Authority to act for the subject"),
+                                       ("both", "Both")]),
+                      validators=[InputRequired("Choose what you have verified")])
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField("Assign to", choices=[], coerce=int, widget=GovSelect(),
+                           validators=[InputRequired("Choose who to assign the case to")])
+    submit = SubmitField("Assign", widget=GovSubmitInput())
+
+
+class RefuseForm(FlaskForm):
+    ground = RadioField("Why is the request refused?", widget=GovRadioInput(),
+                        choices=options(REFUSAL_GROUNDS.items()),
+                        validators=[InputRequired("Choose why the request is refused")])
+    reason = TextAreaField("Reasons given to the requester", widget=GovTextArea(),
+                           description="The letter also tells them they can complain to the council and the ICO.",
+                           validators=[Length(max=5000)])
+    submit = SubmitField("Refuse the request", widget=GovSubmitInput())
+
+
+class DecideRightsForm(FlaskForm):
+    outcome = RadioField("Outcome", widget=GovRadioInput(), choices=options(RIGHTS_OUTCOMES.items()),
+                         validators=[InputRequired("Choose the outcome")])
+    reason = TextAreaField("Reasons", widget=GovTextArea(), description="Required unless it was done in full.",
+                           validators=[Length(max=5000)])
+    supplementary_statement = TextAreaField(
+        "Supplementary statement recorded on the record (optional)", widget=GovTextArea(),
+        description="For example the person's view of an opinion they dispute (Art 16 UK GDPR).",
+        validators=[Length(max=5000)])
+    submit = SubmitField("Record the outcome", widget=GovSubmitInput())
+
+
+class DecideComplaintForm(FlaskForm):
+    outcome = RadioField("Outcome", widget=GovRadioInput(), choices=options(COMPLAINT_OUTCOMES.items()),
+                         validators=[InputRequired("Choose the outcome")])
+    reason = TextAreaField("What you found and what you will do", widget=GovTextArea(),
+                           description="The letter also tells them they can complain to the ICO.",
+                           validators=[Length(max=5000)])
+    submit = SubmitField("Record the outcome and tell the complainant", widget=GovSubmitInput())
+
+
+#: The form each workflow action uses (ConfirmForm when an action takes no input).
+ACTION_FORMS: dict[str, type[FlaskForm]] = {
+    "request_id": DatedReasonForm,
+    "request_authority": DatedReasonForm,
+    "id_received": DatedForm,
+    "authority_received": DatedForm,
+    "verify_id": VerifyIdForm,
+    "pause": DatedReasonForm,
+    "resume": DatedForm,
+    "extend": ReasonForm,
+    "refuse": RefuseForm,
+    "withdraw": ReasonForm,
+    "return_for_changes": ReasonForm,
+    "restrict": ReasonForm,
+    "lift_restriction": ReasonForm,
+    "assign": AssignForm,
+}
+
+#: Labels that depend on the action (the same field means different things).
+REASON_LABELS: dict[str, tuple[str, str | None]] = {
+    "request_id": ("What you asked for (optional)", "Included in the email to the requester."),
+    "request_authority": ("What you asked for (optional)", "Included in the email to the requester."),
+    "pause": ("What clarification you asked for", "Included in the email to the requester."),
+    "extend": ("Reasons for the extension", "Why the request is complex, or the number of requests. "
+               "Included in the letter to the requester."),
+    "withdraw": ("How the requester withdrew the request", None),
+    "return_for_changes": ("What needs changing", None),
+    "restrict": ("Why processing is restricted", "For example: the person contests the accuracy of the record."),
+    "lift_restriction": ("Why the restriction is lifted", "The person is told before it is lifted."),
+}
+DATE_LABELS: dict[str, str] = {
+    "request_id": "Date you asked for identity evidence",
+    "request_authority": "Date you asked for evidence of authority",
+    "id_received": "Date the identity evidence arrived",
+    "authority_received": "Date the evidence of authority arrived",
+    "pause": "Date you asked for clarification",
+    "resume": "Date the clarification arrived",
+}
+
+
+def action_form(event: str, kind: str, formdata: object = None, today: date | None = None) -> FlaskForm:
+    """Build the form for an action, labelled for it, with today's date as the default date."""
+    cls = ACTION_FORMS.get(event)
+    if event == "decide":
+        cls = DecideComplaintForm if kind == RequestKind.COMPLAINT.value else DecideRightsForm
+    cls = cls or ConfirmForm
+    form = cls(formdata=formdata) if formdata is not None else cls()
+    if "on" in form._fields:
+        form.on.label.text = DATE_LABELS.get(event, "Date")
+        if formdata is None and today is not None:
+            form.on.data = today
+    if "reason" in form._fields and event in REASON_LABELS:
+        text, hint = REASON_LABELS[event]
+        form.reason.label.text = text
+        form.reason.description = hint or ""
+    if "supplementary_statement" in form._fields and kind != RequestKind.RECTIFICATION.value:
+        del form.supplementary_statement
+    return form
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField("Add an internal note", widget=GovTextArea(),
+                         description="Notes are for staff only and are never sent to the requester.",
+                         validators=[InputRequired("Enter the note"), Length(max=10000)])
+    submit = SubmitField("Add note", widget=GovSubmitInput())
+
+
+class DisclosureForm(FlaskForm):
+    recipient = SelectField("Recipient", choices=[], widget=GovSelect(),
+                            description="From the privacy notice's list of recipients",
+                            validators=[InputRequired("Choose the recipient")])
+    disclosed_on = _date("Date disclosed (if known)", "For example, 27 3 2026", required=False)
+    description = TextAreaField("What was disclosed (optional)", widget=GovTextArea(),
+                                validators=[Length(max=2000)])
+    submit = SubmitField("Add to the disclosure log", widget=GovSubmitInput())
+
+
+class RecipientToldForm(FlaskForm):
+    on = _date("Date the recipient was told", "For example, 27 3 2026", required=False)
+    not_told_reason = TextAreaField("Or: why telling them is impossible or disproportionate", widget=GovTextArea(),
+                                    validators=[Length(max=2000)])
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+_CHANNELS = [(c.value, c.value.replace("_", " ").capitalize()) for c in Channel if c is not Channel.WEB]
+_KINDS = [
+    (RequestKind.ACCESS.value, "Access to records (subject access request)"),
+    (RequestKind.RECTIFICATION.value, "Correct records (rectification)"),
+    (RequestKind.ERASURE.value, "Delete records (erasure)"),
+    (RequestKind.RESTRICTION.value, "Restrict use of records (restriction)"),
+    (RequestKind.OBJECTION.value, "Object to use of records (objection)"),
+    (RequestKind.COMPLAINT.value, "Complaint about how we handled personal data"),
+]
+_ROLES = [
+    (RequesterRole.SELF_ADULT.value, "The person themselves (adult)"),
+    (RequesterRole.SELF_CHILD.value, "The person themselves (child or young person)"),
+    (RequesterRole.PARENT.value, "A parent or carer with parental responsibility"),
+    (RequesterRole.REPRESENTATIVE.value, "A representative (solicitor, advocate, attorney, deputy)"),
+]
+_BASES = [
+    (AuthorityBasis.NONE_NEEDED.value, "None needed (asking for themselves)"),
+    (AuthorityBasis.PARENTAL_RESPONSIBILITY.value, "Parental responsibility"),
+    (AuthorityBasis.CHILD_CONSENT.value, "The child's consent"),
+    (AuthorityBasis.SIGNED_CONSENT.value, "Signed authority"),
+    (AuthorityBasis.POWER_OF_ATTORNEY.value, "Lasting power of attorney"),
+    (AuthorityBasis.DEPUTYSHIP.value, "Deputyship"),
+    (AuthorityBasis.COURT_ORDER.value, "Court order"),
+]
+
+
+class LogRequestForm(FlaskForm):
+    """A request received by letter, email, phone or in person (no form is mandatory for citizens)."""
+
+    kind = RadioField("Type of request", widget=GovRadioInput(), choices=options(_KINDS),
+                      validators=[InputRequired("Choose the type of request")])
+    channel = RadioField("How was it received?", widget=GovRadioInput(), choices=options(_CHANNELS),
+                         validators=[InputRequired("Choose how the request was received")])
+    received_on = _date("Date received", "The true date it reached the council, for example 2 3 2026. "
+                        "The clock starts on this date.")
+    subject_given = StringField("Given names", widget=GovTextInput(),
+                                validators=[InputRequired("Enter the subject's given names"), Length(max=200)])
+    subject_family = StringField("Family name", widget=GovTextInput(),
+                                 validators=[InputRequired("Enter the subject's family name"), Length(max=200)])
+    subject_dob = _date("Date of birth (if known)", "For example, 17 5 2012", required=False)
+    requester_role = RadioField("Who is asking?", widget=GovRadioInput(), choices=options(_ROLES),
+                                validators=[InputRequired("Choose who is asking")])
+    requester_given = StringField("Requester's given names (if not the subject)", widget=GovTextInput(),
+                                  validators=[Optional(), Length(max=200)])
+    requester_family = StringField("Requester's family name (if not the subject)", widget=GovTextInput(),
+                                   validators=[Optional(), Length(max=200)])
+    requester_organisation = StringField("Organisation (representatives)", widget=GovTextInput(),
+                                         validators=[Optional(), Length(max=200)])
+    email = StringField("Requester's email address (if any)", widget=GovTextInput(),
+                        description="Letters are emailed here; leave blank to send them by post.",
+                        validators=[Optional(), Regexp(EMAIL, message="Enter an email address like name@example.com"),
+                                    Length(max=254)])
+    phone = StringField("Requester's phone number (if any)", widget=GovTextInput(),
+                        validators=[Optional(), Length(max=40)])
+    address = TextAreaField("Requester's postal address (if any)", widget=GovTextArea(),
+                            validators=[Optional(), Length(max=500)])
+    authority_basis = RadioField("Basis of authority", widget=GovRadioInput(), choices=options(_BASES),
+                                 default=AuthorityBasis.NONE_NEEDED.value,
+                                 validators=[InputRequired("Choose the basis of authority")])
+    relationship_note = TextAreaField("Relationship to the subject (optional)", widget=GovTextArea(),
+                                      validators=[Optional(), Length(max=2000)])
+    competence_note = TextAreaField("Competence judgement (child subjects, optional)", widget=GovTextArea(),
+                                    description="Whether the child understands their rights, and their views.",
+                                    validators=[Optional(), Length(max=2000)])
+    services = SelectMultipleField("Services the request is about", choices=[], widget=GovCheckboxesInput(),
+                                   validate_choice=False)
+    description = TextAreaField("What they asked for", widget=GovTextArea(),
+                                validators=[Optional(), Length(max=10000)])
+    submit = SubmitField("Log the request", widget=GovSubmitInput())
+
+
+class CreateUserForm(FlaskForm):
+    email = StringField("Email address", widget=GovTextInput(),
+                        validators=[InputRequired("Enter an email address"), Length(max=254),
+                                    Regexp(EMAIL, message="Enter an email address like name@example.com")])
+    name = StringField("Full name", widget=GovTextInput(), validators=[InputRequired("Enter their name"),
+                                                                      Length(max=200)])
+    role = RadioField("Role", widget=GovRadioInput(), validators=[InputRequired("Choose a role")], choices=options([
+        (Role.OFFICER.value, "Information governance officer"),
+        (Role.MANAGER.value, "Information governance manager (approvals, extensions, refusals)"),
+        (Role.RECORD_HOLDER.value, "Service record holder (their services' cases only)"),
+        (Role.ADMIN.value, "Administrator (users and sign-in; no case data)"),
+    ]))
+    services = SelectMultipleField("Services (record holders only)", choices=[], widget=GovCheckboxesInput(),
+                                   validate_choice=False)
+    submit = SubmitField("Create account", widget=GovSubmitInput())

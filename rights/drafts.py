@@ -1,0 +1,75 @@
+"""Unfinished portal requests: answers kept server-side, encrypted, until the idle timeout.
+
+The browser's session cookie holds only a random token; the answers live in ``portal_drafts`` (see
+:class:`rights.models.PortalDraft` for why not in the cookie). Every save pushes the expiry back by the
+idle timeout, so answers are kept exactly as long as the session is, and :func:`purge_expired` deletes
+what was abandoned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from rights.models import PortalDraft, utcnow
+from rights.security import Cipher
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _row_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Drafts:
+    def __init__(self, cipher: Cipher, idle: timedelta) -> None:
+        self.cipher = cipher
+        self.idle = idle
+
+    def load(self, session: Session, token: str | None, now: datetime | None = None, *,
+             lock: bool = False) -> dict[str, Any] | None:
+        """The answers for ``token``; None when there is no such draft or it has expired.
+
+        ``lock`` holds the row until the transaction ends: submission uses it so a double click cannot
+        submit one draft twice (the second waits, then finds the draft gone).
+        """
+        if not token:
+            return None
+        row = session.get(PortalDraft, _row_id(token), with_for_update=lock or None)
+        if row is None or row.expires_at <= (now or utcnow()):
+            return None
+        answers: dict[str, Any] = json.loads(self.cipher.decrypt(row.answers_enc))
+        return answers
+
+    def save(self, session: Session, token: str, answers: dict[str, Any], now: datetime | None = None) -> None:
+        now = now or utcnow()
+        data = self.cipher.encrypt(json.dumps(answers, separators=(",", ":"), default=str).encode())
+        row = session.get(PortalDraft, _row_id(token))
+        if row is None:
+            session.add(PortalDraft(id=_row_id(token), answers_enc=data, created_at=now, updated_at=now,
+                                    expires_at=now + self.idle))
+        else:
+            row.answers_enc, row.updated_at, row.expires_at = data, now, now + self.idle
+        session.flush()
+
+    def touch(self, session: Session, token: str, now: datetime | None = None) -> None:
+        """Keep a draft alive while its pages are being read (the session's idle clock restarts too)."""
+        row = session.get(PortalDraft, _row_id(token))
+        if row is not None:
+            row.expires_at = (now or utcnow()) + self.idle
+
+    def discard(self, session: Session, token: str) -> None:
+        session.execute(delete(PortalDraft).where(PortalDraft.id == _row_id(token)))
+
+
+def purge_expired(session: Session, now: datetime | None = None) -> int:
+    result = session.execute(delete(PortalDraft).where(PortalDraft.expires_at <= (now or utcnow())))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

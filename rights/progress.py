@@ -1,0 +1,172 @@
+"""Check progress: a reference and an email address, a one-time code by email, then a status page.
+
+No enumeration: :func:`start_check` behaves the same whether or not the reference exists and the email
+matches. It always writes a :class:`ProgressCode` challenge (with no request behind it when nothing
+matched) and the citizen always sees "we have sent a code if the details match". A code is six digits,
+stored only as a keyed hash, valid for 15 minutes and for 5 tries; at most 3 codes an hour are sent for
+one request, so the service cannot be used to flood someone's inbox.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rights import audit
+from rights.clock import LONDON
+from rights.jobs import JobQueue
+from rights.models import OutboxMessage, Person, ProgressCode, RequestKind, RightsRequest, new_id, utcnow
+from rights.notify import queue_email
+from rights.security import constant_time_equal, hash_code, one_time_code
+
+CODE_TTL = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+MAX_CODES_PER_HOUR = 3
+ACCESS_TTL = timedelta(minutes=30)  # how long a verified code lets the status page be read
+PRIVATE_TEMPLATES = ("progress_code",)  # not listed among a request's messages
+
+#: The stage of a request in plain words, by workflow status (rights.workflow states).
+STAGES: dict[str, str] = {
+    "received": "We have received it and will start work on it soon.",
+    "awaiting_id": "We are waiting for proof of identity or authority. The time limit starts again when we get it.",
+    "searching": "We are searching our records for the information.",
+    "review": "We are checking the information we found before we send it to you.",
+    "awaiting_approval": "A manager is checking our response.",
+    "ready": "Our response is ready and will be sent to you soon.",
+    "released": "We have sent you our response.",
+    "assessment": "The service that holds the information is looking at what you asked for.",
+    "outcome": "We have made a decision and will write to you about it.",
+    "notifying_recipients": "We have told you our decision and are telling organisations we shared the "
+                            "information with.",
+    "acknowledged": "We have acknowledged your complaint.",
+    "investigating": "We are investigating your complaint.",
+    "closed": "This is closed.",
+    "withdrawn": "This was withdrawn.",
+    "refused": "We have refused this. We wrote to explain why and what you can do.",
+}
+DEFAULT_STAGE = "We are working on it."
+
+
+def stage_words(status: str) -> str:
+    return STAGES.get(status, DEFAULT_STAGE)
+
+
+def normalise_reference(value: str) -> str:
+    """'sar 2026 00001' or 'sar-2026-00001 ' -> 'SAR-2026-00001'."""
+    parts = re.findall(r"[A-Za-z]+|\d+", value or "")
+    return "-".join(p.upper() for p in parts)
+
+
+class CheckResult(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    TOO_MANY = "too_many"
+
+
+def _find_request(session: Session, reference: str, email: str) -> RightsRequest | None:
+    request = session.scalars(select(RightsRequest).where(RightsRequest.reference == normalise_reference(reference))
+                              ).first()
+    if request is None:
+        return None
+    wanted = email.strip().lower()
+    emails = {(p.email or "").strip().lower() for p in (request.requester, request.subject) if isinstance(p, Person)}
+    return request if wanted and wanted in emails else None
+
+
+def start_check(session: Session, queue: JobQueue, *, secret_key: str, reference: str, email: str,
+                ip: str | None = None, now: datetime | None = None) -> str:
+    """Write a challenge and, if the details match a request, email its code. Returns the challenge id."""
+    now = now or utcnow()
+    request = _find_request(session, reference, email)
+    code = one_time_code()
+    challenge = ProgressCode(id=new_id(), request_id=request.id if request else None, expires_at=now + CODE_TTL,
+                             created_at=now, code_hash="")
+    challenge.code_hash = hash_code(secret_key, f"{challenge.id}:{code}")
+    session.add(challenge)
+    session.flush()
+    sent = False
+    if request is not None:
+        recent = session.scalar(select(func.count()).select_from(ProgressCode).where(
+            ProgressCode.request_id == request.id, ProgressCode.created_at > now - timedelta(hours=1))) or 0
+        if recent <= MAX_CODES_PER_HOUR:
+            queue_email(session, queue, key=f"progress-code:{challenge.id}", to=email.strip(),
+                        template="progress_code", request_id=request.id,
+                        context={"code": code, "reference": request.reference,
+                                 "minutes": int(CODE_TTL.total_seconds() // 60)})
+            sent = True
+    audit.record(session, "citizen", "progress.code_requested", request_id=request.id if request else None,
+                 target=f"challenge:{challenge.id}", detail={"matched": request is not None, "sent": sent}, ip=ip)
+    return challenge.id
+
+
+def check_code(session: Session, *, secret_key: str, challenge_id: str | None, code: str, ip: str | None = None,
+               now: datetime | None = None) -> tuple[CheckResult, int | None]:
+    """Try a code against a challenge; on success return the request id it opens."""
+    now = now or utcnow()
+    challenge = session.get(ProgressCode, challenge_id, with_for_update=True) if challenge_id else None
+    if challenge is None or challenge.used_at is not None or challenge.expires_at <= now:
+        return CheckResult.EXPIRED, None
+    if challenge.attempts >= MAX_ATTEMPTS:
+        return CheckResult.TOO_MANY, None
+    challenge.attempts += 1
+    digits = re.sub(r"\s", "", code or "")
+    good = challenge.request_id is not None and constant_time_equal(
+        challenge.code_hash, hash_code(secret_key, f"{challenge.id}:{digits}"))
+    audit.record(session, "citizen", "progress.code_checked", request_id=challenge.request_id,
+                 target=f"challenge:{challenge.id}", detail={"ok": good, "attempt": challenge.attempts}, ip=ip)
+    if good:
+        challenge.used_at = now
+        return CheckResult.OK, challenge.request_id
+    if challenge.attempts >= MAX_ATTEMPTS:
+        return CheckResult.TOO_MANY, None
+    return CheckResult.WRONG, None
+
+
+@dataclass(frozen=True)
+class Message:
+    at: datetime
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Status:
+    reference: str
+    kind: str
+    is_complaint: bool
+    stage: str
+    received_on: date
+    due_on: date | None
+    provisional: bool
+    responded_on: date | None
+    messages: tuple[Message, ...]
+
+
+def status_of(session: Session, request_id: int, *, ip: str | None = None) -> Status | None:
+    """What the requester may see of their request, and an audit entry saying they saw it."""
+    request = session.get(RightsRequest, request_id)
+    if request is None:
+        return None
+    messages = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.request_id == request.id,
+                                    OutboxMessage.template.not_in(PRIVATE_TEMPLATES),
+                                    OutboxMessage.status.in_(("sent", "held", "pending", "retrying")))
+        .order_by(OutboxMessage.created_at.desc())
+    ).all()
+    evidence_pending = bool((request.details or {}).get("evidence_pending")) and request.status in (
+        "received", "awaiting_id") and not (request.id_verified or request.authority_verified)
+    audit.record(session, "citizen", "progress.viewed", request_id=request.id, target=request.reference, ip=ip)
+    return Status(
+        reference=request.reference, kind=request.kind, is_complaint=request.kind == RequestKind.COMPLAINT.value,
+        stage=stage_words(request.status), received_on=request.received_on, due_on=request.due_on,
+        provisional=request.clock_provisional or evidence_pending, responded_on=request.responded_on,
+        messages=tuple(Message(at=(m.sent_at or m.created_at).astimezone(LONDON), subject=m.subject, text=m.body_text)
+                       for m in messages),
+    )
+

@@ -1,0 +1,157 @@
+"""Text out of the document types councils export: txt, html, docx, pdf (text layer) and eml.
+
+Used by the folder connector and by record holders' uploads, so a document reads the same whichever
+way it arrived. Extraction never executes anything: HTML is parsed as data (script, style and template
+content dropped), PDFs are read for their text layer only, and email attachments are listed, not opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from pathlib import PurePath
+from typing import Any
+
+CONTENT_TYPES = {
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pdf": "application/pdf",
+    ".eml": "message/rfc822",
+}
+SUPPORTED = frozenset(CONTENT_TYPES)
+
+
+class UnsupportedDocument(ValueError):
+    """A file type the extractors do not read (the search log names the file)."""
+
+
+def content_type_for(filename: str) -> str:
+    return CONTENT_TYPES.get(PurePath(filename).suffix.lower(), "application/octet-stream")
+
+
+def extract(filename: str, data: bytes) -> tuple[str, dict[str, Any]]:
+    """Return ``(text, metadata)`` for one document; metadata says what was found (pages, headers)."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in (".txt", ".text"):
+        return decode_text(data), {}
+    if suffix in (".html", ".htm"):
+        return html_to_text(decode_text(data)), {}
+    if suffix == ".docx":
+        return docx_text(data), {}
+    if suffix == ".pdf":
+        return pdf_text(data)
+    if suffix == ".eml":
+        return eml_text(data)
+    raise UnsupportedDocument(f"{filename}: unsupported document type {suffix or '(none)'}")
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), falling back to Windows-1252, the usual export encodings."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+class _TextOnly(HTMLParser):
+    """Collects the visible text of an HTML document; content of non-text elements is dropped."""
+
+    SKIP = frozenset({"script", "style", "template", "noscript", "head", "iframe", "object", "svg"})
+    BLOCK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+                       "section", "article", "header", "footer", "blockquote", "pre", "hr", "dt", "dd"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append("\t")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextOnly()
+    parser.feed(html)
+    parser.close()
+    return _tidy("".join(parser.parts))
+
+
+def _tidy(text: str) -> str:
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def docx_text(data: bytes) -> str:
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.append("\t".join(cell.text for cell in row.cells))
+    return _tidy("\n".join(parts))
+
+
+def pdf_text(data: bytes) -> tuple[str, dict[str, Any]]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    pages = [(page.extract_text() or "") for page in reader.pages]
+    text = _tidy("\n\n".join(pages))
+    meta: dict[str, Any] = {"pages": len(pages)}
+    if not text:
+        meta["no_text_layer"] = True  # a scan: the file is kept, the text needs OCR or a reader
+    return text, meta
+
+
+def eml_text(data: bytes) -> tuple[str, dict[str, Any]]:
+    message: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[assignment]
+    headers = {name: str(message[name]) for name in ("From", "To", "Cc", "Date", "Subject") if message[name]}
+    body = message.get_body(preferencelist=("plain", "html"))
+    text = ""
+    if body is not None:
+        content = body.get_content()
+        text = html_to_text(content) if body.get_content_type() == "text/html" else _tidy(content)
+    attachments = [part.get_filename() or "(unnamed)" for part in message.iter_attachments()]
+    meta: dict[str, Any] = {"email": headers}
+    if attachments:
+        meta["attachments"] = attachments
+    if "Date" in headers:
+        with contextlib.suppress(TypeError, ValueError):
+            meta["sent"] = parsedate_to_datetime(headers["Date"]).date().isoformat()
+    head = "\n".join(f"{k}: {v}" for k, v in headers.items())
+    return (f"{head}\n\n{text}".strip() if head else text), meta

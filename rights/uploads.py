@@ -1,0 +1,155 @@
+"""Files citizens upload (proof of identity, a representative's authority): checked, encrypted, attached.
+
+Why by content: a file's name and the browser's content type are whatever the sender says; only the
+bytes are evidence. A file is accepted only when its first bytes identify it as a PDF, a JPEG or a PNG
+(the ``filetype`` library), so a renamed executable is refused whatever it is called.
+
+Why stored before the request exists: the portal asks one question per page, so an upload arrives
+before the requester submits. It is encrypted to disk at once (``EncryptedStore``) as a Document with
+``request_id`` NULL; only its id goes into the draft answers, and :func:`attach` links it on submission.
+:func:`purge_orphans` removes uploads whose draft was abandoned.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import BinaryIO
+
+import filetype
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rights import audit
+from rights.db import after_commit
+from rights.models import Document, RightsRequest, utcnow
+from rights.security import Cipher, EncryptedStore, sha256_hex
+
+log = logging.getLogger(__name__)
+
+ALLOWED_TYPES: dict[str, str] = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+}
+ORPHAN_AFTER = timedelta(hours=24)
+
+
+class UploadRejected(ValueError):
+    """The file cannot be accepted; the message is written for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def store_for(upload_dir: str, encryption_keys: list[str]) -> EncryptedStore:
+    return EncryptedStore(upload_dir, Cipher(encryption_keys))
+
+
+def human_size(n: int) -> str:
+    mb = n / (1024 * 1024)
+    return f"{mb:g} MB" if mb >= 1 else f"{max(1, n // 1024)} KB"
+
+
+def read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes + 1`` bytes, so an oversized file is detected without reading it all."""
+    return stream.read(max_bytes + 1)
+
+
+def identify(data: bytes) -> str | None:
+    """The content type the bytes show, if it is one we accept (PDF, JPEG, PNG); otherwise None."""
+    kind = filetype.guess(data[:8192])
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        return None
+    return str(kind.mime)
+
+
+def safe_filename(name: str | None, content_type: str) -> str:
+    """A display name without paths or control characters, with an extension matching the content."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFKC", base)
+    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", base).strip(" .") or "upload"
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[content_type]
+    return f"{stem[:150]}.{ext}"
+
+
+def check(data: bytes, filename: str | None, max_bytes: int) -> Checked:
+    """Accept the file or raise :class:`UploadRejected` with a GOV.UK-style message."""
+    if not data:
+        raise UploadRejected("The selected file is empty")
+    if len(data) > max_bytes:
+        raise UploadRejected(f"The selected file must be smaller than {human_size(max_bytes)}")
+    content_type = identify(data)
+    if content_type is None:
+        raise UploadRejected("The selected file must be a PDF, JPG or PNG")
+    return Checked(data=data, content_type=content_type, filename=safe_filename(filename, content_type))
+
+
+def store(session: Session, file_store: EncryptedStore, checked: Checked, *, purpose: str, actor: str = "citizen",
+          ip: str | None = None) -> Document:
+    """Encrypt the file to disk and record it, not yet attached to any request."""
+    key = file_store.put(checked.data)
+    doc = Document(request_id=None, purpose=purpose, filename=checked.filename, content_type=checked.content_type,
+                   size=len(checked.data), sha256=sha256_hex(checked.data), storage_key=key, uploaded_by=actor)
+    session.add(doc)
+    session.flush()
+    audit.record(session, actor, "document.uploaded", target=f"document:{doc.id}",
+                 detail={"purpose": purpose, "content_type": checked.content_type, "size": doc.size}, ip=ip)
+    return doc
+
+
+def unattached(session: Session, ids: list[int]) -> list[Document]:
+    """The documents among ``ids`` that are still waiting for a request (others are ignored)."""
+    if not ids:
+        return []
+    return list(session.scalars(
+        select(Document).where(Document.id.in_(ids), Document.request_id.is_(None)).order_by(Document.id)
+    ))
+
+
+def attach(session: Session, ids: list[int], request: RightsRequest) -> list[Document]:
+    docs = unattached(session, ids)
+    for doc in docs:
+        doc.request_id = request.id
+    return docs
+
+
+def discard(session: Session, file_store: EncryptedStore, doc_id: int, allowed_ids: list[int], *,
+            actor: str = "citizen", ip: str | None = None) -> bool:
+    """Delete an upload the requester removed; only one of their own, only while unattached."""
+    if doc_id not in allowed_ids:
+        return False
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.request_id is not None:
+        return False
+    audit.record(session, actor, "document.removed", target=f"document:{doc.id}", detail={"purpose": doc.purpose},
+                 ip=ip)
+    key = doc.storage_key
+    session.delete(doc)
+    session.flush()
+    after_commit(session, lambda: file_store.delete(key))  # the file goes only if the row does
+    return True
+
+
+def purge_orphans(session: Session, file_store: EncryptedStore, *, older_than: timedelta = ORPHAN_AFTER,
+                  now: datetime | None = None) -> int:
+    """Delete uploads never attached to a request (abandoned drafts), with their files."""
+    cutoff = (now or utcnow()) - older_than
+    docs = list(session.scalars(
+        select(Document).where(Document.request_id.is_(None), Document.uploaded_at < cutoff).limit(1000)
+    ))
+    keys = [doc.storage_key for doc in docs]
+    for doc in docs:
+        session.delete(doc)
+    if docs:
+        after_commit(session, lambda: [file_store.delete(k) for k in keys])
+        audit.record(session, "system", "document.orphans_purged", detail={"count": len(docs)})
+    return len(docs)

@@ -1,0 +1,430 @@
+"""The case page and everything done from it: actions, notes, documents, the disclosure log, the audit.
+
+Thin views: each parses a form, calls one service in :mod:`rights.cases` inside a transaction, and
+renders or redirects. A refused action raises inside the transaction, so nothing of it is committed;
+the view then shows the workflow's reason beside the field it is about. Record holders are limited to
+their services' cases here (:func:`rights.cases.can_see_request`); an attempt on another service's case
+is audited as ``access.denied`` and answered with 404, which says nothing about whether it exists.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forms.dashboard import DisclosureForm, LogRequestForm, NoteForm, RecipientToldForm, action_form, options
+from rights import audit, cases, clock, privacy_notice, workflow
+from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound
+from rights.models import AuthorityBasis, Person, RequesterRole, RequestKind, RightsRequest, Role
+from rights.security import Cipher, EncryptedStore
+from rights.web.access import staff
+from rights.web.dashboard import bp
+from rights.web.helpers import audit_denied, client_ip, rt, today
+from rights.workflow import Firing
+
+CASE_VIEWERS = (Role.OFFICER, Role.MANAGER, Role.RECORD_HOLDER)
+KIND_LABELS = {
+    "access": "Subject access request",
+    "rectification": "Rectification request",
+    "erasure": "Erasure request",
+    "restriction": "Restriction request",
+    "objection": "Objection",
+    "complaint": "Complaint",
+}
+ROLE_LABELS = {
+    RequesterRole.SELF_ADULT.value: "The subject (adult)",
+    RequesterRole.SELF_CHILD.value: "The subject (child or young person)",
+    RequesterRole.PARENT.value: "Parent or carer",
+    RequesterRole.REPRESENTATIVE.value: "Representative",
+}
+BASIS_LABELS = {
+    AuthorityBasis.NONE_NEEDED.value: "None needed",
+    AuthorityBasis.PARENTAL_RESPONSIBILITY.value: "Parental responsibility",
+    AuthorityBasis.CHILD_CONSENT.value: "The child's consent",
+    AuthorityBasis.SIGNED_CONSENT.value: "Signed authority",
+    AuthorityBasis.POWER_OF_ATTORNEY.value: "Lasting power of attorney",
+    AuthorityBasis.DEPUTYSHIP.value: "Deputyship",
+    AuthorityBasis.COURT_ORDER.value: "Court order",
+}
+
+
+def actor() -> Actor:
+    return Actor(id=int(current_user.id), role=current_user.role, services=tuple(current_user.services or ()),
+                 name=current_user.name)
+
+
+def _case_or_deny(db_session: Session, reference: str, who: Actor) -> RightsRequest:
+    """The case if this user may see it; otherwise audit the attempt (own transaction) and answer 404."""
+    try:
+        return cases.find_case(db_session, reference, who)
+    except CaseNotFound:
+        abort(404)
+    except CaseAccessDenied:
+        found = db_session.scalars(select(RightsRequest.id).where(RightsRequest.reference == reference)).first()
+        audit_denied(f"{who.role} may not see case {reference} (not one of their services)", request_id=found)
+        abort(404)
+
+
+# --------------------------------------------------------------------------------------------------
+# Navigation and landing
+
+
+@bp.app_context_processor
+def navigation() -> dict[str, Any]:
+    def staff_navigation(active: str = "") -> list[dict[str, Any]]:
+        if not current_user.is_authenticated:
+            return []
+        views = current_app.view_functions
+        role = current_user.role
+        items: list[tuple[str, str, str]] = []
+        if role in (Role.OFFICER.value, Role.MANAGER.value):
+            if "dashboard.case_list" in views:
+                items.append(("cases", "Cases", url_for("dashboard.case_list")))
+            items.append(("log", "Log a request", url_for("dashboard.log_request")))
+            if "dashboard.reports_page" in views:
+                items.append(("reports", "Reports", url_for("dashboard.reports_page")))
+        if role == Role.RECORD_HOLDER.value:
+            items.append(("cases", "Your services' cases", url_for("dashboard.my_cases")))
+        if role == Role.ADMIN.value:
+            items.append(("admin", "Admin", url_for("dashboard.admin_users")))
+        return [{"text": text, "href": href, "active": key == active} for key, text, href in items]
+
+    return {"staff_navigation": staff_navigation, "workflow_label": workflow.label, "short_date": clock.short_date,
+            "london": clock.LONDON}
+
+
+@bp.get("/")
+@staff(*Role)
+def home() -> Any:
+    from rights.web.auth import home_for
+
+    return redirect(home_for(current_user.role))
+
+
+@bp.get("/my-cases")
+@staff(Role.RECORD_HOLDER)
+def my_cases() -> Any:
+    """A record holder's open cases: those about their services (their tasks are on each case)."""
+    who = actor()
+    with rt().db.transaction() as db_session:
+        visible = cases.services_cases(db_session, who)
+        audit.record(db_session, who.ref, "cases.listed", target="my-cases", detail={"count": len(visible)},
+                     ip=client_ip())
+    return render_template("dashboard/my_cases.html", cases=visible, kind_labels=KIND_LABELS, today=today(),
+                           active_nav="cases")
+
+
+# --------------------------------------------------------------------------------------------------
+# The case page
+
+
+def _clock_panel(request_: RightsRequest, on: date) -> dict[str, Any]:
+    try:
+        result = workflow.compute_clock(request_, on)
+    except clock.ClockError as exc:  # stored events the law does not allow: say so instead of a date
+        return {"error": str(exc)}
+    days_left = clock.working_days_left(result.due, on)
+    running = workflow.is_open(request_.kind, request_.status) and request_.status != "released"
+    return {
+        "result": result,
+        "pauses": workflow.clock_input(request_).pauses,
+        "days_left": days_left if running else None,
+        "rag": clock.rag(days_left) if running else "none",
+    }
+
+
+@bp.get("/cases/<reference>")
+@staff(*CASE_VIEWERS)
+def case_page(reference: str) -> Any:
+    who = actor()
+    on = today()
+    with rt().db.transaction() as db_session:
+        case = _case_or_deny(db_session, reference, who)
+        cases.view_case(db_session, reference, who, ip=client_ip())
+        context = {
+            "case": case,
+            "clock_panel": _clock_panel(case, on),
+            "actions": cases.available_actions(db_session, case, who, on),
+            "timeline": cases.timeline(db_session, case),
+            "disclosures": cases.disclosures(db_session, case) if case.kind in cases.ART19_KINDS else None,
+            "documents": [(d, cases.can_open_document(who, d)) for d in case.documents],
+            "duplicate": db_session.get(RightsRequest, case.possible_duplicate_of_id)
+            if case.possible_duplicate_of_id else None,
+            "assignee": case.assignee,
+            "note_form": NoteForm(),
+            "can_keep_log": who.role in cases.CASE_ROLES and workflow.is_open(case.kind, case.status),
+            "can_see_audit": who.role == Role.MANAGER.value,
+            "service_labels": [privacy_notice.load().service_label(s) for s in case.services or ()],
+        }
+        # Rendered inside the transaction: the template reads the case's people and documents lazily.
+        return render_template("dashboard/case.html", kind_labels=KIND_LABELS, role_labels=ROLE_LABELS,
+                               basis_labels=BASIS_LABELS, today=on, title=reference, **context)
+
+
+@bp.route("/cases/<reference>/actions/<event>", methods=["GET", "POST"])
+@staff(*CASE_VIEWERS)
+def case_action(reference: str, event: str) -> Any:
+    """One action, one page: its form, the workflow's refusal shown beside the field it is about."""
+    who = actor()
+    on = today()
+    with rt().db.transaction() as db_session:
+        case = _case_or_deny(db_session, reference, who)
+        wf = workflow.workflow_for(case.kind)
+        transition = wf.transition(event)
+        if transition is None:
+            abort(404)
+        if who.role not in transition.roles:
+            audit_denied(f"role {who.role} may not {event}", request_id=case.id)
+            abort(403)
+        allowed = {t.event for t in cases.available_actions(db_session, case, who, on)}
+        staff_choices = [(u.id, f"{u.name} ({u.role})") for u in cases.assignable_staff(db_session)]
+        panel = _clock_panel(case, on)
+        kind, status, case_id = case.kind, case.status, case.id
+    form = action_form(event, kind, request.form if request.method == "POST" else None, today=on)
+    if "assignee" in form._fields:
+        form.assignee.choices = options([(0, "Choose a person"), *staff_choices])
+    problem: str | None = None
+    if request.method == "POST" and form.validate_on_submit():
+        firing = _firing(form)
+        try:
+            with rt().db.transaction() as db_session:
+                case = db_session.get(RightsRequest, case_id)
+                assert case is not None
+                result = cases.perform(db_session, rt().queue, case, who, event, firing, today=on, ip=client_ip())
+                message = result.message
+        except CaseError as exc:
+            if exc.code == "role":
+                audit_denied(str(exc), request_id=case_id)
+                abort(403)
+            problem = str(exc)
+            _attach_error(form, exc)
+        else:
+            flash(message, "success")
+            return redirect(url_for("dashboard.case_page", reference=reference))
+    elif request.method == "GET" and event not in allowed:
+        problem = _why_not(event, who, reference, on)
+    status_code = 400 if request.method == "POST" else 200
+    return render_template("dashboard/action.html", form=form, transition=transition, case_ref=reference,
+                           kind=kind, status=status, clock_panel=panel, problem=problem, today=on,
+                           allowed=event in allowed or request.method == "POST",
+                           title=transition.label, kind_labels=KIND_LABELS), status_code
+
+
+def _firing(form: Any) -> Firing:
+    fields = form._fields
+    options: dict[str, Any] = {}
+    for name in ("ground", "outcome", "what", "supplementary_statement"):
+        if name in fields and fields[name].data:
+            options[name] = fields[name].data
+    if "assignee" in fields:
+        options["assignee_id"] = fields["assignee"].data or None
+    return Firing(on=fields["on"].data if "on" in fields else None,
+                  reason=fields["reason"].data if "reason" in fields else None, options=options)
+
+
+def _attach_error(form: Any, exc: CaseError) -> None:
+    fields = form._fields
+    target = {"on": "on", "reason": "reason"}.get(exc.field or "")
+    if target is None and exc.field == "options":
+        target = next((n for n in ("assignee", "ground", "outcome", "what") if n in fields), None)
+    if target and target in fields:
+        fields[target].errors = [*fields[target].errors, str(exc)]
+
+
+def _why_not(event: str, who: Actor, reference: str, on: date) -> str:
+    """The workflow's own words for why this action cannot be taken now."""
+    with rt().db.transaction() as db_session:
+        case = cases.find_case(db_session, reference, who)
+        try:
+            workflow.fire(event, cases.facts_for(db_session, case, who, on))
+        except workflow.WorkflowError as exc:
+            if exc.code != "input":
+                return str(exc)
+    return ""
+
+
+@bp.post("/cases/<reference>/notes")
+@staff(*CASE_VIEWERS)
+def add_note(reference: str) -> Any:
+    who = actor()
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash("Enter the note before adding it.", "info")
+        return redirect(url_for("dashboard.case_page", reference=reference, _anchor="notes"))
+    with rt().db.transaction() as db_session:
+        case = _case_or_deny(db_session, reference, who)
+        cases.add_note(db_session, case, who, form.body.data or "", ip=client_ip())
+    flash("Note added.", "success")
+    return redirect(url_for("dashboard.case_page", reference=reference, _anchor="timeline"))
+
+
+@bp.get("/cases/<reference>/documents/<int:document_id>")
+@staff(*CASE_VIEWERS)
+def document(reference: str, document_id: int) -> Any:
+    """Decrypt and send one document as a download (never rendered inline), auditing the view."""
+    who = actor()
+    with rt().db.transaction() as db_session:
+        case = _case_or_deny(db_session, reference, who)
+        try:
+            doc = cases.open_document(db_session, case, who, document_id, ip=client_ip())
+        except CaseNotFound:
+            abort(404)
+        except CaseAccessDenied:
+            audit_denied(f"{who.role} may not open {document_id}", request_id=case.id)
+            abort(403)
+        filename, content_type, key = doc.filename, doc.content_type, doc.storage_key
+    settings = rt().settings
+    data = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys)).get(key)
+    response = Response(data, mimetype=content_type)
+    safe = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[:150] or "document"
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --------------------------------------------------------------------------------------------------
+# The disclosure log (Art 19)
+
+
+@bp.route("/cases/<reference>/disclosures", methods=["GET", "POST"])
+@staff(Role.OFFICER, Role.MANAGER)
+def add_disclosure(reference: str) -> Any:
+    who = actor()
+    on = today()
+    form = DisclosureForm()
+    form.recipient.choices = options([("", "Choose a recipient"), *((r, r) for r in privacy_notice.load().recipients)])
+    with rt().db.transaction() as db_session:
+        case = _case_or_deny(db_session, reference, who)
+        case_id = case.id
+    if form.validate_on_submit():
+        try:
+            with rt().db.transaction() as db_session:
+                case = db_session.get(RightsRequest, case_id)
+                assert case is not None
+                cases.record_disclosure(db_session, case, who, recipient=form.recipient.data or "",
+                                        disclosed_on=form.disclosed_on.data, description=form.description.data,
+                                        today=on, ip=client_ip())
+        except CaseError as exc:
+            target = {"recipient": form.recipient, "disclosed_on": form.disclosed_on}.get(exc.field or "",
+                                                                                         form.recipient)
+            target.errors = [*target.errors, str(exc)]
+        else:
+            flash("Added to the disclosure log.", "success")
+            return redirect(url_for("dashboard.case_page", reference=reference, _anchor="disclosures"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("dashboard/disclosure.html", form=form, case_ref=reference, row=None,
+                           title="Add to the disclosure log"), status
+
+
+@bp.route("/cases/<reference>/disclosures/<int:disclosure_id>", methods=["GET", "POST"])
+@staff(Role.OFFICER, Role.MANAGER)
+def recipient_told(reference: str, disclosure_id: int) -> Any:
+    who = actor()
+    on = today()
+    form = RecipientToldForm()
+    with rt().db.transaction() as db_session:
+        case = _case_or_deny(db_session, reference, who)
+        row = next((d for d in cases.disclosures(db_session, case) if d.id == disclosure_id), None)
+        if row is None:
+            abort(404)
+        case_id = case.id
+    if form.validate_on_submit():
+        try:
+            with rt().db.transaction() as db_session:
+                case = db_session.get(RightsRequest, case_id)
+                assert case is not None
+                cases.record_recipient_told(db_session, case, who, disclosure_id, on=form.on.data,
+                                            not_told_reason=form.not_told_reason.data, today=on, ip=client_ip())
+        except CaseError as exc:
+            form.on.errors = [*form.on.errors, str(exc)]
+        else:
+            flash("Disclosure log updated.", "success")
+            return redirect(url_for("dashboard.case_page", reference=reference, _anchor="disclosures"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("dashboard/disclosure.html", form=form, case_ref=reference, row=row,
+                           title=f"Tell {row.recipient}"), status
+
+
+# --------------------------------------------------------------------------------------------------
+# The case's audit trail
+
+
+@bp.get("/cases/<reference>/audit")
+@staff(Role.MANAGER, Role.ADMIN)
+def case_audit(reference: str) -> Any:
+    """Who saw and did what on this case. Administrators see the trail, not the case's contents."""
+    with rt().db.transaction() as db_session:
+        case = db_session.scalars(select(RightsRequest).where(RightsRequest.reference == reference)).first()
+        if case is None:
+            abort(404)
+        entries = cases.case_audit(db_session, case)
+        names = cases.staff_names(db_session)
+        audit.record(db_session, f"user:{current_user.id}", "case.audit_viewed", request_id=case.id,
+                     target=reference, ip=client_ip())
+    return render_template("dashboard/case_audit.html", case_ref=reference, entries=entries, names=names,
+                           title=f"Audit trail of {reference}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Logging a request received by letter, email, phone or in person
+
+
+@bp.route("/log-request", methods=["GET", "POST"])
+@staff(Role.OFFICER, Role.MANAGER)
+def log_request() -> Any:
+    who = actor()
+    on = today()
+    form = LogRequestForm()
+    notice = privacy_notice.load()
+    form.services.choices = options((s.key, s.label) for s in notice.services)
+    if request.method == "GET":
+        form.received_on.data = on
+    if form.validate_on_submit():
+        self_request = (form.requester_role.data or "").startswith("self")
+        subject = Person(given_names=form.subject_given.data.strip(), family_name=form.subject_family.data.strip(),
+                         date_of_birth=form.subject_dob.data)
+        contact = {"email": (form.email.data or "").strip() or None, "phone": (form.phone.data or "").strip() or None,
+                   "addresses": [{"lines": [ln.strip() for ln in (form.address.data or "").splitlines() if ln.strip()],
+                                  "current": True}] if (form.address.data or "").strip() else []}
+        if self_request:
+            for key, value in contact.items():
+                setattr(subject, key, value)
+            requester = subject
+        elif not (form.requester_given.data and form.requester_family.data):
+            form.requester_given.errors = ["Enter the requester's names (they are not the subject)"]
+            return _render_log(form, 400)
+        else:
+            requester = Person(given_names=form.requester_given.data.strip(),
+                               family_name=form.requester_family.data.strip(),
+                               organisation=(form.requester_organisation.data or "").strip() or None, **contact)
+        new = cases.LoggedRequest(
+            kind=RequestKind(form.kind.data), channel=form.channel.data, received_on=form.received_on.data,
+            subject=subject, requester=requester, requester_role=form.requester_role.data,
+            authority_basis=form.authority_basis.data, relationship_note=form.relationship_note.data or None,
+            competence_note=form.competence_note.data or None, services=list(form.services.data or []),
+            description=form.description.data or None,
+        )
+        try:
+            with rt().db.transaction() as db_session:
+                created = cases.log_request(db_session, rt().queue, new, who, today=on, ip=client_ip())
+                reference = created.reference
+        except CaseError as exc:
+            target = {"received_on": form.received_on, "channel": form.channel}.get(exc.field or "", form.kind)
+            target.errors = [*target.errors, str(exc)]
+        else:
+            flash(f"Request logged as {reference}. The clock started on "
+                  f"{clock.long_date(form.received_on.data)}.", "success")
+            return redirect(url_for("dashboard.case_page", reference=reference))
+    return _render_log(form, 400 if request.method == "POST" else 200)
+
+
+def _render_log(form: LogRequestForm, status: int) -> Any:
+    return render_template("dashboard/log_request.html", form=form, title="Log a request",
+                           active_nav="log"), status
+

@@ -1,0 +1,175 @@
+"""Case list views: my cases and all cases, filters, search, keyset pages, and the bulk actions.
+
+Thin by design: the query string becomes a :class:`rights.caselist.CaseFilter`, ``rights.caselist`` does
+the work, and every view and action is audited. Record holders have no case list here (their tasks live
+elsewhere); the access rule admits officers and managers only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from forms.lists import BulkActionForm, CaseFilterForm
+from forms.lists import choices as as_choices
+from rights import audit, caselist, cases
+from rights.caselist import CaseFilter, CasePage, Cursor, DueWindow
+from rights.models import Role, User
+from rights.web.access import staff
+from rights.web.dashboard import bp
+from rights.web.helpers import client_ip, rt, today
+
+FILTER_KEYS = ("view", "q", "kind", "stage", "due", "assignee", "service", "sort")
+
+
+def parse_filter(args: MultiDict[str, str], user_id: int) -> tuple[str, CaseFilter]:
+    """The view ("mine" or "all") and the filter from a query string; unknown values are ignored."""
+    view = "all" if args.get("view") == "all" else "mine"
+    kind = args.get("kind") or None
+    if kind not in caselist.KIND_LABELS:
+        kind = None
+    stage = args.get("stage") or "open"
+    if stage not in ("open", "all") and stage not in caselist.stages():
+        stage = "open"
+    due_raw = args.get("due") or ""
+    due = DueWindow(due_raw) if due_raw in {w.value for w in DueWindow} else None
+    assignee_id: int | None = None
+    unassigned = False
+    if view == "mine":
+        assignee_id = user_id
+    else:
+        raw = args.get("assignee") or ""
+        if raw == "none":
+            unassigned = True
+        elif raw.isdigit():
+            assignee_id = int(raw)
+    service = (args.get("service") or "").strip()[:60] or None
+    q = " ".join((args.get("q") or "").split())[:100]
+    return view, CaseFilter(kind=kind, stage=stage, due=due, assignee_id=assignee_id, unassigned=unassigned,
+                            service=service, q=q, descending=args.get("sort") == "-due")
+
+
+def filter_args(args: MultiDict[str, str]) -> dict[str, str]:
+    """The non-empty filter parameters, to carry into page links and back from a bulk action."""
+    return {k: v for k in FILTER_KEYS if (v := (args.get(k) or "").strip())}
+
+
+def _choices(session: Any, f: CaseFilter) -> dict[str, list[tuple[str, str]]]:
+    staff_members = caselist.assignable_staff(session)
+    services = caselist.known_services()
+    if f.service and f.service not in dict(services):
+        services.append((f.service, f.service))
+    return {
+        "kind": [("", "Any type"), *((k, v) for k, v in caselist.KIND_LABELS.items())],
+        "stage": [("open", "Any open stage"), ("all", "Any stage, including closed"),
+                  *((s, caselist.stage_label(s)) for s in caselist.stages())],
+        "due": [("", "Any due date"), *((w.value, label) for w, label in caselist.DUE_WINDOW_LABELS.items())],
+        "assignee": [("", "Anyone"), ("none", "Nobody (unassigned)"),
+                     *((str(s.id), s.name) for s in staff_members)],
+        "service": [("", "Any service"), *services],
+        "officers": [("", "Choose an officer"), *((str(s.id), s.name) for s in staff_members)],
+    }
+
+
+def _render_list(args: MultiDict[str, str], bulk: BulkActionForm, status: int = 200,
+                 errors: list[dict[str, str]] | None = None) -> tuple[str, int]:
+    view, f = parse_filter(args, current_user.id)
+    after = Cursor.decode(args.get("after"))
+    before = Cursor.decode(args.get("before")) if after is None else None
+    day = today()
+    with rt().db.transaction() as session:
+        page: CasePage = caselist.list_cases(session, f, day, after=after, before=before)
+        choices = _choices(session, f)
+        # Audited last: the audit head row is locked until commit, so keep that window short.
+        audit.record(session, f"user:{current_user.id}", "cases.listed", target=request.path,
+                     detail={"view": view, "filter": f.describe(), "after": args.get("after"),
+                             "before": args.get("before"), "shown": [r.reference for r in page.rows]},
+                     ip=client_ip())
+    form = CaseFilterForm(formdata=MultiDict({**filter_args(args), "view": view}))
+    for name in ("kind", "stage", "due", "assignee", "service"):
+        getattr(form, name).choices = as_choices(choices[name])
+    bulk.assignee.choices = as_choices(choices["officers"])
+    keep = filter_args(args)
+    keep["view"] = view
+    return render_template(
+        "dashboard/list.html",
+        title="My cases" if view == "mine" else "All cases",
+        view=view,
+        page=page,
+        form=form,
+        bulk=bulk,
+        bulk_errors=errors or [],
+        back=request.query_string.decode()[:2000] if request.method == "GET" else (bulk.back.data or ""),
+        next_url=url_for(".case_list", **keep, after=page.next_cursor.encode()) if page.next_cursor else None,
+        prev_url=url_for(".case_list", **keep, before=page.prev_cursor.encode()) if page.prev_cursor else None,
+        tab_urls={"mine": url_for(".case_list", view="mine"), "all": url_for(".case_list", view="all")},
+        clear_url=url_for(".case_list", view=view),
+        filtered=any(k in keep for k in FILTER_KEYS if k not in ("view", "sort")),
+    ), status
+
+
+@bp.get("/cases")
+@staff(Role.OFFICER, Role.MANAGER)
+def case_list() -> Any:
+    """My cases or all cases, filtered, searched and paged by due date."""
+    return _render_list(request.args, BulkActionForm(formdata=None, prefix="bulk"))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@bp.post("/cases/bulk")
+@staff(Role.OFFICER, Role.MANAGER)
+def bulk_action() -> Any:
+    """Assign the ticked cases, or remind their record holders; then back to the same list."""
+    form = BulkActionForm(prefix="bulk")
+    back_args = MultiDict([(k, v) for k, vs in parse_qs(form.back.data or "").items() for v in vs])
+
+    def problem(text: str, href: str) -> tuple[str, int]:
+        return _render_list(back_args, form, 400, [{"text": text, "href": href}])
+
+    if not form.validate_on_submit():  # the CSRF token is checked before this view runs
+        return problem("The form could not be read; try again", "#bulk")
+    ids = [int(v) for v in request.form.getlist("case") if v.isdigit()]
+    if not ids:
+        return problem("Select at least one case", "#cases-table")
+    with rt().db.transaction() as session:
+        user = session.get(User, current_user.id)
+        assert user is not None
+        actor = cases.Actor.of(user)
+    try:
+        if form.assign.data:
+            if not (form.assignee.data or "").isdigit():
+                form.assignee.errors = ["Choose who to assign the selected cases to"]
+                return problem(form.assignee.errors[0], "#bulk-assignee")
+            with rt().db.transaction() as session:
+                result = caselist.assign(session, rt().queue, ids, int(form.assignee.data), actor=actor,
+                                         today=today(), ip=client_ip())
+            message = f"{_plural(len(result.changed), 'case')} assigned to {result.assignee.name}"
+            if result.unchanged:
+                message += f"; {len(result.unchanged)} already were"
+            if result.refused:
+                message += "; not assigned: " + "; ".join(f"{ref} ({why})" for ref, why in result.refused.items())
+        elif form.remind.data:
+            base = rt().settings.public_base_url
+            with rt().db.transaction() as session:
+                reminded = caselist.remind_record_holders(
+                    session, rt().queue, ids, actor=actor, today=today(), ip=client_ip(),
+                    case_url=f"{base}{bp.url_prefix}/cases/{{reference}}")
+            message = (f"{_plural(reminded.emails, 'reminder email')} queued about "
+                       f"{_plural(len(reminded.cases_reminded), 'case')}")
+            if reminded.cases_without_holder:
+                message += "; no record holder for " + ", ".join(reminded.cases_without_holder)
+            if reminded.skipped_closed:
+                message += "; closed, so not chased: " + ", ".join(reminded.skipped_closed)
+        else:
+            return problem("Choose an action", "#bulk-assign")
+    except caselist.BulkActionError as exc:
+        return problem(str(exc), "#bulk-assignee" if "officer" in str(exc) else "#cases-table")
+    flash(message, "success")
+    return redirect(url_for(".case_list", **filter_args(back_args)))

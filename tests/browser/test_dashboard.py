@@ -1,0 +1,224 @@
+"""The officers' dashboard in Chromium: sign-in with TOTP, a request from letter to extension, access limits.
+
+"Today" is pinned through ``app.config["RIGHTS_TODAY"]`` (the dashboard's only source of today), so the
+dates the pages show are compared exactly with what ``rights clock`` prints for the same facts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pyotp
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from rights import users
+from rights.clock_cli import clock_command
+from rights.models import AuditEvent, RightsRequest
+from rights.security import Cipher
+from tests.browser.conftest import assert_accessible
+from tests.factories import make_request
+from tests.integration.staff_support import StaffLogin, make_staff
+
+
+def set_today(live_server: Any, iso: str) -> None:
+    live_server.app.config["RIGHTS_TODAY"] = iso
+
+
+def sign_in(page: Any, live_server: Any, login: StaffLogin, *, check_a11y: bool = False) -> None:
+    page.goto(live_server.path("/staff/sign-in"), wait_until="networkidle")
+    if check_a11y:
+        assert_accessible(page)
+    page.get_by_label("Email address").fill(login.email)
+    page.get_by_label("Password", exact=True).fill(login.password)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/staff/sign-in/code"), page.locator("main").inner_text()
+    if check_a11y:
+        assert_accessible(page)
+    page.get_by_label("Security code").fill(login.code(live_server.rt))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r".*/staff/(cases|my-cases|admin/users)$"))
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/staff/signed-out")
+    # Every response re-sends the session cookie (the app refreshes it on each request), so an asset
+    # request still in flight could overwrite the next page's fresh cookie: let them finish first.
+    page.wait_for_load_state("networkidle")
+
+
+def fill_date(page: Any, prefix: str, day: int, month: int, year: int) -> None:
+    page.locator(f"#{prefix}-day").fill(str(day))
+    page.locator(f"#{prefix}-month").fill(str(month))
+    page.locator(f"#{prefix}-year").fill(str(year))
+
+
+def do_action(page: Any, label: str, *, date: tuple[int, int, int] | None = None, reason: str | None = None,
+              check_a11y: bool = False) -> None:
+    page.get_by_role("link", name=label, exact=True).click()
+    page.wait_for_selector("h1")
+    if date is not None:
+        fill_date(page, "on", *date)
+    if reason is not None:
+        page.locator("#reason").fill(reason)
+    if check_a11y:
+        assert_accessible(page)
+    page.locator("#main-content form button[type=submit], #main-content form input[type=submit]").first.click()
+    page.wait_for_selector("#due-date")
+
+
+def due(page: Any) -> str:
+    return page.locator("#due-date").inner_text().strip()
+
+
+def cli_clock(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(clock_command, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def short(iso: str) -> str:
+    from datetime import date
+
+    from rights.clock import short_date
+
+    return short_date(date.fromisoformat(iso))
+
+
+def test_officer_and_manager_take_a_letter_from_receipt_to_extension(live_server, page, mailbox) -> None:
+    rt = live_server.rt
+    officer = make_staff(rt, "officer", name="Olivia Officer")
+    manager = make_staff(rt, "manager", name="Manon Manager")
+    set_today(live_server, "2026-03-09")
+
+    sign_in(page, live_server, officer, check_a11y=True)
+    # A letter dated and received on Mon 2 Mar 2026, logged a week later with its true date of receipt.
+    page.get_by_role("link", name="Log a request").click()
+    assert_accessible(page)
+    page.get_by_label("Access to records (subject access request)").check()
+    page.get_by_label("Letter").check()
+    fill_date(page, "received_on", 2, 3, 2026)
+    page.get_by_label("Given names", exact=True).fill("Amelia")
+    page.get_by_label("Family name", exact=True).fill("Hart")
+    fill_date(page, "subject_dob", 17, 5, 2008)
+    page.get_by_label("The person themselves (adult)").check()
+    page.get_by_label("Requester's email address (if any)").fill("amelia.hart@example.org")
+    page.get_by_label("Children's social care", exact=False).first.check()
+    page.get_by_label("What they asked for").fill("Everything from my time in care.")
+    page.get_by_role("button", name="Log the request").click()
+    page.wait_for_selector("#due-date")
+    reference = page.locator("h1").inner_text().split()[0]
+    assert due(page) == short(cli_clock("--type", "access", "--received", "2026-03-02")["due"]) == "Thu 2 Apr 2026"
+    assert_accessible(page)
+    mailbox.wait_for("amelia.hart@example.org", subject_contains=reference)
+
+    # Triage: identity is needed; the month restarts when it arrives.
+    do_action(page, "Ask for proof of identity", date=(9, 3, 2026), check_a11y=True)
+    assert page.locator("#case-status").inner_text() == "Awaiting ID or authority"
+    mailbox.wait_for("amelia.hart@example.org", subject_contains="proof of identity")
+    set_today(live_server, "2026-03-23")
+    do_action(page, "Record identity evidence received", date=(20, 3, 2026))
+    assert due(page) == short(cli_clock("--type", "access", "--received", "2026-03-02",
+                                        "--id-received", "2026-03-20")["due"]) == "Mon 20 Apr 2026"
+    do_action(page, "Start the search")
+
+    # Pause for clarification, answered three days later.
+    do_action(page, "Pause the clock for clarification", date=(23, 3, 2026), reason="Which years in care?")
+    assert "Provisional" in page.locator("#clock").inner_text()
+    set_today(live_server, "2026-03-27")
+    do_action(page, "Record the clarification received", date=(26, 3, 2026))
+    paused = cli_clock("--type", "access", "--received", "2026-03-02", "--id-received", "2026-03-20",
+                       "--pause", "2026-03-23:2026-03-26")
+    assert due(page) == short(paused["due"]) == "Fri 24 Apr 2026"
+    assert "Extend by two months" not in page.locator("#actions").inner_text()  # officers cannot
+    sign_out(page)
+
+    # A manager extends, with reasons, before the notice deadline.
+    sign_in(page, live_server, manager)
+    page.goto(live_server.path(f"/staff/cases/{reference}"))
+    do_action(page, "Extend by two months", reason="Records are held by four services and run to 3,000 pages.",
+              check_a11y=True)
+    extended = cli_clock("--type", "access", "--received", "2026-03-02", "--id-received", "2026-03-20",
+                         "--pause", "2026-03-23:2026-03-26", "--extended", "--today", "2026-03-27")
+    assert due(page) == short(extended["due"]) == "Wed 24 Jun 2026"
+    assert page.locator("#days-left").inner_text() == str(extended["working_days_left"])
+    assert f"Due: {short(extended['due'])}." in page.locator("#clock-explanation").text_content()
+    assert_accessible(page)
+    letter = mailbox.wait_for("amelia.hart@example.org", subject_contains="more time")
+    assert "3,000 pages" in letter.get_content() and "24 June 2026" in letter.get_content()
+    with rt.db.transaction() as session:
+        request = session.scalars(select(RightsRequest).where(RightsRequest.reference == reference)).one()
+        assert request.due_on.isoformat() == extended["due"]
+
+
+def test_new_record_holder_enrols_then_cannot_open_another_services_case(live_server, page) -> None:
+    rt = live_server.rt
+    with rt.db.transaction() as session:
+        other = make_request(session, received_at=datetime(2026, 3, 2, 10, tzinfo=UTC),
+                             services=["youth_justice"]).reference
+        mine = make_request(session, received_at=datetime(2026, 3, 3, 10, tzinfo=UTC),
+                            services=["childrens_social_care"]).reference
+        _user, issued = users.create_user(session, email="rory@council.example", role="record_holder",
+                                          name="Rory Holder", services=["childrens_social_care"], actor="test")
+    set_today(live_server, "2026-03-09")
+
+    page.goto(live_server.path("/staff/sign-in"))
+    page.get_by_label("Email address").fill("rory@council.example")
+    page.get_by_label("Password", exact=True).fill(issued)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/set-up-authenticator")
+    assert page.locator("img.app-qr").get_attribute("src").startswith("data:image/svg+xml")
+    assert_accessible(page)
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("Security code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/new-password")
+    assert_accessible(page)
+    page.get_by_label("Current password").fill(issued)
+    page.get_by_label("New password", exact=True).fill("a long passphrase of my own")
+    page.get_by_label("Confirm new password").fill("a long passphrase of my own")
+    page.get_by_role("button", name="Save password").click()
+    page.wait_for_url("**/staff/my-cases")
+    assert mine in page.content() and other not in page.content()
+    assert_accessible(page)
+
+    response = page.goto(live_server.path(f"/staff/cases/{other}"))
+    assert response.status == 404
+    with rt.db.transaction() as session:
+        denied = session.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")).one()
+        holder_id = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "auth.signed_in")).one()
+        assert denied.actor == holder_id and other in denied.target
+        # The secret shown once is the one stored (encrypted) for the account.
+        from rights.models import User
+
+        user = session.scalars(select(User).where(User.email == "rory@council.example")).one()
+        assert Cipher(rt.settings.encryption_keys).decrypt(user.totp_secret_enc).decode() == secret
+
+
+def test_administrator_pages_are_accessible(live_server, page) -> None:
+    rt = live_server.rt
+    admin = make_staff(rt, "admin", name="Ada Admin")
+    sign_in(page, live_server, admin)
+    assert_accessible(page)
+    page.get_by_role("button", name="Create an account").click()
+    page.get_by_label("Email address").fill("new.officer@council.example")
+    page.get_by_label("Full name").fill("Nadia Newcomer")
+    page.get_by_label("Information governance officer").check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Create account").click()
+    assert page.locator("#issued-password").inner_text()
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the account").click()
+    assert_accessible(page)
+    # Administrators see who did what on a case (not the case itself).
+    with rt.db.transaction() as session:
+        reference = make_request(session, received_at=datetime(2026, 3, 2, 10, tzinfo=UTC)).reference
+    page.goto(live_server.path(f"/staff/cases/{reference}/audit"))
+    assert "request.received" in page.content()
+    assert_accessible(page)
+    assert page.goto(live_server.path(f"/staff/cases/{reference}")).status == 403
