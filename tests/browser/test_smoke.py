@@ -9,7 +9,11 @@ def test_not_found_page_is_accessible_and_styled(live_server, page) -> None:
     response = page.goto(live_server.path("/no-such-page"))
     assert response.status == 404
     assert page.title().startswith("Page not found")
-    # GOV.UK Frontend CSS loaded from our own static files: headings use GDS Transport.
-    assert "GDS Transport" in page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+    # GOV.UK Frontend CSS, built for a council, from our own static files: Arial, never GDS Transport
+    # (that typeface is licensed for GOV.UK services only).
+    font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+    assert font.startswith("arial")
+    assert "GDS Transport" not in font
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).fontWeight") == "700"
     assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     assert_accessible(page)
