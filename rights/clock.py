@@ -264,14 +264,27 @@ def working_days_left(due: date, today: date) -> int:
 
 
 def _count_working_days(after: date, through: date) -> int:
-    """Working days strictly after ``after`` up to and including ``through``."""
-    count = 0
-    d = after + timedelta(days=1)
-    while d <= through:
-        if is_working_day(d):
-            count += 1
-        d += timedelta(days=1)
-    return count
+    """Working days strictly after ``after`` up to and including ``through``.
+
+    Arithmetic rather than a walk over the calendar: the case list computes this for every row, and an
+    overdue case from years ago would otherwise cost thousands of steps. Weekdays come from the ordinal
+    (day 1 of the proleptic calendar was a Monday); bank holidays falling on weekdays are subtracted.
+    """
+    if through <= after:
+        return 0
+    weekday_holidays = sum(
+        1
+        for year in range(after.year, through.year + 1)
+        for day in _bank_holidays(year)
+        if after < day <= through and day.weekday() < 5
+    )
+    return _weekdays_through(through) - _weekdays_through(after) - weekday_holidays
+
+
+def _weekdays_through(d: date) -> int:
+    """Mondays to Fridays from 1 Jan of year 1 (a Monday) through ``d`` inclusive."""
+    weeks, extra = divmod(d.toordinal(), 7)
+    return weeks * 5 + min(extra, 5)
 
 
 def rag(working_days_left: int) -> str:

@@ -581,3 +581,16 @@ def test_open_pause_in_the_future_is_an_error_with_default_today() -> None:
     future = datetime.now(LONDON).date() + timedelta(days=3)
     with pytest.raises(ClockError, match="after today"):
         access(D(2026, 3, 2), pauses=(Pause(future),))
+
+
+@given(st.dates(date(2020, 1, 1), date(2032, 12, 31)), st.integers(-400, 400))
+@settings(max_examples=300, deadline=None)
+def test_working_days_left_matches_a_walk_over_the_calendar(today: date, offset: int) -> None:
+    """The arithmetic count agrees with counting working days one by one."""
+    from datetime import timedelta
+
+    due = today + timedelta(days=offset)
+    lo, hi = sorted((today, due))
+    walked = sum(1 for i in range(1, (hi - lo).days + 1) if is_working_day(lo + timedelta(days=i)))
+    expected = walked if today <= due else -max(1, walked)
+    assert working_days_left(due, today) == expected
