@@ -76,8 +76,8 @@ def test_access_request_clock_follows_id_pause_and_extension_exactly(rt, people)
     assert (request.due_on, request.original_due_on) == (expected.due, expected.original_due)
     assert request.due_on == date(2026, 6, 24) and request.status == "searching"
     assert [e.kind for e in request.clock_events] == ["id_requested", "id_received", "paused", "resumed", "extended"]
-    assert audit_actions(rt, rid)[1:] == ["case.request_id", "case.id_received", "case.start_search", "case.pause",
-                                          "case.resume", "case.extend"]
+    assert audit_actions(rt, rid)[1:] == ["case.request_id", "case.id_received", "case.start_search",
+                                          "search.requested", "case.pause", "case.resume", "case.extend"]
     templates = [m.template for m in letters(rt, rid)]
     assert templates == ["case_id_request", "case_clarification", "case_extension"]
     extension = letters(rt, rid)[-1]

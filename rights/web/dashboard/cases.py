@@ -90,6 +90,8 @@ def navigation() -> dict[str, Any]:
                 items.append(("reports", "Reports", url_for("dashboard.reports_page")))
         if role == Role.RECORD_HOLDER.value:
             items.append(("cases", "Your services' cases", url_for("dashboard.my_cases")))
+            if "dashboard.my_searches" in views:
+                items.append(("searches", "Your search tasks", url_for("dashboard.my_searches")))
         if role == Role.ADMIN.value:
             items.append(("admin", "Admin", url_for("dashboard.admin_users")))
         return [{"text": text, "href": href, "active": key == active} for key, text, href in items]
