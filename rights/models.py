@@ -577,7 +577,9 @@ class GatheredRecord(Base):
     file_size: Mapped[int | None] = mapped_column(Integer)
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     record_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
-    involved: Mapped[list[Any]] = mapped_column(default=list)
+    # The people a record involves, with roles and sometimes addresses (a foster carer's home): as
+    # sensitive as the text, so encrypted like it (JSON list, decrypted by rights.search.record_involved).
+    involved_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     match_score: Mapped[float | None]
     origin: Mapped[str] = mapped_column(String(20), default="connector")  # connector | upload
     added_by: Mapped[str] = mapped_column(String(200))

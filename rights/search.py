@@ -449,7 +449,7 @@ def _row(task: SearchTask, candidate: SearchCandidate, record: SourceRecord, cip
         "file_size": len(record.file_bytes) if record.file_bytes is not None else None,
         "file_sha256": sha256_hex(record.file_bytes) if record.file_bytes is not None else None,
         "metadata": json.loads(json.dumps(record.metadata, default=str)),
-        "involved": [involvement_to_json(i) for i in record.involved],
+        "involved_enc": cipher.encrypt(json.dumps([involvement_to_json(i) for i in record.involved]).encode()),
         "match_score": candidate.score, "origin": "connector", "added_by": SYSTEM_ACTOR, "created_at": utcnow(),
     }
 
@@ -632,7 +632,7 @@ def add_record_upload(session: Session, settings: Settings, task_id: int, user_i
         person_id="upload", record_date=record_date, title=(title or filename)[:500],
         text_enc=cipher.encrypt(text.encode()) if text is not None else None, file_key=key, file_name=filename,
         content_type=content_type or documents.content_type_for(filename), file_size=len(data), file_sha256=digest,
-        record_metadata=metadata, involved=[], match_score=None, origin="upload", added_by=f"user:{user.id}",
+        record_metadata=metadata, involved_enc=None, match_score=None, origin="upload", added_by=f"user:{user.id}",
     )
     session.add(record)
     session.flush()
@@ -648,6 +648,14 @@ def add_record_upload(session: Session, settings: Settings, task_id: int, user_i
 def record_text(record: GatheredRecord, cipher: Cipher) -> str | None:
     """The plain text of a gathered record (decrypted on read; never stored in the clear)."""
     return cipher.decrypt(record.text_enc).decode() if record.text_enc is not None else None
+
+
+def record_involved(record: GatheredRecord, cipher: Cipher) -> list[dict[str, Any]]:
+    """The people the source says a record involves (decrypted on read; never stored in the clear)."""
+    if record.involved_enc is None:
+        return []
+    people: list[dict[str, Any]] = json.loads(cipher.decrypt(record.involved_enc))
+    return people
 
 
 # ---------------------------------------------------------------------- the search log

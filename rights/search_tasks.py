@@ -270,10 +270,10 @@ def open_record(session: Session, task: SearchTask, record_id: int, actor: Actor
     return record, text
 
 
-def involvement_lines(record: GatheredRecord) -> list[str]:
+def involvement_lines(record: GatheredRecord, cipher: Cipher) -> list[str]:
     """The people the source says were involved, as an officer reads them ("Sam Okafor, professional: ...")."""
     lines = []
-    for person in record.involved or []:
+    for person in search.record_involved(record, cipher):
         role = str(person.get("role") or "").replace("_", " ")
         title = f": {person['job_title']}" if person.get("job_title") else ""
         lines.append(f"{person.get('name') or 'Unnamed'} ({role}{title})" if role else str(person.get("name")))

@@ -289,6 +289,15 @@ def test_demo_systems_never_yield_another_childs_records(rt, settings) -> None: 
         for record in records:
             truth = ids[record.request_id].person_ids.get(record.source, ())
             assert record.person_id in truth, f"{record.source}/{record.record_id} belongs to someone else"
+        # Who a record involves (carers' addresses among them) is encrypted at rest like the text.
+        cipher = Cipher(settings.encryption_keys)
+        involved = [(r, search.record_involved(r, cipher)) for r in records]
+        carers = [(r, p) for r, people in involved for p in people if p["role"] in ("carer", "foster_carer")]
+        assert carers, "the demo systems record carers"
+        for record, person in carers:
+            raw = session.execute(text("SELECT involved_enc FROM gathered_records WHERE id = :i"),
+                                  {"i": record.id}).scalar()
+            assert person["name"].encode() not in bytes(raw)
 
 
 class SpyConnector:

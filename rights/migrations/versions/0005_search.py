@@ -86,7 +86,7 @@ def upgrade() -> None:
     sa.Column('file_size', sa.Integer(), nullable=True),
     sa.Column('file_sha256', sa.String(length=64), nullable=True),
     sa.Column('metadata', sa.JSON(), nullable=False),
-    sa.Column('involved', sa.JSON(), nullable=False),
+    sa.Column('involved_enc', sa.LargeBinary(), nullable=True),
     sa.Column('match_score', sa.Double(), nullable=True),
     sa.Column('origin', sa.String(length=20), nullable=False),
     sa.Column('added_by', sa.String(length=200), nullable=False),

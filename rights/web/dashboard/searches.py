@@ -144,7 +144,7 @@ def record_page(task_id: int, record_id: int) -> Any:
             _deny_record(task, record_id, who)
         reference = db_session.get(RightsRequest, task.request_id).reference  # type: ignore[union-attr]
         return render_template("dashboard/search_record.html", record=record, text=text, task=task,
-                               reference=reference, involved=search_tasks.involvement_lines(record),
+                               reference=reference, involved=search_tasks.involvement_lines(record, cipher),
                                back_url=_back_to(task, reference, who), title=record.title)
 
 
