@@ -13,8 +13,6 @@ this module only reads for the dashboard, checks who may, and audits what was op
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,11 +21,11 @@ import filetype
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from rights import audit, intake, privacy_notice, search, workflow
+from rights import audit, intake, privacy_notice, search, uploads, workflow
 from rights.cases import CASE_ROLES, Actor, CaseAccessDenied, CaseError, CaseNotFound, staff_names
 from rights.models import GatheredRecord, RightsRequest, Role, SearchCandidate, SearchStatus, SearchTask
 from rights.security import Cipher
-from rights.uploads import Checked, UploadRejected, human_size
+from rights.uploads import Checked
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: What a record holder may upload, by content (never by name), and the extension it is stored under.
@@ -302,23 +300,14 @@ def identify_upload(data: bytes) -> str | None:
 
 def upload_filename(name: str | None, content_type: str) -> str:
     """A display name without paths or control characters, with the extension of the content."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = unicodedata.normalize("NFKC", base)
-    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", base).strip(" .") or "record"
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    return f"{stem[:150]}.{UPLOAD_TYPES[content_type]}"
+    return uploads.safe_filename(name, content_type, extensions=UPLOAD_TYPES, fallback="record")
 
 
 def check_upload(data: bytes, filename: str | None, max_bytes: int) -> Checked:
     """Accept a record holder's file or raise :class:`UploadRejected` with a GOV.UK-style message."""
-    if not data:
-        raise UploadRejected("The selected file is empty")
-    if len(data) > max_bytes:
-        raise UploadRejected(f"The selected file must be smaller than {human_size(max_bytes)}")
-    content_type = identify_upload(data)
-    if content_type is None:
-        raise UploadRejected("The selected file must be a PDF, Word document (DOCX), JPG, PNG or text file")
-    return Checked(data=data, content_type=content_type, filename=upload_filename(filename, content_type))
+    return uploads.check(data, filename, max_bytes, identify=identify_upload, extensions=UPLOAD_TYPES,
+                         refusal="The selected file must be a PDF, Word document (DOCX), JPG, PNG or text file",
+                         fallback="record")
 
 
 def terms_used(terms: dict[str, Any] | None) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
@@ -71,26 +72,43 @@ def identify(data: bytes) -> str | None:
     return str(kind.mime)
 
 
-def safe_filename(name: str | None, content_type: str) -> str:
+EXTENSIONS: dict[str, str] = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def safe_filename(name: str | None, content_type: str, *, extensions: dict[str, str] = EXTENSIONS,
+                  fallback: str = "upload") -> str:
     """A display name without paths or control characters, with an extension matching the content."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = unicodedata.normalize("NFKC", base)
-    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", base).strip(" .") or "upload"
+    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", base).strip(" .") or fallback
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[content_type]
-    return f"{stem[:150]}.{ext}"
+    return f"{stem[:150]}.{extensions[content_type]}"
 
 
-def check(data: bytes, filename: str | None, max_bytes: int) -> Checked:
-    """Accept the file or raise :class:`UploadRejected` with a GOV.UK-style message."""
+def check(
+    data: bytes,
+    filename: str | None,
+    max_bytes: int,
+    *,
+    identify: Callable[[bytes], str | None] = identify,
+    extensions: dict[str, str] = EXTENSIONS,
+    refusal: str = "The selected file must be a PDF, JPG or PNG",
+    fallback: str = "upload",
+) -> Checked:
+    """Accept the file or raise :class:`UploadRejected` with a GOV.UK-style message.
+
+    The portal uses the defaults (proof of identity and authority); record holders' uploads pass their
+    own ``identify``, extensions and refusal (rights.search_tasks), through the same checks.
+    """
     if not data:
         raise UploadRejected("The selected file is empty")
     if len(data) > max_bytes:
         raise UploadRejected(f"The selected file must be smaller than {human_size(max_bytes)}")
     content_type = identify(data)
     if content_type is None:
-        raise UploadRejected("The selected file must be a PDF, JPG or PNG")
-    return Checked(data=data, content_type=content_type, filename=safe_filename(filename, content_type))
+        raise UploadRejected(refusal)
+    return Checked(data=data, content_type=content_type,
+                   filename=safe_filename(filename, content_type, extensions=extensions, fallback=fallback))
 
 
 def store(session: Session, file_store: EncryptedStore, checked: Checked, *, purpose: str, actor: str = "citizen",
