@@ -166,6 +166,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from rights import migrate
 
     settings = config.load()
+    if settings.env == "production":
+        raise click.UsageError("rights demo seeds published demo passwords; it never runs with RIGHTS_ENV=production")
     _ensure_sqlite_dir(settings.database_url)
     migrate.upgrade(settings.database_url)
     rt = runtime.init(settings)

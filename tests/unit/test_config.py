@@ -69,3 +69,17 @@ def test_unknown_profile_and_bad_numbers_are_explained(clean_env) -> None:
     clean_env.setenv("RIGHTS_MAX_UPLOAD_MB", "ten")
     with pytest.raises(config.ConfigError, match="RIGHTS_MAX_UPLOAD_MB"):
         config.load("development")
+
+
+def test_demo_refuses_production(clean_env) -> None:
+    """The demo seeds accounts with published passwords: never in production."""
+    from click.testing import CliRunner
+
+    from rights.cli import main
+
+    for name, value in GOOD.items():
+        clean_env.setenv(name, value)
+    clean_env.setenv("RIGHTS_ENV", "production")
+    result = CliRunner().invoke(main, ["demo", "--no-serve"])
+    assert result.exit_code != 0
+    assert "never runs with RIGHTS_ENV=production" in result.output
