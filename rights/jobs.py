@@ -146,6 +146,13 @@ def execute(db: Database, job_run_id: str) -> dict[str, Any] | None:
     return result
 
 
+def for_request(session: Session, request_id: int, limit: int = 50) -> list[JobRun]:
+    """The newest background jobs of one request, as the case page lists them."""
+    return list(session.scalars(
+        select(JobRun).where(JobRun.request_id == request_id).order_by(JobRun.created_at.desc()).limit(limit)
+    ))
+
+
 def requeue_stale(
     db: Database,
     queue: JobQueue,

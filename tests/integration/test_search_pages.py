@@ -304,3 +304,14 @@ def test_record_holder_on_the_case_page_sees_only_their_services_searches(app, r
     assert f"/staff/searches/{by_source[CSC].id}\"" in page  # "Open your task"
     assert all(f'id="search-task-{t.id}"' not in page for s, t in by_source.items() if s != CSC)
     assert 'value="accept"' not in page and "/search-log" not in page
+
+
+def test_case_page_lists_the_background_jobs_from_the_database(app, rt, case, officer) -> None:  # noqa: F811
+    """Officers see each job's status from its database row, without asking Redis."""
+    _login, client = officer
+    start_search(rt, client, case["reference"])
+    html = client.get(f"/staff/cases/{case['reference']}").get_data(as_text=True)
+    assert 'id="jobs"' in html
+    jobs_table = html.split('id="jobs"', 1)[1]
+    assert jobs_table.count("search source") == 7
+    assert "finished" in jobs_table

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.dashboard import DisclosureForm, LogRequestForm, NoteForm, RecipientToldForm, action_form, options
-from rights import audit, cases, clock, privacy_notice, workflow
+from rights import audit, cases, clock, jobs, privacy_notice, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound
 from rights.models import AuthorityBasis, Person, RequesterRole, RequestKind, RightsRequest, Role
 from rights.security import Cipher, EncryptedStore
@@ -162,6 +162,8 @@ def case_page(reference: str) -> Any:
             "can_keep_log": who.role in cases.CASE_ROLES and workflow.is_open(case.kind, case.status),
             "can_see_audit": who.role == Role.MANAGER.value,
             "service_labels": [privacy_notice.load().service_label(s) for s in case.services or ()],
+            # The database mirror of the case's background jobs: officers see them without asking Redis.
+            "jobs": jobs.for_request(db_session, case.id),
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.
         return render_template("dashboard/case.html", kind_labels=KIND_LABELS, role_labels=ROLE_LABELS,
