@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh --services --browser
 bash scripts/services.sh
-export DATABASE_URL_ADMIN="${TEST_DATABASE_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
+# Each pytest process creates (and drops) its own database through this admin connection.
+export TEST_DATABASE_ADMIN_URL="${TEST_DATABASE_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"
