@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,24 +42,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A new, migrated PostgreSQL database for this test session (dropped at the end)."""
-    name = f"rights_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """An empty PostgreSQL database of its own, dropped afterwards (fails in CI if PostgreSQL is missing)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         need_service(f"PostgreSQL at {ADMIN_URL} is not reachable: {exc.__class__.__name__}: {exc}")
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A new, migrated PostgreSQL database for this test session (dropped at the end)."""
     from rights import migrate
 
-    migrate.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database("rights_test") as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

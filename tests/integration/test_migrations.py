@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from rights import migrate
-from tests.conftest import ADMIN_URL
+from tests.conftest import scratch_database
 
 
 def test_models_match_migrations_on_postgresql(pg_url) -> None:
@@ -17,12 +12,7 @@ def test_models_match_migrations_on_postgresql(pg_url) -> None:
 
 
 def test_downgrade_to_base_and_upgrade_again(pg_url) -> None:
-    name = f"rights_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database("rights_mig") as url:
         migrate.upgrade(url)
         head = migrate.current(url)
         migrate.downgrade(url, "base")
@@ -30,9 +20,6 @@ def test_downgrade_to_base_and_upgrade_again(pg_url) -> None:
         migrate.upgrade(url)
         assert migrate.current(url) == head
         assert migrate.differences(url) == []
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_models_match_migrations_on_sqlite(tmp_path) -> None:

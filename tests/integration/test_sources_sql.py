@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 
 from rights import audit, search
 from rights.models import AuditEvent, GatheredRecord, SearchCandidate, SearchTask
@@ -17,7 +15,7 @@ from rights.search_cli import run_pending
 from rights.sources import registry
 from rights.sources.base import Identity, SearchTerms, SourceError
 from rights.sources.sql import SqlConnector
-from tests.conftest import ADMIN_URL, need_service
+from tests.conftest import scratch_database
 from tests.factories import make_person, make_request
 from tests.integration.source_builders import write_sources
 
@@ -51,14 +49,13 @@ NOTES = [  # note id, person, date, type, title, body
 
 @pytest.fixture(scope="module")
 def lcs_url() -> Iterator[str]:
-    name = f"rights_lcs_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        need_service(f"PostgreSQL at {ADMIN_URL} is not reachable: {exc}")
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with scratch_database("rights_lcs") as url:
+        _build_case_management(url)
+        yield url
+
+
+def _build_case_management(url: str) -> None:
+    """A synthetic case-management schema with the subject, look-alikes and a hostile name."""
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text(SCHEMA))
@@ -77,10 +74,6 @@ def lcs_url() -> Iterator[str]:
                          {"n": note_id})
         conn.execute(text("INSERT INTO note_person VALUES ('N1', 'Dawn Hart', 'family_member', NULL)"))
     engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def sql_source(url: str, **overrides: object) -> dict[str, object]:
