@@ -75,6 +75,11 @@ class CaseAccessDenied(PermissionError):
     """This member of staff may not see this case (another service's case, or an administrator)."""
 
 
+class OtherCase(CaseNotFound):
+    """The object exists but belongs to another case than the one in the URL: answered as not found
+    (it says nothing about the other case), but a probe, not a typo, so the web layer audits it."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """The member of staff acting; built by the web layer from the signed-in user."""
@@ -554,8 +559,10 @@ def open_document(session: Session, request: RightsRequest, actor: Actor, docume
                   ip: str | None = None) -> Document:
     """A document of this case this member of staff may open; the opening is audited."""
     document = session.get(Document, document_id)
-    if document is None or document.request_id != request.id:
+    if document is None:
         raise CaseNotFound(str(document_id))
+    if document.request_id != request.id:
+        raise OtherCase(f"document:{document_id}")
     if not can_open_document(actor, document):
         raise CaseAccessDenied(str(document_id))
     audit.record(session, actor.ref, "document.viewed", request_id=request.id, target=f"document:{document.id}",
@@ -705,6 +712,7 @@ __all__ = [
     "CaseError",
     "CaseNotFound",
     "LoggedRequest",
+    "OtherCase",
     "TimelineEntry",
     "add_note",
     "assign",

@@ -73,6 +73,10 @@ class Settings:
     council_name: str
     demo: bool
     testing: bool = False
+    #: Reverse proxies in front of the app (RIGHTS_TRUSTED_PROXIES). Rate limits and the audit trail key on
+    #: the client's address: behind a proxy that is the proxy's, so every citizen would share one limit,
+    #: unless the proxies' X-Forwarded-For is trusted. 0 (the default) trusts no forwarded header at all.
+    trusted_proxies: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     def as_flask(self) -> dict[str, object]:
@@ -81,10 +85,15 @@ class Settings:
             "TESTING": self.testing,
             "MAX_CONTENT_LENGTH": self.max_upload_bytes * 3 + 1024 * 1024,
             "SESSION_COOKIE_SECURE": self.env == "production",
+            # __Host-: HTTPS only, this host only, no Domain, so a sibling subdomain of the council's cannot
+            # plant a cookie (say, a portal draft it can read back) in a citizen's or officer's browser.
+            "SESSION_COOKIE_NAME": "__Host-session" if self.env == "production" else "session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "PREFERRED_URL_SCHEME": "https" if self.env == "production" else "http",
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            # Explicit: Flask-Limiter's one Limiter otherwise keeps "disabled" from an earlier app in the process.
+            "RATELIMIT_ENABLED": True,
             "RIGHTS": self,
             **self.extra,
         }
@@ -127,6 +136,7 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         council_name=_env("RIGHTS_COUNCIL_NAME", "County Council") or "County Council",
         demo=_bool("RIGHTS_DEMO", env == "development"),
         testing=env == "test",
+        trusted_proxies=_int("RIGHTS_TRUSTED_PROXIES", 0),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
@@ -136,6 +146,8 @@ def load(env: str | None = None, **overrides: object) -> Settings:
 
 def check(settings: Settings) -> None:
     """Refuse production settings that would put citizens' data at risk, naming the fix."""
+    if not 0 <= settings.trusted_proxies <= 5:
+        raise ConfigError("RIGHTS_TRUSTED_PROXIES must be the number of reverse proxies in front of the app (0 to 5)")
     if settings.env != "production":
         return
     problems = []

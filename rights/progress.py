@@ -4,7 +4,8 @@ No enumeration: :func:`start_check` behaves the same whether or not the referenc
 matches. It always writes a :class:`ProgressCode` challenge (with no request behind it when nothing
 matched) and the citizen always sees "we have sent a code if the details match". A code is six digits,
 stored only as a keyed hash, valid for 15 minutes and for 5 tries; at most 3 codes an hour are sent for
-one request, so the service cannot be used to flood someone's inbox.
+one request, so the service cannot be used to flood someone's inbox; a challenge made past that cap
+opens nothing, so asking again and again buys no extra guesses.
 """
 
 from __future__ import annotations
@@ -84,22 +85,24 @@ def start_check(session: Session, queue: JobQueue, *, secret_key: str, reference
     """Write a challenge and, if the details match a request, email its code. Returns the challenge id."""
     now = now or utcnow()
     request = _find_request(session, reference, email)
-    code = one_time_code()
-    challenge = ProgressCode(id=new_id(), request_id=request.id if request else None, expires_at=now + CODE_TTL,
-                             created_at=now, code_hash="")
-    challenge.code_hash = hash_code(secret_key, f"{challenge.id}:{code}")
-    session.add(challenge)
-    session.flush()
     sent = False
     if request is not None:
         recent = session.scalar(select(func.count()).select_from(ProgressCode).where(
             ProgressCode.request_id == request.id, ProgressCode.created_at > now - timedelta(hours=1))) or 0
-        if recent <= MAX_CODES_PER_HOUR:
-            queue_email(session, queue, key=f"progress-code:{challenge.id}", to=email.strip(),
-                        template="progress_code", request_id=request.id,
-                        context={"code": code, "reference": request.reference,
-                                 "minutes": int(CODE_TTL.total_seconds() // 60)})
-            sent = True
+        sent = recent < MAX_CODES_PER_HOUR
+    code = one_time_code()
+    # Only a challenge whose code was emailed can open the request. One made past the hourly cap opens
+    # nothing: otherwise each extra challenge would be five more guesses at a code nobody was sent.
+    challenge = ProgressCode(id=new_id(), request_id=request.id if request is not None and sent else None,
+                             expires_at=now + CODE_TTL, created_at=now, code_hash="")
+    challenge.code_hash = hash_code(secret_key, f"{challenge.id}:{code}")
+    session.add(challenge)
+    session.flush()
+    if request is not None and sent:
+        queue_email(session, queue, key=f"progress-code:{challenge.id}", to=email.strip(),
+                    template="progress_code", request_id=request.id,
+                    context={"code": code, "reference": request.reference,
+                             "minutes": int(CODE_TTL.total_seconds() // 60)})
     audit.record(session, "citizen", "progress.code_requested", request_id=request.id if request else None,
                  target=f"challenge:{challenge.id}", detail={"matched": request is not None, "sent": sent}, ip=ip)
     return challenge.id
@@ -153,8 +156,13 @@ def status_of(session: Session, request_id: int, *, ip: str | None = None) -> St
     request = session.get(RightsRequest, request_id)
     if request is None:
         return None
+    # Only what was sent to the requester (or the subject): staff email about the case, such as a
+    # record holder's reminder, carries the request's id too and must never reach this page.
+    addresses = sorted({(p.email or "").strip().lower() for p in (request.requester, request.subject)
+                        if isinstance(p, Person) and (p.email or "").strip()})
     messages = session.scalars(
         select(OutboxMessage).where(OutboxMessage.request_id == request.id,
+                                    func.lower(OutboxMessage.to).in_(addresses),
                                     OutboxMessage.template.not_in(PRIVATE_TEMPLATES),
                                     OutboxMessage.status.in_(("sent", "held", "pending", "retrying")))
         .order_by(OutboxMessage.created_at.desc())

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -163,6 +164,18 @@ def _fail(session: Session, user: User, now: datetime, what: str, ip: str | None
                      detail={"until": user.locked_until.isoformat()}, ip=ip)
 
 
+def unknown_target(typed: str) -> str:
+    """What the audit trail keeps of a sign-in with an address nobody has: its domain, never the text.
+
+    The trail is append-only and kept for years, and people type passwords into the email box; the
+    domain is enough to see a campaign against the council (``unknown@council.example``).
+    """
+    local, at, domain = typed.rpartition("@")
+    if not (at and local) or len(domain) > 253 or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain):
+        return "unknown"
+    return f"unknown@{domain}"
+
+
 def check_password(session: Session, email: str, password: str, *, ip: str | None = None,
                    now: datetime | None = None) -> SignInResult:
     """First factor. Every failure gives the same message, whatever the reason."""
@@ -171,8 +184,8 @@ def check_password(session: Session, email: str, password: str, *, ip: str | Non
     user = session.scalars(select(User).where(func.lower(User.email) == email).with_for_update()).first()
     if user is None:
         verify_password(_dummy_hash(), password)
-        audit.record(session, "anonymous", "auth.failed", target=email, detail={"step": "password",
-                     "known": False}, ip=ip)
+        audit.record(session, "anonymous", "auth.failed", target=unknown_target(email),
+                     detail={"step": "password", "known": False}, ip=ip)
         return SignInResult(False, message=GENERIC_FAILURE)
     if not user.active or _locked(user, now):
         verify_password(_dummy_hash(), password)

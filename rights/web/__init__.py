@@ -35,6 +35,12 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static",
                 template_folder=str(config.ROOT / "templates"))
     app.config.update(settings.as_flask())
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (rate limits, audit) and scheme as the council's own proxies saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies)
     app.permanent_session_lifetime = timedelta(minutes=settings.session_idle_minutes)
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(config.ROOT / "templates")),

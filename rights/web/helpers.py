@@ -1,10 +1,13 @@
-"""Small helpers shared by the blueprints: the runtime, the client IP, audit of the current actor."""
+"""Small helpers shared by the blueprints: the runtime, the client IP, audit of the current actor, downloads."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
+from urllib.parse import quote
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_login import current_user
 
 from rights import audit, clock
@@ -45,3 +48,37 @@ def today() -> date:
     if isinstance(fixed, date):
         return fixed
     return datetime.now(clock.LONDON).date()
+
+
+def content_disposition(filename: str | None, fallback: str) -> str:
+    """An ``attachment`` Content-Disposition that survives any file name a citizen or a source gave.
+
+    Why both forms (RFC 6266): a header must be Latin-1, and gunicorn refuses anything beyond it, so a
+    name such as "paszport Łukasza.pdf" would make the download fail with a 500 for the officer who
+    needs it. ``filename`` carries an ASCII transliteration; ``filename*`` the name itself, percent-encoded.
+    Paths, quotes and control characters are dropped, so the header cannot be split or its value escaped.
+    """
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    # Control and format characters go too: a right-to-left override makes "\u202efdp.exe" read "exe.pdf".
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    name = re.sub(r'["<>:|?*;]', "", name).strip(" .")[:150] or fallback
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = "".join(ch for ch in ascii_name if ch.isalnum() or ch in "._- ")
+    stem, dot, extension = ascii_name.rpartition(".")
+    if not dot:
+        stem, extension = ascii_name, ""
+    stem = stem.strip(" .") or fallback  # a name in another script keeps its extension: "document.pdf"
+    ascii_name = f"{stem}.{extension}" if extension.strip() else stem
+    header = f'attachment; filename="{ascii_name}"'
+    if ascii_name != name:
+        header += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return header
+
+
+def download(data: bytes | str, content_type: str | None, filename: str | None, fallback: str) -> Response:
+    """A file to save, never to render: attachment, the declared type only (nosniff), never cached."""
+    response = Response(data, mimetype=content_type or "application/octet-stream")
+    response.headers["Content-Disposition"] = content_disposition(filename, fallback)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

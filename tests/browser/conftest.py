@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -137,17 +138,30 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def page(browser) -> Iterator[Any]:  # type: ignore[no-untyped-def]
-    """A fresh browser context per test; fails the test if the page reports a CSP violation."""
+@contextmanager
+def open_page(browser: Any) -> Iterator[Any]:
+    """A page in a browser context of its own (one person's cookies); a CSP violation it reports fails the test.
+
+    The ``page`` fixture is one; a test in which several people take part (a citizen, an officer, a
+    manager) opens one more for each.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     problems: list[str] = []
     pg.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
     pg.csp_problems = problems  # type: ignore[attr-defined]
-    yield pg
-    context.close()
+    try:
+        yield pg
+    finally:
+        context.close()
     assert not problems, f"CSP violations: {problems}"
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """A fresh browser context per test; fails the test if the page reports a CSP violation."""
+    with open_page(browser) as pg:
+        yield pg
 
 
 def axe_violations(pg: Any) -> list[dict[str, Any]]:

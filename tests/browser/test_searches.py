@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.test_dashboard import set_today, sign_in, sign_out
+from tests.browser.staff_pages import set_today, sign_in, sign_out
 from tests.factories import make_request
 from tests.integration.staff_support import make_staff
 from tests.integration.test_search_pages import CSC, transposed_subject

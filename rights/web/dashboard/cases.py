@@ -12,19 +12,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.dashboard import DisclosureForm, LogRequestForm, NoteForm, RecipientToldForm, action_form, options
 from rights import audit, cases, clock, jobs, privacy_notice, workflow
-from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound
+from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.models import AuthorityBasis, Person, RequesterRole, RequestKind, RightsRequest, Role
 from rights.security import Cipher, EncryptedStore
 from rights.web.access import staff
 from rights.web.dashboard import bp
-from rights.web.helpers import audit_denied, client_ip, rt, today
+from rights.web.helpers import audit_denied, client_ip, download, rt, today
 from rights.workflow import Firing
 
 CASE_VIEWERS = (Role.OFFICER, Role.MANAGER, Role.RECORD_HOLDER)
@@ -140,6 +140,15 @@ def _clock_panel(request_: RightsRequest, on: date) -> dict[str, Any]:
     }
 
 
+def _visible_duplicate(db_session: Session, case: RightsRequest, who: Actor) -> RightsRequest | None:
+    """The possible duplicate, only if this user may see it: its reference is another case's, perhaps
+    another service's, and names nothing a record holder of this one may know exists."""
+    if not case.possible_duplicate_of_id:
+        return None
+    other = db_session.get(RightsRequest, case.possible_duplicate_of_id)
+    return other if other is not None and cases.can_see_request(who, other) else None
+
+
 @bp.get("/cases/<reference>")
 @staff(*CASE_VIEWERS)
 def case_page(reference: str) -> Any:
@@ -155,8 +164,7 @@ def case_page(reference: str) -> Any:
             "timeline": cases.timeline(db_session, case),
             "disclosures": cases.disclosures(db_session, case) if case.kind in cases.ART19_KINDS else None,
             "documents": [(d, cases.can_open_document(who, d)) for d in case.documents],
-            "duplicate": db_session.get(RightsRequest, case.possible_duplicate_of_id)
-            if case.possible_duplicate_of_id else None,
+            "duplicate": _visible_duplicate(db_session, case, who),
             "assignee": case.assignee,
             "note_form": NoteForm(),
             "can_keep_log": who.role in cases.CASE_ROLES and workflow.is_open(case.kind, case.status),
@@ -276,6 +284,10 @@ def document(reference: str, document_id: int) -> Any:
         case = _case_or_deny(db_session, reference, who)
         try:
             doc = cases.open_document(db_session, case, who, document_id, ip=client_ip())
+        except OtherCase:
+            audit_denied(f"{who.role} asked for document {document_id} through case {reference}, which does not "
+                         "hold it", request_id=case.id)
+            abort(404)
         except CaseNotFound:
             abort(404)
         except CaseAccessDenied:
@@ -284,12 +296,7 @@ def document(reference: str, document_id: int) -> Any:
         filename, content_type, key = doc.filename, doc.content_type, doc.storage_key
     settings = rt().settings
     data = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys)).get(key)
-    response = Response(data, mimetype=content_type)
-    safe = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[:150] or "document"
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(data, content_type, filename, "document")
 
 
 # --------------------------------------------------------------------------------------------------

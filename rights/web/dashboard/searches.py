@@ -24,7 +24,7 @@ from rights.uploads import UploadRejected, read_limited
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.dashboard.cases import KIND_LABELS, _case_or_deny, actor
-from rights.web.helpers import audit_denied, client_ip, rt
+from rights.web.helpers import audit_denied, client_ip, download, rt
 
 OFFICERS = (Role.OFFICER, Role.MANAGER)
 RECORD_READERS = (Role.OFFICER, Role.MANAGER, Role.RECORD_HOLDER)
@@ -165,12 +165,7 @@ def record_file(task_id: int, record_id: int) -> Any:
             _deny_record(task, record_id, who)
         key, name, content_type = record.file_key, record.file_name or record.record_id, record.content_type
     data = EncryptedStore(rt().settings.upload_dir, cipher).get(key)  # type: ignore[arg-type]
-    response = Response(data, mimetype=content_type or "application/octet-stream")
-    safe = "".join(ch for ch in name.rsplit("/", 1)[-1] if ch.isalnum() or ch in "._- ")[:150] or "record"
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(data, content_type, name, "record")
 
 
 def _deny_record(task: SearchTask, record_id: int, who: Actor) -> NoReturn:
