@@ -219,6 +219,7 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
         prepared_by=prepared_by(session, request),
         awaiting=awaiting_evidence(request),
         restricted=bool((request.details or {}).get("restricted")),
+        id_verified=request.id_verified,
         recipients_pending=recipients_pending(session, request),
     )
 

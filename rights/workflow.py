@@ -150,6 +150,7 @@ class Facts:
     prepared_by: int | None = None  # who submitted the response for approval
     awaiting: frozenset[str] = frozenset()  # {"identity", "authority"} asked for and not arrived
     restricted: bool = False
+    id_verified: bool = False
     recipients_pending: int = 0  # disclosure-log recipients not yet told (Art 19)
 
 
@@ -267,6 +268,10 @@ def paused(f: Facts) -> str | None:
     return None if f.pause_started is not None else "The clock is not paused."
 
 
+def not_verified(f: Facts) -> str | None:
+    return "Identity has already been verified." if f.id_verified else None
+
+
 def awaiting_identity(f: Facts) -> str | None:
     return None if "identity" in f.awaiting else "Identity evidence has not been asked for."
 
@@ -372,7 +377,8 @@ def _evidence_rows(ask_from: set[str]) -> tuple[Transition, ...]:
         _t("authority_received", "Record evidence of authority received", {"awaiting_id"}, "received",
            OFFICER_WORK, clock=ClockEventKind.AUTHORITY_RECEIVED, dated=True, guards=(awaiting_authority,),
            checks=(date_in_range,), target_while_awaiting="awaiting_id"),
-        _t("verify_id", "Verify identity supplied with the request", {"received"}, None, OFFICER_WORK),
+        _t("verify_id", "Verify identity supplied with the request", {"received"}, None, OFFICER_WORK,
+           guards=(not_verified,)),
     )
 
 

@@ -180,6 +180,15 @@ def test_allowed_events_with_facts_hides_actions_whose_guards_fail() -> None:
     assert "resume" in events and "pause" not in events and "extend" not in events
 
 
+def test_identity_is_verified_once() -> None:
+    unverified = {t.event for t in allowed_events(ACCESS, "received", OFFICER, facts(status="received"))}
+    verified = {t.event for t in allowed_events(ACCESS, "received", OFFICER, facts(status="received", id_verified=True))}
+    assert "verify_id" in unverified
+    assert "verify_id" not in verified
+    with pytest.raises(WorkflowError, match="already been verified"):
+        fire("verify_id", facts(status="received", id_verified=True))
+
+
 def test_labels_cover_every_state() -> None:
     for kind in RequestKind:
         for state in workflow.workflow_for(kind).states:
