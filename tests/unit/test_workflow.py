@@ -182,7 +182,8 @@ def test_allowed_events_with_facts_hides_actions_whose_guards_fail() -> None:
 
 def test_identity_is_verified_once() -> None:
     unverified = {t.event for t in allowed_events(ACCESS, "received", OFFICER, facts(status="received"))}
-    verified = {t.event for t in allowed_events(ACCESS, "received", OFFICER, facts(status="received", id_verified=True))}
+    done = facts(status="received", id_verified=True)
+    verified = {t.event for t in allowed_events(ACCESS, "received", OFFICER, done)}
     assert "verify_id" in unverified
     assert "verify_id" not in verified
     with pytest.raises(WorkflowError, match="already been verified"):
