@@ -20,19 +20,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from forms import options
 from rights.models import AuthorityBasis, Channel, RequesterRole, RequestKind, Role
 from rights.workflow import COMPLAINT_OUTCOMES, REFUSAL_GROUNDS, RIGHTS_OUTCOMES
 
 DATE_FORMAT = "%d %m %Y"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # a shape check; delivery is the real test
-
-
-def options(pairs: object) -> list[SelectChoice]:
-    """Choices as WTForms wants them from 3.3 on (tuples are deprecated)."""
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[attr-defined]
 
 
 def _date(label: str, hint: str | None = None, required: bool = True) -> DateField:

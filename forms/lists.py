@@ -7,25 +7,12 @@ cases and is a CSRF-protected POST. Choices that depend on the database are set 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
-try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - WTForms < 3.3
-    SelectChoice = None
-
-
-def choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
-    """Select options from (value, label) pairs, in the form this WTForms version prefers."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
+from forms import options
 
 
 class CaseFilterForm(FlaskForm):
@@ -41,7 +28,7 @@ class CaseFilterForm(FlaskForm):
     due = SelectField("Due", choices=[], validate_choice=False, widget=GovSelect())
     assignee = SelectField("Assigned to", choices=[], validate_choice=False, widget=GovSelect())
     service = SelectField("Service", choices=[], validate_choice=False, widget=GovSelect())
-    sort = SelectField("Order", choices=choices([("due", "Due soonest first"), ("-due", "Due latest first")]),
+    sort = SelectField("Order", choices=options([("due", "Due soonest first"), ("-due", "Due latest first")]),
                        validate_choice=False, widget=GovSelect())
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
@@ -64,6 +51,6 @@ class ReportPeriodForm(FlaskForm):
     start = SelectField("From", choices=[], validate_choice=False, widget=GovSelect(),
                         validators=[InputRequired()])
     end = SelectField("To", choices=[], validate_choice=False, widget=GovSelect(), validators=[InputRequired()])
-    period = SelectField("Group complaints by", choices=choices([("month", "Month"), ("quarter", "Quarter")]),
+    period = SelectField("Group complaints by", choices=options([("month", "Month"), ("quarter", "Quarter")]),
                          validate_choice=False, widget=GovSelect())
     submit = SubmitField("Show report", widget=GovSubmitInput())

@@ -26,9 +26,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, Field, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
+from forms import options
 from rights.clock import LONDON
 from rights.identifiers import format_nhs_number, normalise_nhs_number, normalise_postcode
 from rights.models import AuthorityBasis, RequesterRole, RequestKind
@@ -166,11 +166,6 @@ class ChoiceField(RadioField):
     def pre_validate(self, form: Any) -> None:
         if self.data not in labels(self):
             raise StopValidation(self.message)
-
-
-def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
-    """WTForms choices from (value, label) pairs (plain tuples are deprecated from WTForms 3.3)."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def labels(field: Any) -> dict[str, str]:

@@ -57,7 +57,7 @@ KIND_LABELS: dict[str, str] = {
 
 def stage_label(status: str) -> str:
     """The stage in plain words, from the workflow table."""
-    return workflow.STATE_LABELS.get(status) or status.replace("_", " ").capitalize()
+    return workflow.label(status)
 
 
 def stages() -> list[str]:

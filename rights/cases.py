@@ -31,7 +31,6 @@ from rights.jobs import JobQueue
 from rights.models import (
     AuditEvent,
     ClockEvent,
-    ClockEventKind,
     Disclosure,
     Document,
     Note,
@@ -155,31 +154,6 @@ def view_case(session: Session, reference: str, actor: Actor, *, ip: str | None 
 # Facts for the workflow table
 
 
-def awaiting_evidence(request: RightsRequest) -> frozenset[str]:
-    """Which of identity and authority were asked for and have not arrived since."""
-    waiting: set[str] = set()
-    for ev in sorted(request.clock_events, key=lambda e: (e.on, e.id or 0)):
-        if ev.kind == ClockEventKind.ID_REQUESTED.value:
-            waiting.add("identity")
-        elif ev.kind == ClockEventKind.ID_RECEIVED.value:
-            waiting.discard("identity")
-        elif ev.kind == ClockEventKind.AUTHORITY_REQUESTED.value:
-            waiting.add("authority")
-        elif ev.kind == ClockEventKind.AUTHORITY_RECEIVED.value:
-            waiting.discard("authority")
-    return frozenset(waiting)
-
-
-def open_pause_start(request: RightsRequest) -> date | None:
-    started: date | None = None
-    for ev in sorted(request.clock_events, key=lambda e: (e.on, e.id or 0)):
-        if ev.kind == ClockEventKind.PAUSED.value:
-            started = ev.on
-        elif ev.kind == ClockEventKind.RESUMED.value:
-            started = None
-    return started
-
-
 def prepared_by(session: Session, request: RightsRequest) -> int | None:
     """Who sent the response for approval most recently (the approver must be someone else)."""
     event = session.scalars(
@@ -206,6 +180,7 @@ def recipients_pending(session: Session, request: RightsRequest) -> int:
 
 
 def facts_for(session: Session, request: RightsRequest, actor: Actor, today: date) -> Facts:
+    state = workflow.clock_state(request)  # the clock events replayed once for every guard
     return Facts(
         kind=RequestKind(request.kind),
         status=request.status,
@@ -213,11 +188,11 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
         received_on=request.received_on,
         today=today,
         actor_id=actor.id,
-        extended=any(ev.kind == ClockEventKind.EXTENDED.value for ev in request.clock_events),
-        pause_started=open_pause_start(request),
+        extended=state.extended,
+        pause_started=state.pause_started,
         extension_notice_by=request.extension_notice_by,
         prepared_by=prepared_by(session, request),
-        awaiting=awaiting_evidence(request),
+        awaiting=state.awaiting & {"identity", "authority"},
         restricted=bool((request.details or {}).get("restricted")),
         id_verified=request.id_verified,
         recipients_pending=recipients_pending(session, request),

@@ -7,7 +7,6 @@ start the web app.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import threading
@@ -203,4 +202,4 @@ def _register_optional() -> None:
 
 _register_optional()
 
-__all__ = ["json", "main"]
+__all__ = ["main"]

@@ -108,9 +108,3 @@ def normalise_postcode(value: str | None) -> str | None:
         return "GIR 0AA"
     m = _POSTCODE.fullmatch(compact)
     return f"{m.group(1)} {m.group(2)}" if m else None
-
-
-def postcode_district(postcode: str | None) -> str | None:
-    """The outward code ('SY3' of 'SY3 8HQ'): neighbouring streets share it."""
-    normal = normalise_postcode(postcode)
-    return normal.split(" ")[0] if normal else None

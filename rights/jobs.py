@@ -181,7 +181,7 @@ def requeue_stale(
         ids = [run.id for run in runs]
         for run in runs:
             run.status = JobStatus.QUEUED.value
-            run.enqueued_at = utcnow()
+            run.enqueued_at = now
     for run_id in ids:
         queue.enqueue(run_id)
     return len(ids)

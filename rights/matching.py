@@ -271,10 +271,6 @@ def _given_level(a: tuple[str, ...], b: tuple[str, ...]) -> Level:
     return Level.DIFFERENT
 
 
-def _best(levels: Iterable[Level], weights: Mapping[Level, float]) -> Level:
-    return max(levels, key=lambda lv: weights[lv])
-
-
 def compare_given_names(a: Identity, b: Identity) -> Comparison:
     """Given names, symmetric in its arguments: exact, short form, previous name, middle name, initial, spelling."""
     ta, tb = name_tokens(a.given_names), name_tokens(b.given_names)

@@ -76,8 +76,13 @@ def _find_request(session: Session, reference: str, email: str) -> RightsRequest
     if request is None:
         return None
     wanted = email.strip().lower()
-    emails = {(p.email or "").strip().lower() for p in (request.requester, request.subject) if isinstance(p, Person)}
-    return request if wanted and wanted in emails else None
+    return request if wanted and wanted in _addresses(request) else None
+
+
+def _addresses(request: RightsRequest) -> set[str]:
+    """The requester's and the subject's email addresses, normalised: who may check and what they see."""
+    return {e for p in (request.requester, request.subject) if isinstance(p, Person)
+            if (e := (p.email or "").strip().lower())}
 
 
 def start_check(session: Session, queue: JobQueue, *, secret_key: str, reference: str, email: str,
@@ -158,8 +163,7 @@ def status_of(session: Session, request_id: int, *, ip: str | None = None) -> St
         return None
     # Only what was sent to the requester (or the subject): staff email about the case, such as a
     # record holder's reminder, carries the request's id too and must never reach this page.
-    addresses = sorted({(p.email or "").strip().lower() for p in (request.requester, request.subject)
-                        if isinstance(p, Person) and (p.email or "").strip()})
+    addresses = sorted(_addresses(request))
     messages = session.scalars(
         select(OutboxMessage).where(OutboxMessage.request_id == request.id,
                                     func.lower(OutboxMessage.to).in_(addresses),

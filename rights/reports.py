@@ -39,13 +39,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from rights.caselist import CLOSED_STAGES, KIND_LABELS, open_condition
+from rights.clock import add_calendar_months
 from rights.models import RequestKind, RightsRequest
 
 ALL = "all"
@@ -98,13 +99,12 @@ def months_between(start: date, end: date) -> list[date]:
     m = month_of(start)
     while m <= end:
         months.append(m)
-        m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+        m = add_calendar_months(m, 1)
     return months
 
 
 def month_end(m: date) -> date:
-    nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
-    return date.fromordinal(nxt.toordinal() - 1)
+    return add_calendar_months(month_of(m), 1) - timedelta(days=1)
 
 
 def period_label(d: date, period: str) -> str:

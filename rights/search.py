@@ -637,8 +637,7 @@ def add_record_upload(session: Session, settings: Settings, task_id: int, user_i
     session.add(record)
     session.flush()
     task.none_held = False
-    task.record_count = session.scalar(
-        select(func.count()).select_from(GatheredRecord).where(GatheredRecord.task_id == task.id)) or 0
+    _refresh_counts(session, task)
     audit.record(session, f"user:{user.id}", "search.record_uploaded", request_id=task.request_id,
                  target=f"gathered_record:{record.id}",
                  detail={"source": task.source, "file_name": filename, "size": len(data), "sha256": digest})
@@ -738,10 +737,14 @@ def render_search_log(entries: Sequence[Mapping[str, Any]], reference: str | Non
     return "\n".join(lines) + "\n"
 
 
-def summary(session: Session, request_id: int) -> dict[str, Any]:
-    """The JSON summary ``rights process`` prints: records per source, matches with scores and outcomes."""
+def summary(session: Session, request_id: int, entries: Sequence[Mapping[str, Any]] | None = None
+            ) -> dict[str, Any]:
+    """The JSON summary ``rights process`` prints: records per source, matches with scores and outcomes.
+
+    ``entries`` is the request's :func:`search_log` when the caller already has it (saves reading it twice).
+    """
     request = session.get(RightsRequest, request_id)
-    entries = search_log(session, request_id)
+    entries = search_log(session, request_id) if entries is None else entries
     return {
         "reference": request.reference if request else None,
         "records_total": sum(e["records"] for e in entries),

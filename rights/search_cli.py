@@ -68,11 +68,11 @@ def process_command(reference: str, services: tuple[str, ...], actor: str | None
             raise click.ClickException(str(exc)) from exc
     run_pending(rt.db, private_queue, parallel)
     with rt.db.transaction() as session:
-        if show_log:
-            click.echo(search.render_search_log(search.search_log(session, request_id), reference), nl=False)
-            summary = search.summary(session, request_id)
-        else:
-            summary = search.summary(session, request_id)
-            click.echo(json.dumps(summary, indent=2, default=str))
+        entries = search.search_log(session, request_id)
+        summary = search.summary(session, request_id, entries)
+    if show_log:
+        click.echo(search.render_search_log(entries, reference), nl=False)
+    else:
+        click.echo(json.dumps(summary, indent=2, default=str))
     if any(s["status"] == SearchStatus.FAILED.value for s in summary["sources"]):
         sys.exit(1)

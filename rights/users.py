@@ -206,12 +206,8 @@ def check_password(session: Session, email: str, password: str, *, ip: str | Non
     return SignInResult(True, user_id=user.id, next_step="code" if user.mfa_enrolled else "enrol")
 
 
-def _cipher(keys: list[str]) -> Cipher:
-    return Cipher(keys)
-
-
 def totp_secret(user: User, keys: list[str]) -> str | None:
-    return _cipher(keys).decrypt(user.totp_secret_enc).decode() if user.totp_secret_enc else None
+    return Cipher(keys).decrypt(user.totp_secret_enc).decode() if user.totp_secret_enc else None
 
 
 def enrolment(session: Session, user_id: int, keys: list[str]) -> tuple[str, str]:
@@ -222,7 +218,7 @@ def enrolment(session: Session, user_id: int, keys: list[str]) -> tuple[str, str
     secret = totp_secret(user, keys)
     if secret is None:
         secret = pyotp.random_base32(32)
-        user.totp_secret_enc = _cipher(keys).encrypt(secret.encode())
+        user.totp_secret_enc = Cipher(keys).encrypt(secret.encode())
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
     return secret, uri
 
@@ -256,8 +252,8 @@ def check_code(session: Session, user_id: int, code: str, keys: list[str], *, ip
     if not user.mfa_enrolled:
         user.mfa_enrolled = True
         audit.record(session, f"user:{user.id}", "auth.mfa_enrolled", target=user.email, ip=ip)
-    must_change = session.get(IssuedPassword, user.id) is not None
-    return SignInResult(True, user_id=user.id, next_step="password" if must_change else None)
+    return SignInResult(True, user_id=user.id,
+                        next_step="password" if must_change_password(session, user.id) else None)
 
 
 def must_change_password(session: Session, user_id: int) -> bool:

@@ -29,23 +29,47 @@ from rights.models import ClockEventKind, RequestKind, RightsRequest, Role
 # The clock bridge (used by intake, the workers and the case services)
 
 
-def clock_input(request: RightsRequest) -> clock.ClockInput:
-    """Translate stored clock events into the clock's input (latest evidence date wins)."""
-    id_received = authority_received = fee_received = None
-    awaiting = False
+#: Evidence a clock event asks for or records, by event kind (Art 12A: the month restarts on its arrival).
+_ASKED = {ClockEventKind.ID_REQUESTED: "identity", ClockEventKind.AUTHORITY_REQUESTED: "authority",
+          ClockEventKind.FEE_REQUESTED: "fee"}
+_ARRIVED = {ClockEventKind.ID_RECEIVED: "identity", ClockEventKind.AUTHORITY_RECEIVED: "authority",
+            ClockEventKind.FEE_RECEIVED: "fee"}
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """A request's clock events replayed once, in date order: what the clock and the workflow guards need.
+
+    ``received`` maps "identity", "authority" and "fee" to the latest day each arrived; ``awaiting`` holds
+    those asked for and not arrived since (each tracked on its own: identity evidence arriving does not
+    answer a request for a representative's authority); ``pauses`` ends with the open one, if any.
+    """
+
+    received: Mapping[str, date]
+    awaiting: frozenset[str]
+    pauses: tuple[clock.Pause, ...]
+    extended: bool
+
+    @property
+    def pause_started(self) -> date | None:
+        """The day an unanswered clarification request began, or None."""
+        return self.pauses[-1].start if self.pauses and self.pauses[-1].is_open else None
+
+
+def clock_state(request: RightsRequest) -> ClockState:
+    """Replay the stored clock events (latest evidence date wins; a pause closes at the next resume)."""
+    received: dict[str, date] = {}
+    awaiting: set[str] = set()
     pauses: list[clock.Pause] = []
     extended = False
     open_pause: date | None = None
     for ev in sorted(request.clock_events, key=lambda e: (e.on, e.id or 0)):
         kind = ClockEventKind(ev.kind)
-        if kind in (ClockEventKind.ID_REQUESTED, ClockEventKind.AUTHORITY_REQUESTED, ClockEventKind.FEE_REQUESTED):
-            awaiting = True
-        elif kind is ClockEventKind.ID_RECEIVED:
-            id_received, awaiting = ev.on, False
-        elif kind is ClockEventKind.AUTHORITY_RECEIVED:
-            authority_received, awaiting = ev.on, False
-        elif kind is ClockEventKind.FEE_RECEIVED:
-            fee_received, awaiting = ev.on, False
+        if kind in _ASKED:
+            awaiting.add(_ASKED[kind])
+        elif kind in _ARRIVED:
+            received[_ARRIVED[kind]] = ev.on
+            awaiting.discard(_ARRIVED[kind])
         elif kind is ClockEventKind.PAUSED:
             open_pause = ev.on
         elif kind is ClockEventKind.RESUMED and open_pause is not None:
@@ -55,15 +79,22 @@ def clock_input(request: RightsRequest) -> clock.ClockInput:
             extended = True
     if open_pause is not None:
         pauses.append(clock.Pause(open_pause, None))
+    return ClockState(received=MappingProxyType(received), awaiting=frozenset(awaiting), pauses=tuple(pauses),
+                      extended=extended)
+
+
+def clock_input(request: RightsRequest) -> clock.ClockInput:
+    """Translate stored clock events into the clock's input (latest evidence date wins)."""
+    state = clock_state(request)
     return clock.ClockInput(
         kind=clock.RequestKind(request.kind),
         received=request.received_on,
-        id_received=id_received,
-        authority_received=authority_received,
-        fee_received=fee_received,
-        pauses=tuple(pauses),
-        extended=extended,
-        id_requested=awaiting,
+        id_received=state.received.get("identity"),
+        authority_received=state.received.get("authority"),
+        fee_received=state.received.get("fee"),
+        pauses=state.pauses,
+        extended=state.extended,
+        id_requested=bool(state.awaiting),
     )
 
 
@@ -560,6 +591,7 @@ __all__ = [
     "RIGHTS",
     "RIGHTS_OUTCOMES",
     "WORKFLOWS",
+    "ClockState",
     "Facts",
     "Firing",
     "Step",
@@ -568,6 +600,7 @@ __all__ = [
     "WorkflowError",
     "allowed_events",
     "clock_input",
+    "clock_state",
     "compute_clock",
     "fire",
     "is_open",

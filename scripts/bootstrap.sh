@@ -27,6 +27,11 @@ for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-cor
   fi
   have_pkg "$pkg" || need+=("$pkg")
 done
+PY=${PYTHON:-python3}
+# Debian and Ubuntu ship Python without ensurepip; `python3 -m venv` needs the python3-venv package.
+if [ ! -x .venv/bin/python ] && ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then
+  need+=(python3-venv)
+fi
 if [ "$want_browser" = 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
@@ -40,7 +45,6 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

@@ -64,12 +64,6 @@ def journey(kind: str = "access", role: str = "self_adult", *, email: str = "req
     return steps
 
 
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 def error_messages(html: str) -> list[str]:
     """The texts in the GOV.UK error summary."""
     summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from rights import jobs, runtime
 from rights.db import Database
@@ -38,4 +38,4 @@ def recompute_clock(db: Database, request_id: int) -> dict[str, Any]:
 def audit_count(db: Database) -> dict[str, Any]:
     """A trivial job used by the smoke tests of the queue itself."""
     with db.transaction() as session:
-        return {"audit_events": len(session.scalars(select(AuditEvent.id)).all())}
+        return {"audit_events": session.scalar(select(func.count(AuditEvent.id)))}

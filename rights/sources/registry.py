@@ -173,26 +173,31 @@ def demo() -> list[Source]:
             for c in demo_sources()]
 
 
-_cache: dict[tuple[Any, ...], list[Source]] = {}
+_cache: dict[str, tuple[tuple[Any, ...], list[Source]]] = {}  # where -> (version, sources): one version each
 _lock = threading.Lock()
 
 
 def configured(sources_file: str | None) -> list[Source]:
-    """The sources for this settings' ``RIGHTS_SOURCES`` (demo systems when unset), built once per version."""
+    """The sources for this settings' ``RIGHTS_SOURCES`` (demo systems when unset), built once per version.
+
+    Only the newest version of a file is kept, so editing it does not leave the old connectors (and their
+    database engines) cached for the life of the process.
+    """
     if sources_file:
         path = Path(sources_file)
         try:
             stat = path.stat()
         except FileNotFoundError as exc:
             raise SourceConfigError(f"RIGHTS_SOURCES: {path} does not exist") from exc
-        key: tuple[Any, ...] = ("file", str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        where = str(path.resolve())
+        version: tuple[Any, ...] = (stat.st_mtime_ns, stat.st_size)
     else:
-        key = ("demo",)
+        where, version = "demo", ()
     with _lock:
-        if key not in _cache:
-            _cache[key] = load_file(sources_file) if sources_file else demo()
-        return _cache[key]
-
+        cached = _cache.get(where)
+        if cached is None or cached[0] != version:
+            cached = _cache[where] = (version, load_file(sources_file) if sources_file else demo())
+        return cached[1]
 
 def find(sources_file: str | None, name: str) -> Source:
     """The configured source called ``name``; a SourceError if it has since been removed from the file."""
@@ -201,7 +206,3 @@ def find(sources_file: str | None, name: str) -> Source:
             return source
     raise SourceError(f"source {name!r} is no longer configured in {sources_file or 'the demo systems'}")
 
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()

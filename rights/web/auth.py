@@ -24,7 +24,7 @@ from flask_login import current_user, login_user, logout_user
 from forms.auth import ChangePasswordForm, CodeForm, SignInForm, SignOutForm
 from rights import users
 from rights.models import Role, User, utcnow
-from rights.web import limiter
+from rights.web import ASSET_ENDPOINTS, limiter
 from rights.web.access import public, staff
 from rights.web.helpers import client_ip, rt
 
@@ -99,7 +99,7 @@ def _finish(user_id: int, next_url: str | None) -> Any:
 @bp.before_app_request
 def enforce_staff_session() -> Any:
     """Check the server-side session on every request: idle expiry, sign-out elsewhere, deactivation."""
-    if request.endpoint in ("static", "govuk_assets", "healthz"):
+    if request.endpoint in ASSET_ENDPOINTS or request.endpoint == "healthz":
         return None
     token = session.get("staff_token")
     if not token:

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from rights.models import RequestKind, Role
+from rights.models import RequestKind
 from tests.browser.conftest import assert_accessible
+from tests.browser.staff_pages import sign_in
 from tests.factories import make_person, make_request
-from tests.integration.test_caselist import add_user
+from tests.integration.staff_support import make_staff
 
 TODAY = date(2026, 3, 16)
-
-
-def sign_in_browser(live_server: Any, page: Any, user_id: int) -> None:
-    """Put the session the sign-in views would leave (password and code passed) into the browser."""
-    from flask_login.utils import _create_identifier
-
-    from rights import users
-
-    with live_server.rt.db.transaction() as session:
-        token = users.start_session(session, user_id)
-    app = live_server.app
-    agent = page.evaluate("navigator.userAgent")
-    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": agent}):
-        ident = _create_identifier()
-    value = app.session_interface.get_signing_serializer(app).dumps(
-        {"_user_id": str(user_id), "_fresh": True, "_id": ident, "mfa_ok": True, "staff_token": token})
-    page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": live_server.url}])
 
 
 def test_case_list_and_reports_are_accessible_and_bulk_assign_works(live_server, page) -> None:
     rt = live_server.rt
     live_server.app.config["RIGHTS_TODAY"] = TODAY
-    officer = add_user(rt, "Olu Officer", Role.OFFICER)
-    add_user(rt, "Mina Manager", Role.MANAGER)
+    officer = make_staff(rt, "officer", name="Olu Officer")
+    make_staff(rt, "manager", name="Mina Manager")
     with rt.db.transaction() as session:
         for given, family, due, kind in (("Amelia", "Hart", date(2026, 3, 13), RequestKind.ACCESS),
                                          ("Ben", "Ode", date(2026, 3, 18), RequestKind.ERASURE),
@@ -42,8 +25,7 @@ def test_case_list_and_reports_are_accessible_and_bulk_assign_works(live_server,
                                          ("Dan", "Roe", date(2026, 4, 20), RequestKind.ACCESS)):
             request = make_request(session, kind=kind, subject=make_person(given_names=given, family_name=family))
             request.due_on = due
-    page.goto(live_server.path("/"))
-    sign_in_browser(live_server, page, officer)
+    sign_in(page, live_server, officer)
 
     page.goto(live_server.path("/staff/cases?view=all"))
     assert page.title().startswith("All cases")

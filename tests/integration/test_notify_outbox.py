@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from rights import jobs, uploads
 from rights.models import Document, JobRun, JobStatus, OutboxMessage, PortalDraft, utcnow
 from rights.notify import Email, SendFailed, deliver, queue_email
+from tests.conftest import free_port
 from tests.portal_journeys import PDF
-from tests.unit.test_notify import free_port
 
 CONTEXT = {"code": "123456", "reference": "SAR-2026-00001", "minutes": 15}
 

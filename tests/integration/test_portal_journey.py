@@ -28,6 +28,7 @@ from rights.models import (
 )
 from rights.security import Cipher, EncryptedStore
 from rights.web.access import rule_of
+from tests.integration.portal_support import Portal, portal_app
 from tests.portal_journeys import (
     DETAILS,
     EXE,
@@ -37,7 +38,6 @@ from tests.portal_journeys import (
     VALID_NHS,
     WRONG_NHS,
     XSS,
-    csrf_token,
     error_messages,
 )
 from tests.portal_journeys import (
@@ -47,53 +47,7 @@ from tests.portal_journeys import (
 
 @pytest.fixture
 def app(rt, settings):  # type: ignore[no-untyped-def]
-    from rights.web import create_app
-
-    settings.mail_backend = "outbox-only"
-    application = create_app(settings, start_worker=False)
-    application.config["WTF_CSRF_ENABLED"] = True
-    return application
-
-
-class Portal:
-    """A citizen's browser session, through the test client."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self._token: str | None = None
-
-    def token(self) -> str:
-        if self._token is None:
-            self._token = csrf_token(self.client.get("/progress").get_data(as_text=True))
-        return self._token
-
-    def get(self, path: str) -> Any:
-        return self.client.get(path)
-
-    def post(self, path: str, data: dict[str, Any], **kwargs: Any) -> Any:
-        return self.client.post(path, data={"csrf_token": self.token(), **data}, **kwargs)
-
-    def answer(self, step: str, data: dict[str, Any], file: tuple[bytes, str] | None = None,
-               change: bool = False) -> str:
-        payload = dict(data)
-        if file is not None:
-            payload["file"] = (io.BytesIO(file[0]), file[1])
-        response = self.post(f"/request/{step}" + ("?change=1" if change else ""), payload)
-        html = response.get_data(as_text=True)
-        assert response.status_code == 302, f"{step}: {response.status_code} {error_messages(html)}"
-        return str(response.headers["Location"])
-
-    def complete(self, steps: list[tuple[str, dict[str, Any]]],
-                 files: dict[str, tuple[bytes, str]] | None = None) -> None:
-        files = files or {}
-        for step, data in steps:
-            self.answer(step, data, files.get(step))
-
-    def submit(self) -> Any:
-        response = self.post("/request/check", {"declaration": "y"})
-        assert response.status_code == 302, error_messages(response.get_data(as_text=True))
-        assert response.headers["Location"].endswith("/request/confirmation")
-        return self.get("/request/confirmation")
+    return portal_app(settings)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from rights import clock, progress
 from rights.models import AuditEvent, OutboxMessage, ProgressCode, utcnow
 from rights.notify import queue_email
 from tests.factories import make_person, make_request
-from tests.integration.test_portal_journey import Portal
+from tests.integration.portal_support import Portal, portal_app
 from tests.portal_journeys import error_messages
 
 EMAIL = "parent@example.org"
@@ -20,12 +20,7 @@ EMAIL = "parent@example.org"
 
 @pytest.fixture
 def app(rt, settings):  # type: ignore[no-untyped-def]
-    from rights.web import create_app
-
-    settings.mail_backend = "outbox-only"
-    application = create_app(settings, start_worker=False)
-    application.config["WTF_CSRF_ENABLED"] = True
-    return application
+    return portal_app(settings)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from datetime import date
 from email import message_from_bytes, policy
@@ -15,13 +14,8 @@ from jinja2 import UndefinedError
 
 from rights import config
 from rights.notify import Email, NotifyBackend, OutboxOnlyBackend, SmtpBackend, backend_for, render
+from tests.conftest import free_port
 from tests.portal_journeys import XSS
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 ACK = {
     "reference": "SAR-2026-00001", "kind": "access", "kind_name": "request for a copy of your information",

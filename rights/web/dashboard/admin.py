@@ -14,12 +14,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from forms.dashboard import ConfirmForm, CreateUserForm, options
+from forms import options
+from forms.dashboard import ConfirmForm, CreateUserForm
 from rights import audit, privacy_notice, users
 from rights.models import IssuedPassword, Role, StaffSession, User, utcnow
 from rights.web.access import staff
 from rights.web.dashboard import bp
-from rights.web.helpers import client_ip, rt
+from rights.web.helpers import actor, client_ip, rt
 
 ROLE_NAMES = {
     Role.OFFICER.value: "Officer",
@@ -36,16 +37,12 @@ ACTIONS = {
 }
 
 
-def _me() -> str:
-    return f"user:{current_user.id}"
-
-
 @bp.get("/admin/users")
 @staff(Role.ADMIN)
 def admin_users() -> Any:
     with rt().db.transaction() as db_session:
         people = db_session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
-        audit.record(db_session, _me(), "users.listed", target="users", ip=client_ip())
+        audit.record(db_session, actor(), "users.listed", target="users", ip=client_ip())
     return render_template("dashboard/admin/users.html", people=people, role_names=ROLE_NAMES, now=utcnow(),
                            title="Users", active_nav="admin")
 
@@ -60,7 +57,7 @@ def admin_create_user() -> Any:
             with rt().db.transaction() as db_session:
                 user, password = users.create_user(
                     db_session, email=form.email.data or "", role=form.role.data or "", name=form.name.data,
-                    services=list(form.services.data or []), actor=_me())
+                    services=list(form.services.data or []), actor=actor())
                 user_id, email = user.id, user.email
         except users.UserError as exc:
             target = form.services if "service" in str(exc).lower() else form.email
@@ -83,7 +80,7 @@ def admin_user(user_id: int) -> Any:
         sessions = db_session.scalars(select(StaffSession).where(StaffSession.user_id == user_id,
                                                                  StaffSession.ended_at.is_(None))).all()
         issued = db_session.get(IssuedPassword, user_id)
-        audit.record(db_session, _me(), "user.viewed", target=f"user:{user_id}", ip=client_ip())
+        audit.record(db_session, actor(), "user.viewed", target=f"user:{user_id}", ip=client_ip())
     actions = ["reset-password", "reset-mfa", "unlock", "deactivate" if person.active else "reactivate"]
     if person.id == current_user.id:
         actions = [a for a in actions if a != "deactivate"]
@@ -109,13 +106,13 @@ def admin_user_action(user_id: int, action: str) -> Any:
             email = person.email
             password = None
             if action == "reset-password":
-                password = users.reset_password(db_session, user_id, actor=_me(), ip=ip)
+                password = users.reset_password(db_session, user_id, actor=actor(), ip=ip)
             elif action == "reset-mfa":
-                users.reset_mfa(db_session, user_id, actor=_me(), ip=ip)
+                users.reset_mfa(db_session, user_id, actor=actor(), ip=ip)
             elif action == "unlock":
-                users.unlock(db_session, user_id, actor=_me(), ip=ip)
+                users.unlock(db_session, user_id, actor=actor(), ip=ip)
             else:
-                users.set_active(db_session, user_id, action == "reactivate", actor=_me(), ip=ip)
+                users.set_active(db_session, user_id, action == "reactivate", actor=actor(), ip=ip)
     except users.UserError as exc:
         flash(str(exc), "info")
         return redirect(url_for("dashboard.admin_user", user_id=user_id))

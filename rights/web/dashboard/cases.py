@@ -9,7 +9,9 @@ is audited as ``access.denied`` and answered with 404, which says nothing about 
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,11 +19,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forms.dashboard import DisclosureForm, LogRequestForm, NoteForm, RecipientToldForm, action_form, options
+from forms import options
+from forms.dashboard import DisclosureForm, LogRequestForm, NoteForm, RecipientToldForm, action_form
 from rights import audit, cases, clock, jobs, privacy_notice, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.models import AuthorityBasis, Person, RequesterRole, RequestKind, RightsRequest, Role
-from rights.security import Cipher, EncryptedStore
+from rights.uploads import store_for
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.helpers import audit_denied, client_ip, download, rt, today
@@ -54,14 +57,17 @@ BASIS_LABELS = {
 
 
 def actor() -> Actor:
-    return Actor(id=int(current_user.id), role=current_user.role, services=tuple(current_user.services or ()),
-                 name=current_user.name)
+    return Actor.of(current_user)
 
 
-def _case_or_deny(db_session: Session, reference: str, who: Actor) -> RightsRequest:
-    """The case if this user may see it; otherwise audit the attempt (own transaction) and answer 404."""
+def _case_or_deny(db_session: Session, reference: str, who: Actor,
+                  find: Callable[[Session, str, Actor], RightsRequest] = cases.find_case) -> RightsRequest:
+    """The case if this user may see it; otherwise audit the attempt (own transaction) and answer 404.
+
+    ``find`` is the service that looks the case up (``cases.view_case`` when the look-up is itself audited).
+    """
     try:
-        return cases.find_case(db_session, reference, who)
+        return find(db_session, reference, who)
     except CaseNotFound:
         abort(404)
     except CaseAccessDenied:
@@ -96,8 +102,13 @@ def navigation() -> dict[str, Any]:
             items.append(("admin", "Admin", url_for("dashboard.admin_users")))
         return [{"text": text, "href": href, "active": key == active} for key, text, href in items]
 
-    return {"staff_navigation": staff_navigation, "workflow_label": workflow.label, "short_date": clock.short_date,
-            "london": clock.LONDON}
+    return {"staff_navigation": staff_navigation, "workflow_label": workflow.label, "short_date": clock.short_date}
+
+
+@bp.app_template_filter("london_time")
+def london_time(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A stored (UTC) moment as London wall-clock time, the one way the dashboard shows times; "" for none."""
+    return value.astimezone(clock.LONDON).strftime(fmt) if value else ""
 
 
 @bp.get("/")
@@ -155,8 +166,7 @@ def case_page(reference: str) -> Any:
     who = actor()
     on = today()
     with rt().db.transaction() as db_session:
-        case = _case_or_deny(db_session, reference, who)
-        cases.view_case(db_session, reference, who, ip=client_ip())
+        case = _case_or_deny(db_session, reference, who, partial(cases.view_case, ip=client_ip()))
         context = {
             "case": case,
             "clock_panel": _clock_panel(case, on),
@@ -197,10 +207,12 @@ def case_action(reference: str, event: str) -> Any:
         staff_choices = [(u.id, f"{u.name} ({u.role})") for u in cases.assignable_staff(db_session)]
         panel = _clock_panel(case, on)
         kind, status, case_id = case.kind, case.status, case.id
+        refused_now = request.method == "GET" and event not in allowed
+        refusal = _why_not(db_session, case, event, who, on) if refused_now else None
     form = action_form(event, kind, request.form if request.method == "POST" else None, today=on)
     if "assignee" in form._fields:
         form.assignee.choices = options([(0, "Choose a person"), *staff_choices])
-    problem: str | None = None
+    problem = refusal
     if request.method == "POST" and form.validate_on_submit():
         firing = _firing(form)
         try:
@@ -218,8 +230,6 @@ def case_action(reference: str, event: str) -> Any:
         else:
             flash(message, "success")
             return redirect(url_for("dashboard.case_page", reference=reference))
-    elif request.method == "GET" and event not in allowed:
-        problem = _why_not(event, who, reference, on)
     status_code = 400 if request.method == "POST" else 200
     return render_template("dashboard/action.html", form=form, transition=transition, case_ref=reference,
                            kind=kind, status=status, clock_panel=panel, problem=problem, today=on,
@@ -248,15 +258,13 @@ def _attach_error(form: Any, exc: CaseError) -> None:
         fields[target].errors = [*fields[target].errors, str(exc)]
 
 
-def _why_not(event: str, who: Actor, reference: str, on: date) -> str:
+def _why_not(db_session: Session, case: RightsRequest, event: str, who: Actor, on: date) -> str:
     """The workflow's own words for why this action cannot be taken now."""
-    with rt().db.transaction() as db_session:
-        case = cases.find_case(db_session, reference, who)
-        try:
-            workflow.fire(event, cases.facts_for(db_session, case, who, on))
-        except workflow.WorkflowError as exc:
-            if exc.code != "input":
-                return str(exc)
+    try:
+        workflow.fire(event, cases.facts_for(db_session, case, who, on))
+    except workflow.WorkflowError as exc:
+        if exc.code != "input":
+            return str(exc)
     return ""
 
 
@@ -295,7 +303,7 @@ def document(reference: str, document_id: int) -> Any:
             abort(403)
         filename, content_type, key = doc.filename, doc.content_type, doc.storage_key
     settings = rt().settings
-    data = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys)).get(key)
+    data = store_for(settings.upload_dir, settings.encryption_keys).get(key)
     return download(data, content_type, filename, "document")
 
 
@@ -376,7 +384,7 @@ def case_audit(reference: str) -> Any:
             abort(404)
         entries = cases.case_audit(db_session, case)
         names = cases.staff_names(db_session)
-        audit.record(db_session, f"user:{current_user.id}", "case.audit_viewed", request_id=case.id,
+        audit.record(db_session, actor().ref, "case.audit_viewed", request_id=case.id,
                      target=reference, ip=client_ip())
     return render_template("dashboard/case_audit.html", case_ref=reference, entries=entries, names=names,
                            title=f"Audit trail of {reference}")

@@ -14,14 +14,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from forms import options
 from forms.lists import BulkActionForm, CaseFilterForm
-from forms.lists import choices as as_choices
-from rights import audit, caselist, cases
+from rights import audit, caselist
 from rights.caselist import CaseFilter, CasePage, Cursor, DueWindow
-from rights.models import Role, User
+from rights.models import Role
 from rights.web.access import staff
 from rights.web.dashboard import bp
-from rights.web.helpers import client_ip, rt, today
+from rights.web.dashboard.cases import actor as case_actor
+from rights.web.helpers import actor, client_ip, rt, today
 
 FILTER_KEYS = ("view", "q", "kind", "stage", "due", "assignee", "service", "sort")
 
@@ -85,14 +86,14 @@ def _render_list(args: MultiDict[str, str], bulk: BulkActionForm, status: int = 
         page: CasePage = caselist.list_cases(session, f, day, after=after, before=before)
         choices = _choices(session, f)
         # Audited last: the audit head row is locked until commit, so keep that window short.
-        audit.record(session, f"user:{current_user.id}", "cases.listed", target=request.path,
+        audit.record(session, actor(), "cases.listed", target=request.path,
                      detail={"view": view, "filter": f.describe(), "after": args.get("after"),
                              "before": args.get("before"), "shown": [r.reference for r in page.rows]},
                      ip=client_ip())
     form = CaseFilterForm(formdata=MultiDict({**filter_args(args), "view": view}))
     for name in ("kind", "stage", "due", "assignee", "service"):
-        getattr(form, name).choices = as_choices(choices[name])
-    bulk.assignee.choices = as_choices(choices["officers"])
+        getattr(form, name).choices = options(choices[name])
+    bulk.assignee.choices = options(choices["officers"])
     keep = filter_args(args)
     keep["view"] = view
     return render_template(
@@ -138,17 +139,14 @@ def bulk_action() -> Any:
     ids = [int(v) for v in request.form.getlist("case") if v.isdigit()]
     if not ids:
         return problem("Select at least one case", "#cases-table")
-    with rt().db.transaction() as session:
-        user = session.get(User, current_user.id)
-        assert user is not None
-        actor = cases.Actor.of(user)
+    who = case_actor()
     try:
         if form.assign.data:
             if not (form.assignee.data or "").isdigit():
                 form.assignee.errors = ["Choose who to assign the selected cases to"]
                 return problem(form.assignee.errors[0], "#bulk-assignee")
             with rt().db.transaction() as session:
-                result = caselist.assign(session, rt().queue, ids, int(form.assignee.data), actor=actor,
+                result = caselist.assign(session, rt().queue, ids, int(form.assignee.data), actor=who,
                                          today=today(), ip=client_ip())
             message = f"{_plural(len(result.changed), 'case')} assigned to {result.assignee.name}"
             if result.unchanged:
@@ -159,7 +157,7 @@ def bulk_action() -> Any:
             base = rt().settings.public_base_url
             with rt().db.transaction() as session:
                 reminded = caselist.remind_record_holders(
-                    session, rt().queue, ids, actor=actor, today=today(), ip=client_ip(),
+                    session, rt().queue, ids, actor=who, today=today(), ip=client_ip(),
                     case_url=f"{base}{bp.url_prefix}/cases/{{reference}}")
             message = (f"{_plural(reminded.emails, 'reminder email')} queued about "
                        f"{_plural(len(reminded.cases_reminded), 'case')}")

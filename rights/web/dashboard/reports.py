@@ -10,15 +10,15 @@ from datetime import date
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from forms.lists import ReportPeriodForm, choices
+from forms import options
+from forms.lists import ReportPeriodForm
 from rights import audit, reports
 from rights.models import Role
 from rights.web.access import staff
 from rights.web.dashboard import bp
-from rights.web.helpers import client_ip, rt, today
+from rights.web.helpers import actor, client_ip, download, rt, today
 
 MONTHS_OFFERED = 36
 DEFAULT_MONTHS = 12
@@ -59,12 +59,12 @@ def reports_page() -> Any:
     start, end, period = parse_range(request.args, day)
     with rt().db.transaction() as session:
         report = reports.build_report(session, start, end, day, period)
-        audit.record(session, f"user:{current_user.id}", "reports.viewed", target=request.path,
+        audit.record(session, actor(), "reports.viewed", target=request.path,
                      detail={"start": report.start.isoformat(), "end": report.end.isoformat(), "period": period},
                      ip=client_ip())
     form = ReportPeriodForm(formdata=MultiDict({"start": start.strftime("%Y-%m"), "end": end.strftime("%Y-%m"),
                                                 "period": period}))
-    form.start.choices = form.end.choices = choices(_month_choices(day))
+    form.start.choices = form.end.choices = options(_month_choices(day))
     params = {"start": start.strftime("%Y-%m"), "end": end.strftime("%Y-%m"), "period": period}
     return render_template(
         "dashboard/reports.html",
@@ -90,10 +90,9 @@ def reports_csv(table: str) -> Response:
     with rt().db.transaction() as session:
         report = reports.build_report(session, start, end, day, period)
         header, rows = reports.csv_table(report, table)
-        audit.record(session, f"user:{current_user.id}", "reports.exported", target=request.path,
+        audit.record(session, actor(), "reports.exported", target=request.path,
                      detail={"table": table, "start": report.start.isoformat(), "end": report.end.isoformat(),
                              "period": period},
                      ip=client_ip())
     filename = f"rights-{table}-{start:%Y-%m}-to-{end:%Y-%m}.csv"
-    return Response("\ufeff" + reports.to_csv(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return download("\ufeff" + reports.to_csv(header, rows), "text/csv", filename, "report")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
@@ -119,10 +119,7 @@ def search_log_text(reference: str) -> Any:
         audit.record(db_session, who.ref, "search_log.downloaded", request_id=case.id, target=reference,
                      detail={"sources": len(entries)}, ip=client_ip())
         text = search.render_search_log(entries, case.reference)
-    response = Response(text, mimetype="text/plain")
-    response.headers["Content-Disposition"] = f'attachment; filename="search-log-{reference}.txt"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(text, "text/plain", f"search-log-{reference}.txt", "search-log")
 
 
 # --------------------------------------------------------------------------------------------------

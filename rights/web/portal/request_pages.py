@@ -56,10 +56,11 @@ def load_answers() -> dict[str, Any] | None:
     token = draft_token()
     if token is None:
         return None
+    store = drafts()
     with rt().db.transaction() as db_session:
-        answers = drafts().load(db_session, token)
+        answers = store.load(db_session, token)
         if answers is not None:
-            drafts().touch(db_session, token)
+            store.touch(db_session, token)
     return answers
 
 
@@ -78,6 +79,11 @@ def step_url(step: str, changing: bool = False) -> str:
     if step == journey.CHECK:
         return url_for("portal.check")
     return url_for("portal.question", step=step, change="1" if changing else None)
+
+
+def _changing() -> bool:
+    """Whether the requester came from "check your answers" (a change link), so goes back there after."""
+    return request.args.get("change") == "1"
 
 
 def _is_upload_post() -> bool:
@@ -125,7 +131,7 @@ def _documents(ids: list[int]) -> list[Document]:
 
 
 def render_step(step: str, form: PortalForm, answers: dict[str, Any], status: int = 200) -> tuple[str, int]:
-    changing = request.args.get("change") == "1"
+    changing = _changing()
     previous = journey.previous_step(answers, step)
     back = url_for("portal.check") if changing else (step_url(previous) if previous else url_for("portal.start"))
     saved = answers.get(step) or {}
@@ -183,7 +189,7 @@ def _save_and_continue(step: str, answer: dict[str, Any], answers: dict[str, Any
         answer["role"] = journey.role(answers)
     answers[step] = answer
     save_answers(answers)
-    changing = request.args.get("change") == "1"
+    changing = _changing()
     return redirect(step_url(journey.next_step(answers, step, changing), changing))
 
 
@@ -237,7 +243,7 @@ def _save_previous_address(form: Any, answers: dict[str, Any]) -> Any:
     if adding:
         answers["previous-addresses"] = {"addresses": addresses}
         save_answers(answers)
-        return redirect(step_url("previous-addresses", request.args.get("change") == "1"))
+        return redirect(step_url("previous-addresses", _changing()))
     return _save_and_continue("previous-addresses", {"addresses": addresses}, answers)
 
 
@@ -264,7 +270,7 @@ def remove(step: str, item: int) -> Response:
         abort(404)
     answers[step] = saved
     save_answers(answers)
-    return redirect(step_url(step, request.args.get("change") == "1"))
+    return redirect(step_url(step, _changing()))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -305,12 +311,13 @@ def check() -> Any:
     form = CheckForm(audience=journey.audience(answers), request_kind=journey.kind(answers))
     if request.method == "POST" and form.validate():
         token = draft_token()
+        store = drafts()
         with rt().db.transaction() as db_session:
-            locked = drafts().load(db_session, token, lock=True)
+            locked = store.load(db_session, token, lock=True)
             result = None
             if locked is not None:
                 result = submission.submit(db_session, rt().queue, locked, ip=client_ip())
-                drafts().discard(db_session, str(token))
+                store.discard(db_session, str(token))
         session.pop(DRAFT_KEY, None)
         if result is not None:
             session[CONFIRMATION_KEY] = {
