@@ -66,6 +66,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class EncryptedText(TypeDecorator[str]):
+    """Text encrypted at rest with the process's Fernet keys (stored as the token's ASCII text).
+
+    For personal data kept in the database itself, such as the letters in the outbox: a copy of the
+    table, or a backup, shows only ciphertext. Reads decrypt transparently.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        from rights.security import field_cipher
+
+        return None if value is None else field_cipher().encrypt(value.encode()).decode("ascii")
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        from rights.security import field_cipher
+
+        return None if value is None else field_cipher().decrypt(value.encode("ascii")).decode()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
@@ -355,8 +376,8 @@ class OutboxMessage(Base):
     to: Mapped[str] = mapped_column(String(254))
     template: Mapped[str] = mapped_column(String(60))
     subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(EncryptedText)  # letters carry names, reasons and codes
+    body_html: Mapped[str | None] = mapped_column(EncryptedText)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from rights import config
+from rights import config, security
 from rights.db import Database
 from rights.jobs import InlineWorker, JobQueue
 
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 class Runtime:
     def __init__(self, settings: config.Settings) -> None:
         self.settings = settings
+        security.set_field_keys(settings.encryption_keys)
         self.db = Database(settings.database_url)
         self.queue = JobQueue(settings.redis_url, settings.queue_name)
         self.inline_worker: InlineWorker | None = None

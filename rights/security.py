@@ -61,6 +61,21 @@ class Cipher:
         return self._fernet.rotate(token)
 
 
+_field_cipher: Cipher | None = None
+
+
+def set_field_keys(keys: Sequence[str]) -> None:
+    """Set the keys encrypted database columns use (called once per process by rights.runtime)."""
+    global _field_cipher
+    _field_cipher = Cipher(keys)
+
+
+def field_cipher() -> Cipher:
+    if _field_cipher is None:
+        raise RuntimeError("encrypted columns used before rights.runtime set the encryption keys")
+    return _field_cipher
+
+
 class EncryptedStore:
     """Files encrypted at rest under an opaque key; the database keeps names, types and hashes."""
 

@@ -48,6 +48,20 @@ def test_same_key_is_queued_once(rt) -> None:
         assert "123456" in message.body_text and "123456" in message.body_html
 
 
+def test_letters_are_encrypted_at_rest(rt) -> None:
+    """The outbox keeps letters (names, reasons, codes) only as ciphertext in the database."""
+    from sqlalchemy import text
+
+    first = queue(rt)
+    with rt.db.engine.connect() as conn:
+        raw_text, raw_html = conn.execute(text("SELECT body_text, body_html FROM outbox_messages WHERE id = :i"),
+                                          {"i": first}).one()
+    assert "123456" not in raw_text
+    assert "123456" not in raw_html
+    with rt.db.transaction() as session:
+        assert "123456" in session.get(OutboxMessage, first).body_text
+
+
 def test_rolled_back_transaction_queues_nothing(rt) -> None:
     class Boom(Exception):
         pass
