@@ -3,7 +3,7 @@ one-time codes and signed tokens.
 
 Why MultiFernet: ``RIGHTS_ENCRYPTION_KEYS`` is a comma-separated list, newest first. New data is
 encrypted with the first key; older keys still decrypt, so a council can rotate keys without a
-flag day and re-encrypt at leisure (``rights keys rotate`` re-wraps stored files).
+flag day. (Re-encrypting old data under the newest key is not built yet: old keys must stay listed.)
 """
 
 from __future__ import annotations
