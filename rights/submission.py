@@ -191,6 +191,7 @@ def queue_acknowledgement(session: Session, queue: JobQueue, request: RightsRequ
         context={
             "reference": request.reference, "kind": request.kind, "kind_name": KIND_NAMES[request.kind],
             "requester_name": request.requester.full_name, "subject_name": request.subject.full_name,
+            "young": request.requester_role == RequesterRole.SELF_CHILD.value,
             "about_someone_else": request.requester_role in (RequesterRole.PARENT.value,
                                                              RequesterRole.REPRESENTATIVE.value),
             "received_on": request.received_on, "due_on": request.due_on, "provisional": provisional,

@@ -79,7 +79,10 @@ def test_young_person_asks_us_to_stop_using_information_for_now(live_server, pag
     assert request.due_on == rights_request_due(request)
     main = page.locator("main").inner_text()
     assert "This date may change" in main  # no proof of identity was sent
-    assert "You did not upload proof of identity" in main
+    # After a young person's own request the next steps are in the same simple words as the questions.
+    assert "If we need to check who you are, we will ask you" in main
+    assert "You did not send anything to show who you are" in main
+    assert "If the request is complex" not in main
     with live_server.rt.db.transaction() as session:
         row = session.get(RightsRequest, request.id)
         assert (row.kind, row.requester_role, row.channel) == ("restriction", "self_child", "web")
@@ -91,7 +94,8 @@ def test_young_person_asks_us_to_stop_using_information_for_now(live_server, pag
         assert row.documents == []
     text = plain_text(acknowledgement(mailbox, "jordan.reed@example.org", request))
     assert "request to restrict the use of information" in text
-    assert "You did not send proof of identity" in text
+    assert "You did not send anything to show who you are" in text
+    assert "passport, driving licence" not in text
 
 
 # ---------------------------------------------------------------- objection: an adult
