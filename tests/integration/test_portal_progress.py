@@ -38,7 +38,7 @@ def case(rt):  # type: ignore[no-untyped-def]
         queue_email(session, rt.queue, key=f"letter:{request.id}", to=EMAIL, template="acknowledgement",
                     request_id=request.id, context={
                         "reference": request.reference, "kind": "access", "kind_name": "request", "requester_name":
-                        "Sam <b>Hart</b>", "subject_name": "Amelia", "about_someone_else": True,
+                        "Sam <b>Hart</b>", "subject_name": "Amelia", "young": False, "about_someone_else": True,
                         "received_on": request.received_on, "due_on": request.due_on, "provisional": False,
                         "has_id": True, "role": "parent"})
         return request.id, request.reference, request.due_on

@@ -19,7 +19,7 @@ from tests.portal_journeys import XSS
 
 ACK = {
     "reference": "SAR-2026-00001", "kind": "access", "kind_name": "request for a copy of your information",
-    "requester_name": XSS, "subject_name": "Amelia Hart", "about_someone_else": False,
+    "requester_name": XSS, "subject_name": "Amelia Hart", "young": False, "about_someone_else": False,
     "received_on": date(2026, 3, 2), "due_on": date(2026, 4, 2), "provisional": True, "has_id": False,
     "role": "self_adult", "council_name": "Shire Council", "service_url": "https://rights.example",
     "service_name": "Your information rights",
