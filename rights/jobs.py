@@ -203,9 +203,14 @@ class InlineWorker:
     stop with the web process and there is one worker only.
     """
 
-    def __init__(self, queue: JobQueue, interval: float = 0.5) -> None:
+    def __init__(self, queue: JobQueue, interval: float = 0.5, periodic: Callable[[], Any] | None = None,
+                 periodic_every: float = 60.0) -> None:
         self.queue = queue
         self.interval = interval
+        #: The demo's stand-in for RQ's scheduler: called every ``periodic_every`` seconds (the schedule's tick).
+        self.periodic = periodic
+        self.periodic_every = periodic_every
+        self._last_periodic = float("-inf")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rights-inline-worker", daemon=True)
 
@@ -223,6 +228,12 @@ class InlineWorker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if self.periodic is not None and time.monotonic() - self._last_periodic >= self.periodic_every:
+                self._last_periodic = time.monotonic()
+                try:
+                    self.periodic()
+                except Exception:
+                    log.exception("inline worker's periodic call failed")
             try:
                 if self.queue.queue.count:
                     self.drain()

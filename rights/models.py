@@ -384,6 +384,13 @@ class OutboxMessage(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # Scheduled work: the case reference (Notify's ``reference``), Notify's personalisation fields, when
+    # the last send began (a row left ``sending`` by a dead worker is recovered by the sweeper) and how
+    # many times an administrator resent it (at most once; see rights.notify.outbox).
+    reference: Mapped[str | None] = mapped_column(String(40))
+    personalisation: Mapped[str | None] = mapped_column(EncryptedText)
+    sending_at: Mapped[datetime | None]
+    resends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Note(Base):
@@ -669,3 +676,9 @@ class ProgressCode(Base):
 
 
 __all__ += ["PortalDraft", "ProgressCode"]
+
+
+# ---- scheduled work (the schedule's run table lives in rights/schedule/models.py) ----
+from rights.schedule.models import ScheduleRun  # noqa: E402  (needs Base, defined above)
+
+__all__ += ["ScheduleRun"]

@@ -30,7 +30,10 @@ class Runtime:
         pages and runs the jobs those pages trigger).
         """
         if (self.queue.inline or force) and self.inline_worker is None:
-            self.inline_worker = InlineWorker(self.queue)
+            from rights.schedule import runner
+
+            self.inline_worker = InlineWorker(self.queue, periodic=lambda: runner.tick(self.db, self.queue,
+                                                                                        self.settings))
             self.inline_worker.start()
             log.info("jobs run in-process (no REDIS_URL): demo mode")
 
