@@ -43,6 +43,7 @@ class Would:
     job: str
     template: str
     to: str
+    subject: str
     reference: str | None
     key: str
 
@@ -87,7 +88,7 @@ def run_days(db: Database, settings: Settings, start: date, days: int,
                 session.flush()
                 for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id > before)
                                          .order_by(OutboxMessage.id)):
-                    report.messages.append(Would(entry.name, m.template, m.to, m.reference, m.key))
+                    report.messages.append(Would(entry.name, m.template, m.to, m.subject, m.reference, m.key))
             out.append(report)
     finally:
         session.rollback()
