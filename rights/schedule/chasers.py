@@ -30,7 +30,7 @@ from rights.caselist import CLOSED_STAGES
 from rights.jobs import JobQueue
 from rights.models import RightsRequest, Role, SearchStatus, SearchTask, User
 from rights.notify import queue_email
-from rights.schedule.table import RunContext
+from rights.schedule.context import RunContext
 
 FIRST_CHASE = 3  # working days after the search finished
 CHASE_EVERY = 2

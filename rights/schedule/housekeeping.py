@@ -13,7 +13,7 @@ from typing import Any
 from rights import jobs
 from rights.db import Database
 from rights.jobs import JobQueue
-from rights.schedule.table import RunContext
+from rights.schedule.context import RunContext
 
 
 def sweep(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:

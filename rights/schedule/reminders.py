@@ -39,7 +39,7 @@ from rights.caselist import CLOSED_STAGES
 from rights.jobs import JobQueue
 from rights.models import ClockEventKind, RequestKind, RightsRequest, Role, User
 from rights.notify import queue_email
-from rights.schedule.table import RunContext
+from rights.schedule.context import RunContext
 
 #: Days before a download link expires that the requester is reminded.
 DOWNLOAD_REMINDER_DAYS = 3

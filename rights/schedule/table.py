@@ -13,34 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rights.config import Settings
 from rights.db import Database
 from rights.jobs import JobQueue
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """What a scheduled rule may know of the world: the London date and instant it runs for, the settings.
-
-    Rules never read the system clock; the runner passes the period's date, the simulator any date.
-    """
-
-    today: date
-    now: datetime
-    settings: Settings
-
-    @property
-    def staff_url(self) -> str:
-        return f"{self.settings.public_base_url}/staff"
-
-    def case_url(self, reference: str) -> str:
-        return f"{self.staff_url}/cases/{reference}"
-
+from rights.schedule.context import RunContext
 
 Result = dict[str, Any]
 #: A message rule works inside the caller's transaction: the runner commits it, the simulator rolls it back.

@@ -74,7 +74,8 @@ def plan_cases() -> list[Case]:
             c.notice_by = due - timedelta(days=20 if i % 2 else 45)
             c.extended = i % 8 == 1
         if group == 0:
-            c.kind, c.status, c.ask = RequestKind.ACCESS.value, "awaiting_id", date(2026, 11, 10) + timedelta(days=i % 25)
+            c.kind, c.status = RequestKind.ACCESS.value, "awaiting_id"
+            c.ask = date(2026, 11, 10) + timedelta(days=i % 25)
         elif group == 1:
             c.kind, c.status, c.ask, c.paused = RequestKind.ACCESS.value, "searching", \
                 date(2026, 11, 8) + timedelta(days=i % 27), True
@@ -180,14 +181,14 @@ def expected(cases: list[Case], staff: dict[str, User]) -> dict[date, Counter[tu
                          f"Reminder: we are still waiting for {what}: {c.reference}")] += 1
         live = [c for c in live if c.closed_on is None]
 
-        def extension_due(c: Case) -> bool:
+        def extension_due(c: Case, day: date = day) -> bool:
             return (c.notice_by is not None and not c.extended and day <= c.notice_by
                     and wd_after(day, c.notice_by) <= 3)
 
-        def overdue(c: Case) -> bool:
+        def overdue(c: Case, day: date = day) -> bool:
             return day > c.due
 
-        def due_within(c: Case, window: int) -> bool:
+        def due_within(c: Case, window: int, day: date = day) -> bool:
             return day <= c.due and wd_after(day, c.due) <= window
 
         def flagged(c: Case, window: int) -> bool:
@@ -227,7 +228,8 @@ def expected(cases: list[Case], staff: dict[str, User]) -> dict[date, Counter[tu
                     for m in own or active_managers:
                         manager_mail[m.id] = manager_mail.get(m.id, 0) + 1
         for uid, refs in holder_mail.items():
-            subject = f"Reminder: {plural(len(refs), ' rights request needs', ' rights requests need')} your service's records"
+            needs = plural(len(refs), " rights request needs", " rights requests need")
+            subject = f"Reminder: {needs} your service's records"
             got[("record_holder_reminder", by_id[uid].email, subject)] += 1
         for uid, n in manager_mail.items():
             subject = f"Searches not confirmed: {plural(n, ' task', ' tasks')} in your service"
