@@ -13,7 +13,7 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/staff")
 
-for _name in ("lists", "cases", "reports", "admin", "searches"):
+for _name in ("lists", "cases", "reports", "admin", "searches", "outbox"):
     try:
         importlib.import_module(f"{__name__}.{_name}")
     except ModuleNotFoundError as exc:
