@@ -409,3 +409,52 @@ def test_schedule_list_shows_last_and_next_runs(rt) -> None:
     assert rows["sweep"].next_run == NOW + timedelta(minutes=1)
     with rt.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(ScheduleRun)) == len(runner.SCHEDULE)
+
+
+# ------------------------------------------------------------------------------- RQ and the hooks
+
+
+def test_a_real_rq_worker_runs_the_tick_and_schedules_the_next_one(rt) -> None:
+    from rq import SimpleWorker
+
+    first = runner.ensure_tick(rt.queue)
+    assert runner.ensure_tick(rt.queue) == first  # a second worker starting in the same minute adds nothing
+    assert rt.queue.queue.scheduled_job_registry.get_job_ids() == [first]
+    SimpleWorker([rt.queue.queue], connection=rt.queue.connection).work(burst=True, with_scheduler=True)
+    with rt.db.transaction() as session:
+        assert {r.job for r in session.scalars(select(ScheduleRun))} == {e.name for e in runner.SCHEDULE}
+    (following,) = rt.queue.queue.scheduled_job_registry.get_job_ids()
+    assert following != first and following.startswith("rights-schedule-tick-")
+    rt.queue.queue.scheduled_job_registry.remove(following, delete_job=True)
+
+
+def test_download_link_reminder_through_the_registered_query(rt, settings) -> None:
+    from rights.schedule import reminders
+    from rights.schedule.context import RunContext
+
+    with rt.db.transaction() as session:
+        person = make_person(given_names="Dee", email="dee@example.org")
+        request = make_request(session, requester=person, subject=person)
+        request.status, request.responded_on = "released", date(2026, 11, 30)
+        request_id, reference = request.id, request.reference
+    asked: list[tuple[date, date]] = []
+
+    def fake_links(session, first: date, last: date) -> list[reminders.ExpiringLink]:  # type: ignore[no-untyped-def]
+        asked.append((first, last))
+        return [reminders.ExpiringLink("link-1", request_id, date(2026, 12, 6), "https://x/download/link-1")]
+
+    reminders.register_download_links(fake_links)
+    try:
+        ctx = RunContext(today=date(2026, 12, 3), now=NOW, settings=settings)
+        for _ in range(2):  # a second run the same day sends nothing twice
+            with rt.db.transaction() as session:
+                reminders.requester_reminders(session, rt.queue, ctx)
+    finally:
+        reminders.register_download_links(None)
+    assert asked == [(date(2026, 12, 3), date(2026, 12, 6))] * 2
+    with rt.db.transaction() as session:
+        (message,) = session.scalars(select(OutboxMessage)
+                                     .where(OutboxMessage.template == "download_link_expiring")).all()
+        assert (message.to, message.key, message.reference) == ("dee@example.org", "download-link-expiring:link-1",
+                                                                reference)
+        assert "6 December 2026" in message.body_text and "https://x/download/link-1" in message.body_text
