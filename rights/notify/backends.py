@@ -9,8 +9,9 @@ What each backend guarantees when a worker dies between the provider accepting a
 outbox recording it (the row is ``sending``; see :mod:`rights.notify.outbox`):
 
 - ``notify``: **exactly once**. Every message carries a unique ``reference`` (the case reference, then
-  the outbox id); before sending a row found ``sending`` again, :meth:`NotifyBackend.lookup` asks Notify
-  for that reference and, if Notify has it, records it as sent instead of sending.
+  the outbox id); before sending a row found ``sending`` again, or retrying after a failed attempt (a
+  timeout may hide an acceptance), :meth:`NotifyBackend.lookup` asks Notify for that reference and, if
+  Notify has it, records it as sent instead of sending.
 - ``smtp``: **at most once automatically**. SMTP has no way to ask a server what it accepted, so a row
   found ``sending`` is marked ``unknown`` and never re-sent by the worker; an administrator may resend
   it once from the outbox page (the person may then receive it twice, which they are told is possible).

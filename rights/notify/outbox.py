@@ -149,6 +149,17 @@ def deliver(db: Database, message_id: int, backend: Backend, *, max_attempts: in
             settled = _recover(session, message, backend)
             if settled is not None:
                 return {"status": settled, "recovered": True}
+        elif message.attempts and can_look_up(backend):
+            # A retry after a failed attempt: the attempt may have reached the provider (a timeout after
+            # Notify accepted it), so ask before sending again.
+            provider_id = backend.lookup(provider_reference(message))  # type: ignore[attr-defined]
+            if provider_id is not None:
+                message.status, message.provider_ref, message.sent_at = "sent", provider_id, utcnow()
+                message.last_error = None
+                audit.record(session, "worker", "email.recovered", request_id=message.request_id,
+                             target=f"outbox:{message.id}", detail={"template": message.template,
+                                                                     "backend": backend.name})
+                return {"status": "sent", "recovered": True}
         message.status = "sending"
         message.sending_at = now
         message.attempts += 1

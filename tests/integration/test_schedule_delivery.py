@@ -380,6 +380,23 @@ def test_notify_429_is_retried_400_fails_at_once_500_is_retried_by_the_job(rt, n
     assert [n["email_address"] for n in notify.accepted] == ["a@example.org", "c@example.org"]
 
 
+def test_notify_retry_after_a_timeout_that_notify_did_accept_sends_nothing_more(rt, notify) -> None:
+    """The response was lost (a timeout) but Notify has the message: the retry finds it by reference."""
+    from rights.notify import SendFailed
+
+    class LosesTheAnswer(NotifyBackend):
+        def send(self, email):  # type: ignore[no-untyped-def]
+            super().send(email)
+            raise TimeoutError("read timed out")
+
+    message_id = one_message(rt)
+    with pytest.raises(SendFailed):
+        deliver(rt.db, message_id, LosesTheAnswer(notify.api_key, "generic-template", notify.url))
+    assert status_of(rt, message_id).status == "retrying"
+    assert deliver(rt.db, message_id, notify_backend(notify)) == {"status": "sent", "recovered": True}
+    assert len(notify.accepted) == 1 and status_of(rt, message_id).provider_ref == notify.accepted[0]["id"]
+
+
 def test_notify_worker_killed_after_sending_is_recorded_from_notify_not_sent_again(rt, notify, pg_url) -> None:
     message_id = one_message(rt)
     kill_mid_send(pg_url, message_id, "notify", f"{notify.api_key} {notify.url}")
