@@ -26,11 +26,16 @@ class ScheduleWorker(Worker):
         except Exception:
             log.exception("could not schedule the schedule's tick")
 
+    _long_running = False
+
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        if not kwargs.get("burst"):
+        # A burst worker (tests, one-off runs) drains the queue and leaves: it keeps no tick alive.
+        self._long_running = not kwargs.get("burst")
+        if self._long_running:
             self._keep_ticking()
         return super().work(*args, **kwargs)
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
-        self._keep_ticking()
+        if self._long_running:
+            self._keep_ticking()
