@@ -478,3 +478,48 @@ def test_download_link_reminder_through_the_registered_query(rt, settings) -> No
         assert (message.to, message.key, message.reference) == ("dee@example.org", "download-link-expiring:link-1",
                                                                 reference)
         assert "6 December 2026" in message.body_text and "https://x/download/link-1" in message.body_text
+
+
+def test_two_rights_worker_processes_run_each_scheduled_job_once(rt, settings) -> None:
+    """Two real `rights worker` processes (RQ scheduler, forked work horses): the schedule runs, once."""
+    import time as clock_time
+
+    registry = rt.queue.queue.scheduled_job_registry
+    for left in registry.get_job_ids():
+        registry.remove(left, delete_job=True)
+    seed_due_work(rt)
+    env = {**os.environ, "RIGHTS_ENV": "test", "DATABASE_URL": settings.database_url,
+           "REDIS_URL": settings.redis_url, "RIGHTS_QUEUE": settings.queue_name,
+           "RIGHTS_UPLOAD_DIR": settings.upload_dir, "MAIL_BACKEND": "outbox-only"}
+    workers = [subprocess.Popen([sys.executable, "-m", "rights", "worker"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    try:
+        deadline = clock_time.monotonic() + 60
+        done: set[str] = set()
+        while clock_time.monotonic() < deadline:
+            with rt.db.transaction() as session:
+                done = {r.job for r in session.scalars(select(ScheduleRun).where(ScheduleRun.status == "finished"))}
+                held = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                      .where(OutboxMessage.status == "held"))
+            if done == {e.name for e in runner.SCHEDULE} and held:
+                break
+            clock_time.sleep(0.5)
+    finally:
+        for proc in workers:
+            proc.send_signal(signal.SIGTERM)
+        for proc in workers:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    errors = workers[0].stderr.read().decode()[-3000:] if workers[0].stderr else ""
+    assert done == {e.name for e in runner.SCHEDULE}, errors
+    with rt.db.transaction() as session:
+        # each job's period claimed once; the sweeper may have had more than one minute
+        daily = [r for r in session.scalars(select(ScheduleRun)) if r.job != "sweep"]
+        assert sorted(r.job for r in daily) == sorted(e.name for e in runner.SCHEDULE if e.name != "sweep")
+        keys = list(session.scalars(select(OutboxMessage.key)))
+    assert len(keys) == len(set(keys)) and keys  # the messages of the day, none twice
+    for left in registry.get_job_ids():
+        registry.remove(left, delete_job=True)
