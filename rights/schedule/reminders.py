@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, selectinload
 from rights import audit, cases, clock, privacy_notice, workflow
 from rights.caselist import CLOSED_STAGES
 from rights.jobs import JobQueue
-from rights.models import ClockEventKind, RequestKind, RightsRequest, Role, User
+from rights.models import ClockEvent, ClockEventKind, RequestKind, RightsRequest, Role, User
 from rights.notify import queue_email
 from rights.schedule.context import RunContext
 
@@ -112,11 +112,15 @@ def close_on(asked_on: date, reminded_on: date, close_days: int) -> date:
     return max(asked_on + timedelta(days=close_days), reminded_on + MIN_NOTICE)
 
 
-def _open_requests(session: Session) -> list[RightsRequest]:
-    return list(session.scalars(
-        select(RightsRequest).where(RightsRequest.status.not_in(CLOSED_STAGES), RightsRequest.responded_on.is_(None))
-        .options(selectinload(RightsRequest.clock_events), selectinload(RightsRequest.requester))
-        .order_by(RightsRequest.id)))
+def _open_requests(session: Session, *, asked_only: bool = False) -> list[RightsRequest]:
+    """Open, unanswered requests with their clock events; ``asked_only``: those that ever asked the requester."""
+    query = select(RightsRequest).where(RightsRequest.status.not_in(CLOSED_STAGES),
+                                        RightsRequest.responded_on.is_(None))
+    if asked_only:
+        query = query.where(RightsRequest.id.in_(select(ClockEvent.request_id).where(
+            ClockEvent.kind.in_((*_ASK_EVENTS, ClockEventKind.PAUSED.value)))))
+    return list(session.scalars(query.options(selectinload(RightsRequest.clock_events),
+                                              selectinload(RightsRequest.requester)).order_by(RightsRequest.id)))
 
 
 def _letter(request: RightsRequest, **extra: Any) -> dict[str, Any]:
@@ -127,7 +131,7 @@ def requester_reminders(session: Session, queue: JobQueue, ctx: RunContext) -> d
     """Evidence and clarification reminders, closing after notice, and download-link reminders."""
     today, settings = ctx.today, ctx.settings
     counts = {"reminded": 0, "closed": 0, "by_post": 0, "download_reminders": 0}
-    for request in _open_requests(session):
+    for request in _open_requests(session, asked_only=True):
         ask = outstanding(request)
         if ask is None:
             continue
