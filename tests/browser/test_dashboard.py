@@ -155,7 +155,6 @@ def test_administrator_pages_are_accessible(live_server, page) -> None:
 
 
 def test_outbox_page_is_accessible_and_resends_through_the_real_form(live_server, page) -> None:
-
     from rights.models import OutboxMessage
     from rights.notify import queue_email
 
