@@ -103,13 +103,21 @@ def worker_name() -> str:
 
 
 def claim(db: Database, job: str, key: str, now: datetime) -> bool:
-    """Take the period ``(job, key)`` for this worker; False if it ran, is running, or gave up failing."""
-    try:
-        with db.transaction() as session:
-            session.add(ScheduleRun(job=job, period_key=key, status="running", started_at=now, worker=worker_name()))
-        return True
-    except IntegrityError:
-        pass
+    """Take the period ``(job, key)`` for this worker; False if it ran, is running, or gave up failing.
+
+    Looks first, so the every-minute ticks of idle workers do not fill the database's log with unique
+    violations; the insert's unique index still decides a true race between two workers.
+    """
+    with db.transaction() as session:
+        exists = session.scalar(select(ScheduleRun.id).where(ScheduleRun.job == job, ScheduleRun.period_key == key))
+    if exists is None:
+        try:
+            with db.transaction() as session:
+                session.add(ScheduleRun(job=job, period_key=key, status="running", started_at=now,
+                                        worker=worker_name()))
+            return True
+        except IntegrityError:
+            pass
     with db.transaction() as session:  # retake a failed run, or a dead worker's, in one conditional update
         taken = session.execute(
             update(ScheduleRun)
