@@ -22,6 +22,7 @@ Statuses: ``pending`` → ``sending`` → ``sent`` | ``held`` (outbox-only backe
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,8 @@ from rights.jobs import JobQueue
 from rights.models import OutboxMessage, utcnow
 from rights.notify.backends import Backend, Email, OutboxOnlyBackend, PermanentFailure, can_look_up
 from rights.notify.render import render
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4  # the first try and RQ's three retries (rights.jobs.JobQueue.enqueue)
 SEND_JOB = "send_outbox"
@@ -149,9 +152,9 @@ def deliver(db: Database, message_id: int, backend: Backend, *, max_attempts: in
             settled = _recover(session, message, backend)
             if settled is not None:
                 return {"status": settled, "recovered": True}
-        elif message.attempts and can_look_up(backend):
-            # A retry after a failed attempt: the attempt may have reached the provider (a timeout after
-            # Notify accepted it), so ask before sending again.
+        elif (message.attempts or message.resends) and can_look_up(backend):
+            # A retry after a failed attempt, or an administrator's resend: an attempt may have reached the
+            # provider (a timeout after Notify accepted it), so ask before sending again.
             provider_id = backend.lookup(provider_reference(message))  # type: ignore[attr-defined]
             if provider_id is not None:
                 message.status, message.provider_ref, message.sent_at = "sent", provider_id, utcnow()
@@ -207,6 +210,9 @@ def recover_stale(db: Database, backend: Backend, *, now: datetime | None = None
             status = str(deliver(db, message_id, backend, now=now, lease=lease).get("status"))
         except SendFailed:
             status = "retrying"
+        except Exception:  # the provider cannot be asked now (Notify down): the row waits for the next sweep
+            log.exception("could not settle outbox message %s left sending", message_id)
+            status = "unsettled"
         counts[status] = counts.get(status, 0) + 1
     return counts
 
