@@ -135,6 +135,13 @@ def test_two_workers_running_the_schedule_at_once_send_nothing_twice(rt, smtp) -
         templates = sorted(session.scalars(select(OutboxMessage.template)))
     # two officer digests, one manager digest; the ID was asked for a month ago: reminder sent
     assert templates == ["manager_digest", "officer_digest", "officer_digest", "requester_evidence_reminder"]
+    with rt.db.transaction() as session:  # Notify's fields: flat strings, and staff digests carry counts only
+        fields = {m.template: json.loads(m.personalisation) for m in session.scalars(select(OutboxMessage))}
+    assert all(isinstance(v, str) for f in fields.values() for v in f.values())
+    assert set(fields["officer_digest"]) == {"today", "overdue", "due_soon", "extension", "waiting"}
+    assert fields["manager_digest"]["reports_url"].endswith("/staff/reports")
+    assert fields["requester_evidence_reminder"]["asked_for"] == "proof of identity"
+    assert not any("SAR-" in v for k in ("officer_digest", "manager_digest") for v in fields[k].values())
     # a restart (a third tick in the same periods) runs nothing again
     assert runner.tick(rt.db, rt.queue, rt.settings, NOW + timedelta(seconds=20)) == {}
 
