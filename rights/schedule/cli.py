@@ -43,6 +43,10 @@ def run_command() -> None:
 
     rt = runtime.current()
     ran = runner.tick(rt.db, rt.queue, rt.settings)
+    if rt.queue.inline:  # no Redis (the demo): send what the run queued now, before this process ends
+        from rights.jobs import InlineWorker
+
+        InlineWorker(rt.queue).drain()
     click.echo(json.dumps(ran, default=str, indent=1) if ran else "nothing due")
 
 
