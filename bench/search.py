@@ -209,7 +209,7 @@ def new_request(rt: Any) -> int:
 
 def run_search(rt: Any, request_id: int) -> float:
     from rights import search
-    from rights.search_cli import run_pending
+    from rights.cli.process import run_pending
 
     started = time.perf_counter()
     with rt.db.transaction() as session:

@@ -34,25 +34,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, cast, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from rights import audit, cases, clock, intake, workflow
-from rights.models import Person, RequestKind, RightsRequest, Role, User
+from rights import audit, cases, clock, workflow
+from rights.models import Person, RightsRequest, Role, User
+from rights.permissions import can_be_assigned
+from rights.staff import StaffMember, assignable_staff
+from rights.vocabulary import KIND_SHORT_LABELS
+from rights.workflow import CLOSED_STAGES  # stages needing no more work, from the workflow table
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
 MAX_SEARCH_WORDS = 5
 
-#: Stages after which a case needs no more work from the council (the same list intake uses to decide
-#: whether an earlier request is still open). The "open" partial index repeats this list.
-CLOSED_STAGES: tuple[str, ...] = tuple(intake.OPEN_STATUSES_EXCLUDED)
 
-KIND_LABELS: dict[str, str] = {
-    RequestKind.ACCESS.value: "Access",
-    RequestKind.RECTIFICATION.value: "Rectification",
-    RequestKind.ERASURE.value: "Erasure",
-    RequestKind.RESTRICTION.value: "Restriction",
-    RequestKind.OBJECTION.value: "Objection",
-    RequestKind.COMPLAINT.value: "Complaint",
-}
 
 
 def stage_label(status: str) -> str:
@@ -66,7 +59,7 @@ def stages() -> list[str]:
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind.capitalize())
+    return KIND_SHORT_LABELS.get(kind, kind.capitalize())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -420,22 +413,6 @@ def list_cases_by_offset(session: Session, f: CaseFilter, today: date, offset: i
 # Choices for the filters
 
 
-@dataclass(frozen=True)
-class StaffMember:
-    id: int
-    name: str
-
-
-def assignable_staff(session: Session) -> list[StaffMember]:
-    """Active officers and managers: the people a case can be assigned to."""
-    rows = session.execute(
-        select(User.id, User.name)
-        .where(User.active.is_(True), User.role.in_((Role.OFFICER.value, Role.MANAGER.value)))
-        .order_by(User.name)
-    ).all()
-    return [StaffMember(r.id, r.name) for r in rows]
-
-
 def known_services() -> list[tuple[str, str]]:
     """The council's services (key, label) from its privacy notice: the service filter's choices."""
     from rights import privacy_notice
@@ -477,7 +454,7 @@ def assign(session: Session, queue: Any, request_ids: Iterable[int], assignee_id
     cases are locked in id order, so two officers bulk-assigning overlapping cases cannot deadlock.
     """
     user = session.get(User, assignee_id)
-    if user is None or not user.active or user.role not in (Role.OFFICER.value, Role.MANAGER.value):
+    if not can_be_assigned(user):
         raise BulkActionError("Choose an active officer or manager to assign the cases to")
     changed: list[str] = []
     unchanged: list[str] = []
@@ -492,7 +469,7 @@ def assign(session: Session, queue: Any, request_ids: Iterable[int], assignee_id
             refused[case.reference] = str(exc)
             continue
         changed.append(case.reference)
-    return AssignResult(StaffMember(user.id, user.name), changed, unchanged, refused)
+    return AssignResult(StaffMember(user.id, user.name, user.role), changed, unchanged, refused)
 
 
 @dataclass(frozen=True)

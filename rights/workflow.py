@@ -20,10 +20,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rights import clock
-from rights.models import ClockEventKind, RequestKind, RightsRequest, Role
+from rights.permissions import ASSESSORS, CASEWORKERS, MANAGERS, is_manager
+from rights.vocabulary import ClockEventKind, RequestKind
+
+if TYPE_CHECKING:
+    from rights.models import RightsRequest
 
 # --------------------------------------------------------------------------------------------------
 # The clock bridge (used by intake, the workers and the case services)
@@ -115,9 +119,9 @@ def refresh_clock(request: RightsRequest, today: date | None = None) -> clock.Cl
 # --------------------------------------------------------------------------------------------------
 # Vocabulary
 
-OFFICER_WORK = frozenset({Role.OFFICER.value, Role.MANAGER.value})  # a manager can do officer work
-MANAGER = frozenset({Role.MANAGER.value})
-ASSESSORS = frozenset({Role.RECORD_HOLDER.value, Role.OFFICER.value, Role.MANAGER.value})
+# Who may fire an event: the role groups of rights.permissions, under the names the table reads best with.
+OFFICER_WORK = CASEWORKERS
+MANAGER = MANAGERS
 
 #: Art 12(5) UK GDPR: the only grounds for refusing a request outright.
 REFUSAL_GROUNDS: Mapping[str, str] = MappingProxyType({
@@ -226,13 +230,27 @@ class Transition:
 
 @dataclass(frozen=True)
 class Workflow:
+    """One request type's states and events.
+
+    ``terminal`` states start no event. ``settled`` states need no more work from the council although an
+    event may still follow (an access request's response is released, then the case is closed): the case
+    list, the reports and intake treat terminal and settled stages alike as closed (:data:`CLOSED_STAGES`).
+    """
+
     states: tuple[str, ...]
     terminal: frozenset[str]
     transitions: tuple[Transition, ...]
+    settled: frozenset[str] = frozenset()
 
     @property
     def open_states(self) -> frozenset[str]:
+        """States in which the case may still change (settled ones included: they can still be closed)."""
         return frozenset(self.states) - self.terminal
+
+    @property
+    def closed_stages(self) -> frozenset[str]:
+        """States in which the council has no more work to do on the case."""
+        return self.terminal | self.settled
 
     def transition(self, event: str) -> Transition | None:
         return next((t for t in self.transitions if t.event == event), None)
@@ -371,7 +389,7 @@ def rights_outcome(f: Facts, x: Firing) -> str | None:
         return "Choose the outcome."
     if outcome != "done" and not (x.reason or "").strip():
         return "Give the reasons: the requester must be told why it was not done in full."
-    if outcome == "refused" and f.role != Role.MANAGER.value:
+    if outcome == "refused" and not is_manager(f.role):
         return "Only a manager can refuse a request."
     return None
 
@@ -432,12 +450,15 @@ def _extend_row(sources: set[str]) -> Transition:
 
 _ACCESS_STATES = ("received", "awaiting_id", "searching", "review", "awaiting_approval", "ready", "released",
                   "closed", "withdrawn", "refused")
-_ACCESS_OPEN = frozenset(_ACCESS_STATES) - {"released", "closed", "withdrawn", "refused"}
+_ACCESS_TERMINAL = frozenset({"closed", "withdrawn", "refused"})
+_ACCESS_SETTLED = frozenset({"released"})
+_ACCESS_OPEN = frozenset(_ACCESS_STATES) - _ACCESS_TERMINAL - _ACCESS_SETTLED
 _PAUSABLE = {"received", "searching", "review"}
 
 ACCESS = Workflow(
     states=_ACCESS_STATES,
-    terminal=frozenset({"closed", "withdrawn", "refused"}),
+    terminal=_ACCESS_TERMINAL,
+    settled=_ACCESS_SETTLED,
     transitions=(
         *_evidence_rows({"received", "searching"}),
         _t("start_search", "Start the search", {"received"}, "searching", OFFICER_WORK),
@@ -462,11 +483,12 @@ ACCESS = Workflow(
 
 _RIGHTS_STATES = ("received", "awaiting_id", "assessment", "outcome", "notifying_recipients", "closed",
                   "withdrawn", "refused")
-_RIGHTS_OPEN = frozenset(_RIGHTS_STATES) - {"closed", "withdrawn", "refused"}
+_RIGHTS_TERMINAL = frozenset({"closed", "withdrawn", "refused"})
+_RIGHTS_OPEN = frozenset(_RIGHTS_STATES) - _RIGHTS_TERMINAL
 
 RIGHTS = Workflow(
     states=_RIGHTS_STATES,
-    terminal=frozenset({"closed", "withdrawn", "refused"}),
+    terminal=_RIGHTS_TERMINAL,
     transitions=(
         *_evidence_rows({"received"}),
         _t("start_assessment", "Send to the record holder for assessment", {"received"}, "assessment",
@@ -487,11 +509,12 @@ RIGHTS = Workflow(
 )
 
 _COMPLAINT_STATES = ("received", "acknowledged", "investigating", "outcome", "closed", "withdrawn")
-_COMPLAINT_OPEN = frozenset(_COMPLAINT_STATES) - {"closed", "withdrawn"}
+_COMPLAINT_TERMINAL = frozenset({"closed", "withdrawn"})
+_COMPLAINT_OPEN = frozenset(_COMPLAINT_STATES) - _COMPLAINT_TERMINAL
 
 COMPLAINT = Workflow(
     states=_COMPLAINT_STATES,
-    terminal=frozenset({"closed", "withdrawn"}),
+    terminal=_COMPLAINT_TERMINAL,
     transitions=(
         _t("acknowledge", "Acknowledge the complaint", {"received"}, "acknowledged", OFFICER_WORK,
            letter="case_complaint_ack"),
@@ -511,6 +534,13 @@ WORKFLOWS: Mapping[RequestKind, Workflow] = MappingProxyType({
     RequestKind.OBJECTION: RIGHTS,
     RequestKind.COMPLAINT: COMPLAINT,
 })
+
+#: Stages in which a case needs no more work, whatever its type: the case list's "closed", the reports'
+#: "not open", intake's duplicate check and the open-cases index. Derived from the tables, never listed.
+#: Terminal stages first, in the tables' order, then settled ones: the order the open-cases index was made in.
+CLOSED_STAGES: tuple[str, ...] = tuple(dict.fromkeys(
+    [s for wf in WORKFLOWS.values() for s in wf.states if s in wf.terminal]
+    + [s for wf in WORKFLOWS.values() for s in wf.states if s in wf.settled]))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -585,6 +615,7 @@ def label(status: str) -> str:
 
 __all__ = [
     "ACCESS",
+    "CLOSED_STAGES",
     "COMPLAINT",
     "COMPLAINT_OUTCOMES",
     "REFUSAL_GROUNDS",

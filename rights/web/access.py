@@ -19,7 +19,6 @@ from rights.models import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_ATTR = "access_rule"
-CASE_ROLES = (Role.OFFICER, Role.MANAGER)
 
 
 def public(view: F) -> F:
@@ -45,7 +44,7 @@ def staff(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        setattr(wrapper, ACCESS_ATTR, tuple(r.value for r in roles))
+        setattr(wrapper, ACCESS_ATTR, tuple(sorted(r.value for r in roles)))
         return wrapper  # type: ignore[return-value]
 
     return decorate

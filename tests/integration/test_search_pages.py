@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from rights.cli.process import run_pending
 from rights.models import AuditEvent, GatheredRecord, RightsRequest, SearchCandidate, SearchTask
-from rights.search_cli import run_pending
 from rights.security import Cipher, EncryptedStore
 from rights.sources.demo import demo_requests, source_name
 from tests.factories import make_person, make_request

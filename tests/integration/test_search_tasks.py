@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from rights import search
+from rights.cli.process import process_command, run_pending
 from rights.models import AuditEvent, GatheredRecord, JobRun, SearchCandidate, SearchTask, User
-from rights.search_cli import process_command, run_pending
 from rights.security import Cipher, EncryptedStore
 from tests.factories import make_person, make_request
 from tests.integration.source_builders import (

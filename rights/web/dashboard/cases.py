@@ -21,24 +21,17 @@ from sqlalchemy.orm import Session
 
 from forms import options
 from forms.dashboard import DisclosureForm, LogRequestForm, NoteForm, RecipientToldForm, action_form
-from rights import audit, cases, clock, jobs, privacy_notice, workflow
+from rights import audit, cases, clock, jobs, privacy_notice, search, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.models import AuthorityBasis, Person, RequesterRole, RequestKind, RightsRequest, Role
+from rights.permissions import AUDIT_READERS, CASE_VIEWERS, CASEWORKERS, can_see_audit, is_caseworker
 from rights.uploads import store_for
+from rights.vocabulary import KIND_TITLES
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.helpers import audit_denied, client_ip, download, rt, today
 from rights.workflow import Firing
 
-CASE_VIEWERS = (Role.OFFICER, Role.MANAGER, Role.RECORD_HOLDER)
-KIND_LABELS = {
-    "access": "Subject access request",
-    "rectification": "Rectification request",
-    "erasure": "Erasure request",
-    "restriction": "Restriction request",
-    "objection": "Objection",
-    "complaint": "Complaint",
-}
 ROLE_LABELS = {
     RequesterRole.SELF_ADULT.value: "The subject (adult)",
     RequesterRole.SELF_CHILD.value: "The subject (child or young person)",
@@ -88,7 +81,7 @@ def navigation() -> dict[str, Any]:
         views = current_app.view_functions
         role = current_user.role
         items: list[tuple[str, str, str]] = []
-        if role in (Role.OFFICER.value, Role.MANAGER.value):
+        if is_caseworker(role):
             if "dashboard.case_list" in views:
                 items.append(("cases", "Cases", url_for("dashboard.case_list")))
             items.append(("log", "Log a request", url_for("dashboard.log_request")))
@@ -128,7 +121,7 @@ def my_cases() -> Any:
         visible = cases.services_cases(db_session, who)
         audit.record(db_session, who.ref, "cases.listed", target="my-cases", detail={"count": len(visible)},
                      ip=client_ip())
-    return render_template("dashboard/my_cases.html", cases=visible, kind_labels=KIND_LABELS, today=today(),
+    return render_template("dashboard/my_cases.html", cases=visible, kind_labels=KIND_TITLES, today=today(),
                            active_nav="cases")
 
 
@@ -177,14 +170,15 @@ def case_page(reference: str) -> Any:
             "duplicate": _visible_duplicate(db_session, case, who),
             "assignee": case.assignee,
             "note_form": NoteForm(),
-            "can_keep_log": who.role in cases.CASE_ROLES and workflow.is_open(case.kind, case.status),
-            "can_see_audit": who.role == Role.MANAGER.value,
+            "can_keep_log": is_caseworker(who.role) and workflow.is_open(case.kind, case.status),
+            "can_see_audit": can_see_audit(who.role),
             "service_labels": [privacy_notice.load().service_label(s) for s in case.services or ()],
             # The database mirror of the case's background jobs: officers see them without asking Redis.
             "jobs": jobs.for_request(db_session, case.id),
+            "search_panel": search.panel(db_session, case, who),
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.
-        return render_template("dashboard/case.html", kind_labels=KIND_LABELS, role_labels=ROLE_LABELS,
+        return render_template("dashboard/case.html", kind_labels=KIND_TITLES, role_labels=ROLE_LABELS,
                                basis_labels=BASIS_LABELS, today=on, title=reference, **context)
 
 
@@ -234,7 +228,7 @@ def case_action(reference: str, event: str) -> Any:
     return render_template("dashboard/action.html", form=form, transition=transition, case_ref=reference,
                            kind=kind, status=status, clock_panel=panel, problem=problem, today=on,
                            allowed=event in allowed or request.method == "POST",
-                           title=transition.label, kind_labels=KIND_LABELS), status_code
+                           title=transition.label, kind_labels=KIND_TITLES), status_code
 
 
 def _firing(form: Any) -> Firing:
@@ -312,7 +306,7 @@ def document(reference: str, document_id: int) -> Any:
 
 
 @bp.route("/cases/<reference>/disclosures", methods=["GET", "POST"])
-@staff(Role.OFFICER, Role.MANAGER)
+@staff(*CASEWORKERS)
 def add_disclosure(reference: str) -> Any:
     who = actor()
     on = today()
@@ -342,7 +336,7 @@ def add_disclosure(reference: str) -> Any:
 
 
 @bp.route("/cases/<reference>/disclosures/<int:disclosure_id>", methods=["GET", "POST"])
-@staff(Role.OFFICER, Role.MANAGER)
+@staff(*CASEWORKERS)
 def recipient_told(reference: str, disclosure_id: int) -> Any:
     who = actor()
     on = today()
@@ -375,7 +369,7 @@ def recipient_told(reference: str, disclosure_id: int) -> Any:
 
 
 @bp.get("/cases/<reference>/audit")
-@staff(Role.MANAGER, Role.ADMIN)
+@staff(*AUDIT_READERS)
 def case_audit(reference: str) -> Any:
     """Who saw and did what on this case. Administrators see the trail, not the case's contents."""
     with rt().db.transaction() as db_session:
@@ -395,7 +389,7 @@ def case_audit(reference: str) -> Any:
 
 
 @bp.route("/log-request", methods=["GET", "POST"])
-@staff(Role.OFFICER, Role.MANAGER)
+@staff(*CASEWORKERS)
 def log_request() -> Any:
     who = actor()
     on = today()

@@ -29,6 +29,7 @@ from forms.portal import (
 )
 from rights import journey, privacy_notice, submission, uploads
 from rights.models import Document, RequesterRole
+from rights.vocabulary import KIND_IN_LETTERS
 from rights.web import limiter
 from rights.web.access import public
 from rights.web.helpers import client_ip, rt
@@ -339,7 +340,7 @@ def confirmation() -> Any:
         return redirect(url_for("portal.start"))
     return render_template("portal/confirmation.html", title="Request sent", done=done,
                            due_on=date.fromisoformat(done["due_on"]),
-                           kind_name=submission.KIND_NAMES.get(done["kind"], "request"))
+                           kind_name=KIND_IN_LETTERS.get(done["kind"], "request"))
 
 
 # ---------------------------------------------------------------- the summary on "check your answers"

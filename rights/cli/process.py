@@ -1,6 +1,8 @@
 """``rights process REF``: run a request's searches without the web interface and print a JSON summary.
 
-The searches run in this process, in parallel (one thread per source, as RQ workers would run them),
+It takes the same workflow action as the dashboard's "Start the search" (or "Search the systems again"),
+so a received request moves to searching, and a withdrawn, refused or closed one is refused with one
+line. The searches run in this process, in parallel (one thread per source, as RQ workers would run them),
 through the same job handlers, so the JobRun rows, search tasks, audit entries and gathered records
 are exactly what the workers would have written. Jobs go on a private in-memory queue: no worker
 elsewhere runs them a second time. Candidates sent to review wait for an officer as usual; their
@@ -16,14 +18,18 @@ import getpass
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import click
 from rq.job import Job
 from sqlalchemy import select
 
-from rights import jobs, runtime, search
+from rights import cases, jobs, runtime, search
+from rights.clock import LONDON
 from rights.db import Database
-from rights.models import RightsRequest, SearchStatus
+from rights.errors import CaseError
+from rights.models import RightsRequest, Role, SearchStatus
+from rights.permissions import Actor
 
 __all__ = ["process_command"]
 
@@ -54,18 +60,20 @@ def process_command(reference: str, services: tuple[str, ...], actor: str | None
                     show_log: bool) -> None:
     """Search every source system for request REFERENCE now and print what was found."""
     rt = runtime.current()
-    actor = actor or f"cli:{getpass.getuser()}"
+    login = getpass.getuser()
+    who = Actor(id=0, role=Role.OFFICER.value, name=login, reference=actor or f"cli:{login}")
     private_queue = jobs.JobQueue(None, rt.settings.queue_name)  # in-memory: only this process runs these jobs
-    with rt.db.transaction() as session:
-        request = session.scalars(select(RightsRequest).where(RightsRequest.reference == reference.strip())).first()
-        if request is None:
-            raise click.ClickException(f"no request with reference {reference!r}")
-        request_id = request.id
-        try:
-            search.start_searches(session, private_queue, request_id, actor, settings=rt.settings,
-                                  only_services=services or None)
-        except search.SearchError as exc:
-            raise click.ClickException(str(exc)) from exc
+    try:
+        with rt.db.transaction() as session:
+            request = session.scalars(
+                select(RightsRequest).where(RightsRequest.reference == reference.strip())).first()
+            if request is None:
+                raise click.ClickException(f"no request with reference {reference!r}")
+            request_id = request.id
+            cases.search_systems(session, private_queue, request, who, today=datetime.now(LONDON).date(),
+                                 services=services)
+    except CaseError as exc:
+        raise click.ClickException(str(exc)) from None
     run_pending(rt.db, private_queue, parallel)
     with rt.db.transaction() as session:
         entries = search.search_log(session, request_id)

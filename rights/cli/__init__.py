@@ -183,23 +183,14 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
-def _register_optional() -> None:
-    """Commands contributed by other modules as they are built."""
-    import importlib
+# Each command lives in its own module (plain Click, no Flask); the group gathers them here.
+from rights.cli.clock import clock_command  # noqa: E402
+from rights.cli.portal import portal_command  # noqa: E402
+from rights.cli.process import process_command  # noqa: E402
+from rights.cli.users import users_group  # noqa: E402
 
-    for module, attr in (
-        ("rights.clock_cli", "clock_command"),
-        ("rights.search_cli", "process_command"),
-        ("rights.users_cli", "users_group"),
-        ("rights.portal_cli", "portal_command"),
-        # one line per area: ("rights.<module>", "<click command or group>"),
-    ):
-        try:
-            main.add_command(getattr(importlib.import_module(module), attr))
-        except ModuleNotFoundError:
-            continue
+for _command in (clock_command, process_command, users_group, portal_command):
+    main.add_command(_command)
 
-
-_register_optional()
 
 __all__ = ["main"]
