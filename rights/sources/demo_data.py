@@ -37,7 +37,7 @@ from functools import lru_cache
 from random import Random
 
 from rights import identifiers
-from rights.matching import are_nicknames, fold
+from rights.names import are_nicknames, fold
 from rights.sources.base import Address, Identity, Involvement, SourceRecord
 
 # Data runs up to this date (records, placements); it is fixed so the data never depends on the wall clock.
