@@ -161,8 +161,8 @@ def audit_verify() -> None:
 @click.option("--no-serve", is_flag=True, help="Migrate and seed only (used by tests).")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Start the whole product on SQLite with seeded demo systems: portal, dashboard and worker."""
-    from rights import demo as demo_data
     from rights import migrate
+    from rights.demo import seed as seed_demo
 
     settings = config.load()
     if settings.env == "production":
@@ -170,7 +170,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     _ensure_sqlite_dir(settings.database_url)
     migrate.upgrade(settings.database_url)
     rt = runtime.init(settings)
-    summary = demo_data.seed(rt)
+    summary = seed_demo(rt)
     click.echo(summary)
     if no_serve:
         return

@@ -36,7 +36,7 @@ CONNECTOR_MODULES = {
     "sql": "rights.sources.sql",
     "folder": "rights.sources.folder",
     "sar-api": "rights.sources.sar_api",
-    "demo": "rights.sources.registry",  # _demo_from_settings below: the demo module stays config-free
+    "demo": "rights.sources.registry",  # _demo_from_settings below: the demo connector stays config-free
 }
 
 
@@ -156,7 +156,7 @@ def _build(path: Path, index: int, entry: dict[str, Any]) -> Source:
 def _demo_from_settings(*, name: str, service: str, settings: SettingsReader, timeout: float,
                         base_dir: Path) -> Connector:
     """A demo system from the file: its settings (seed, sizes) are passed to ``DemoConnector`` as is."""
-    from rights.sources.demo import DemoConnector
+    from rights.demo.connector import DemoConnector
 
     options = {key: settings.get(key, object) for key in settings.settings}
     try:
@@ -167,7 +167,7 @@ def _demo_from_settings(*, name: str, service: str, settings: SettingsReader, ti
 
 def demo() -> list[Source]:
     """The seeded synthetic systems for the seven services (imported only when used)."""
-    from rights.sources.demo import demo_sources
+    from rights.demo.connector import demo_sources
 
     return [Source(name=c.name, service=c.service, type="demo", timeout_seconds=DEFAULT_TIMEOUT, connector=c)
             for c in demo_sources()]

@@ -264,7 +264,7 @@ def test_period_limits_what_is_gathered(rt, settings, exports, tmp_path) -> None
 
 def test_demo_systems_never_yield_another_childs_records(rt, settings) -> None:  # type: ignore[no-untyped-def]
     """The seven demo systems (no RIGHTS_SOURCES) with their featured look-alike subjects."""
-    from rights.sources.demo import demo_requests
+    from rights.demo.requests import demo_requests
 
     settings.sources_file = None
     featured = demo_requests()

@@ -1,13 +1,6 @@
-"""The ``demo`` connector type: seeded, reproducible synthetic systems for the seven services.
-
-Each :class:`DemoConnector` is one service's system over a shared synthetic county
-(``rights.sources.demo_data``). It searches the way a worker's search screen does (identifier, date of
-birth, surname with previous and double-barrelled forms), so look-alike children come back as candidates
-and identity matching is really exercised; and it fetches a person's records with the people involved.
-
-``demo_requests`` gives subjects as a request would describe them together with the ground truth (which
-person ids in which systems really are them), for tests, the matching evaluation and the demo's seeded
-requests (:func:`seed_demo_requests`).
+"""Demo requests: subjects as a request would describe them, with the ground truth (which person ids in
+which systems really are them), for tests, the matching evaluation and the demo's seeded requests
+(:func:`seed_demo_requests`, which logs them through intake like any request).
 """
 
 from __future__ import annotations
@@ -22,85 +15,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from rights import intake
+from rights.demo import world as synthetic
+from rights.demo.connector import DEFAULT_FAMILIES, DEFAULT_SEED, source_name
+from rights.demo.world import SERVICE_CODES, World, generate_world
 from rights.models import Person, RequesterRole, RequestKind, RightsRequest
-from rights.sources import demo_data
-from rights.sources.base import Candidate, Identity, NotSearchable, SearchTerms, SourceRecord
-from rights.sources.demo_data import SERVICE_BY_CODE, SERVICE_CODES, SERVICES, World, generate_world
+from rights.sources.base import Identity
 
 if TYPE_CHECKING:
     from rights.runtime import Runtime
-
-DEFAULT_SEED = 42
-DEFAULT_FAMILIES = 300  # about 1,300 people: enough look-alikes to show, small enough to start instantly
-
-__all__ = [
-    "DEFAULT_FAMILIES",
-    "DEFAULT_SEED",
-    "SERVICES",
-    "SERVICE_CODES",
-    "DemoConnector",
-    "DemoRequest",
-    "demo_requests",
-    "demo_sources",
-    "seed_demo_requests",
-]
-
-
-class DemoConnector:
-    """One synthetic service system. ``today`` only moves the CCTV window (default: the real today)."""
-
-    def __init__(self, name: str, service: str, *, seed: int = DEFAULT_SEED, families: int = DEFAULT_FAMILIES,
-                 today: date | None = None) -> None:
-        if service not in SERVICE_BY_CODE:
-            raise ValueError(f"unknown demo service {service!r}; one of {', '.join(SERVICE_CODES)}")
-        self.name = name
-        self.service = service
-        self.seed = seed
-        self.families = families
-        self._today = today
-
-    @property
-    def world(self) -> World:
-        return generate_world(self.seed, self.families)
-
-    @property
-    def today(self) -> date:
-        return self._today or date.today()  # noqa: DTZ011 - the CCTV window follows the calendar, by design
-
-    @property
-    def label(self) -> str:
-        return SERVICE_BY_CODE[self.service].label
-
-    def find_candidates(self, terms: SearchTerms) -> list[Candidate]:
-        subject = terms.identity
-        if not (subject.family_name.strip() or subject.date_of_birth or subject.nhs_number or subject.upn):
-            raise NotSearchable("the demo systems need a family name, date of birth, NHS number or UPN to search")
-        return [
-            Candidate(source=self.name, person_id=sp.person_id, identity=sp.identity,
-                      extra={"service": self.service, "system": SERVICE_BY_CODE[self.service].system,
-                             "records": sp.n_records})
-            for sp in demo_data.find(self.world, self.service, subject)
-        ]
-
-    def fetch_records(self, candidate: Candidate, terms: SearchTerms) -> list[SourceRecord]:
-        sp = self.world.sources[self.service].people.get(candidate.person_id)
-        if sp is None:
-            return []
-        return demo_data.records_for(self.world, sp, self.name, self.today, terms.date_from, terms.date_to)
-
-    def __repr__(self) -> str:
-        return f"DemoConnector({self.name!r}, {self.service!r}, seed={self.seed}, families={self.families})"
-
-
-def source_name(service: str) -> str:
-    """The connector name the demo uses for a service: 'demo-childrens-social-care'."""
-    return "demo-" + service.replace("_", "-")
-
-
-def demo_sources(seed: int = DEFAULT_SEED, families: int = DEFAULT_FAMILIES,
-                 today: date | None = None) -> list[DemoConnector]:
-    """The seven services of the privacy notice as demo systems over one synthetic county."""
-    return [DemoConnector(source_name(s.code), s.code, seed=seed, families=families, today=today) for s in SERVICES]
 
 
 @dataclass(frozen=True)
@@ -140,7 +62,7 @@ def demo_requests(seed: int = DEFAULT_SEED, families: int = DEFAULT_FAMILIES, *,
     for child in world.children():
         if not world.truth(child.pid):
             continue
-        subject, variations = demo_data.describe_on_request(world, child.pid, rng)
+        subject, variations = synthetic.describe_on_request(world, child.pid, rng)
         out.append(DemoRequest("child", child.pid, subject, _truth(world, child.pid), variations))
         if count is not None and len(out) >= count:
             break
@@ -153,8 +75,8 @@ def _featured(world: World) -> list[DemoRequest]:
                   key=lambda c: (-len(world.truth(c.pid)), c.pid))
     chosen: list[DemoRequest] = []
 
-    def take(label: str, test: Callable[[demo_data.Resident], bool],
-             describe: Callable[[demo_data.Resident], Identity] = lambda r: _plain(r)) -> None:
+    def take(label: str, test: Callable[[synthetic.Resident], bool],
+             describe: Callable[[synthetic.Resident], Identity] = lambda r: _plain(r)) -> None:
         used = {d.pid for d in chosen}
         pick = next((c for c in pool if c.pid not in used and test(c)), None)
         if pick is not None:
@@ -172,15 +94,15 @@ def _featured(world: World) -> list[DemoRequest]:
     return chosen
 
 
-def _held_under_previous_name(world: World, child: demo_data.Resident) -> bool:
-    old = {demo_data.fold(p) for p in child.previous_families}
+def _held_under_previous_name(world: World, child: synthetic.Resident) -> bool:
+    old = {synthetic.fold(p) for p in child.previous_families}
     return bool(old) and any(
-        demo_data.fold(world.sources[code].people[pid].identity.family_name) in old
+        synthetic.fold(world.sources[code].people[pid].identity.family_name) in old
         for code, ids in world.truth(child.pid).items() for pid in ids
     )
 
 
-def _lookalike_sibling(world: World, child: demo_data.Resident) -> bool:
+def _lookalike_sibling(world: World, child: synthetic.Resident) -> bool:
     """A sibling with the same surname, born within two years, known to at least two of the same services."""
     hh = world.households[child.household]
     mine = set(world.truth(child.pid))
@@ -192,14 +114,14 @@ def _lookalike_sibling(world: World, child: demo_data.Resident) -> bool:
     return False
 
 
-def _plain(r: demo_data.Resident, given: str | None = None, previous: tuple[str, ...] = ()) -> Identity:
+def _plain(r: synthetic.Resident, given: str | None = None, previous: tuple[str, ...] = ()) -> Identity:
     """The resident as a careful requester writes them: legal name (or the one given), current address."""
     home = r.homes[-1]
     return Identity(given_names=given or " ".join(r.given), family_name=r.family, date_of_birth=r.dob,
                     previous_names=previous, addresses=(home.address(current=True),))
 
 
-def _parent(world: World, child: demo_data.Resident) -> Identity | None:
+def _parent(world: World, child: synthetic.Resident) -> Identity | None:
     hh = world.households[child.household]
     mother = next((world.residents[p] for p in hh.adults if world.residents[p].role == "mother"), None)
     if mother is None:
@@ -217,8 +139,6 @@ def seed_demo_requests(rt: Runtime, *, seed: int = DEFAULT_SEED, families: int =
     Idempotent: a subject (same name and date of birth) who already has an access request is skipped.
     The demo's source registry must use the same ``seed`` and ``families`` for the subjects to be found.
     """
-    from rights.models import Person
-
     added = 0
     now = datetime.now(UTC)
     with rt.db.transaction() as session:
@@ -263,7 +183,7 @@ def _person(identity: Identity) -> Person:
 def _email(identity: Identity) -> str:
     """A made-up address at example.org (reserved for examples, so nothing is ever delivered)."""
     def clean(text: str) -> str:
-        return re.sub(r"[^a-z]", "", demo_data.strip_accents(text).lower())
+        return re.sub(r"[^a-z]", "", synthetic.strip_accents(text).lower())
     return f"{clean(identity.given_names.split()[0])}.{clean(identity.family_name)}@example.org"
 
 

@@ -1,4 +1,4 @@
-"""Demo data: staff accounts and a few requests, so a newcomer sees a working product at once.
+"""Seeding the demo database: staff accounts and a few requests, so a newcomer sees a working product at once.
 
 Seeding is idempotent: running ``rights demo`` again adds nothing twice.
 """
@@ -8,13 +8,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from rights import audit
+from rights.demo.requests import seed_demo_requests
 from rights.models import RightsRequest, Role, User
 from rights.runtime import Runtime
+from rights.users import seed_demo_staff
 
 
 def seed(rt: Runtime) -> str:
-    from rights.sources.demo import seed_demo_requests
-    from rights.users import seed_demo_staff
 
     staff_lines = seed_demo_staff(rt)
     seed_demo_requests(rt)
