@@ -1,4 +1,4 @@
-"""The process-wide services (settings, database, job queue), built once from the settings.
+"""The process-wide services (settings, database, job queue, cipher, file store), built once from the settings.
 
 The web app, the CLI and the RQ worker each build one :class:`Runtime`; domain services receive what
 they need from it as arguments rather than reaching for Flask's globals.
@@ -22,6 +22,16 @@ class Runtime:
         self.db = Database(settings.database_url)
         self.queue = JobQueue(settings.redis_url, settings.queue_name)
         self.inline_worker: InlineWorker | None = None
+
+    @property
+    def cipher(self) -> security.Cipher:
+        """The process's cipher for the configured keys (built once, shared with the jobs)."""
+        return security.cipher_for(self.settings.encryption_keys)
+
+    @property
+    def files(self) -> security.EncryptedStore:
+        """The encrypted file store for uploads and gathered records (built once per process)."""
+        return security.store_for(self.settings.upload_dir, self.settings.encryption_keys)
 
     def start_inline_worker(self, force: bool = False) -> None:
         """Demo only: run jobs on a thread in this process when there is no Redis.

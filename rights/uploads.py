@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from rights import audit
 from rights.db import after_commit
 from rights.models import Document, RightsRequest, utcnow
-from rights.security import Cipher, EncryptedStore, sha256_hex
+from rights.security import EncryptedStore, sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,6 @@ class Checked:
     data: bytes
     content_type: str
     filename: str
-
-
-def store_for(upload_dir: str, encryption_keys: list[str]) -> EncryptedStore:
-    return EncryptedStore(upload_dir, Cipher(encryption_keys))
 
 
 def human_size(n: int) -> str:

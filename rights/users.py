@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from rights import audit, privacy_notice
 from rights.models import IssuedPassword, Role, StaffSession, User, utcnow
 from rights.runtime import Runtime
-from rights.security import Cipher, hash_password, password_needs_rehash, verify_password
+from rights.security import cipher_for, hash_password, password_needs_rehash, verify_password
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -207,7 +207,7 @@ def check_password(session: Session, email: str, password: str, *, ip: str | Non
 
 
 def totp_secret(user: User, keys: list[str]) -> str | None:
-    return Cipher(keys).decrypt(user.totp_secret_enc).decode() if user.totp_secret_enc else None
+    return cipher_for(keys).decrypt(user.totp_secret_enc).decode() if user.totp_secret_enc else None
 
 
 def enrolment(session: Session, user_id: int, keys: list[str]) -> tuple[str, str]:
@@ -218,7 +218,7 @@ def enrolment(session: Session, user_id: int, keys: list[str]) -> tuple[str, str
     secret = totp_secret(user, keys)
     if secret is None:
         secret = pyotp.random_base32(32)
-        user.totp_secret_enc = Cipher(keys).encrypt(secret.encode())
+        user.totp_secret_enc = cipher_for(keys).encrypt(secret.encode())
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
     return secret, uri
 
@@ -426,7 +426,7 @@ def seed_demo_staff(rt: Runtime) -> list[str]:
     """
     if rt.settings.env == "production":
         raise UserError("Demo accounts are never created in production.")
-    cipher = Cipher(rt.settings.encryption_keys)
+    cipher = rt.cipher
     lines = ["Demo staff accounts (sign in at /staff/sign-in; security code from the TOTP secret):"]
     with rt.db.transaction() as session:
         for acct in DEMO_ACCOUNTS:

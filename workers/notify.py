@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from rights import drafts, jobs, runtime, uploads
+from rights import drafts, jobs, runtime, security, uploads
 from rights.db import Database
 from rights.models import ProgressCode, utcnow
 from rights.notify import backend_for, deliver
@@ -27,7 +27,7 @@ def send_outbox(db: Database, message_id: int) -> dict[str, Any]:
 def cleanup(db: Database, upload_dir: str, encryption_keys: list[str], *,
             orphan_after: timedelta = uploads.ORPHAN_AFTER) -> dict[str, int]:
     """Delete expired drafts, expired progress codes, and uploads no submitted request claimed."""
-    store = uploads.store_for(upload_dir, encryption_keys)
+    store = security.store_for(upload_dir, encryption_keys)
     now = utcnow()
     with db.transaction() as session:
         expired_drafts = drafts.purge_expired(session, now)

@@ -22,7 +22,7 @@ from rights.models import (
 )
 from rights.permissions import Actor, has_service_cases, holds_records_for
 from rights.search.run import _refresh_counts
-from rights.security import Cipher, EncryptedStore, sha256_hex
+from rights.security import cipher_for, sha256_hex, store_for
 from rights.sources import documents
 
 
@@ -90,8 +90,8 @@ def add_record_upload(session: Session, settings: Settings, task_id: int, user_i
     except Exception as exc:  # kept as a file; the officer reads it in its own format
         text = None
         metadata["problem"] = f"text could not be extracted: {exc}"[:300]
-    cipher = Cipher(settings.encryption_keys)
-    store = EncryptedStore(settings.upload_dir, cipher)
+    cipher = cipher_for(settings.encryption_keys)
+    store = store_for(settings.upload_dir, settings.encryption_keys)
     key = store.put(data)
     record = GatheredRecord(
         request_id=task.request_id, task_id=task.id, candidate_id=None, source=task.source, record_id=record_id,

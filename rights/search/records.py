@@ -25,7 +25,7 @@ from rights.models import (
 )
 from rights.permissions import Actor, can_see_task
 from rights.search.outcomes import ACCEPT, effective_outcome
-from rights.security import Cipher, EncryptedStore, sha256_hex
+from rights.security import Cipher, EncryptedStore, cipher_for, sha256_hex, store_for
 from rights.sources.base import (
     Involvement,
     SourceRecord,
@@ -52,8 +52,8 @@ def store_records(db: Database, settings: Settings, task_id: int, candidate_id: 
     A record whose person id is not the accepted candidate's is dropped: a connector fault must not
     become a disclosure of someone else's record.
     """
-    cipher = Cipher(settings.encryption_keys)
-    store = EncryptedStore(settings.upload_dir, cipher)
+    cipher = cipher_for(settings.encryption_keys)
+    store = store_for(settings.upload_dir, settings.encryption_keys)
     with db.transaction() as session:
         task = session.get(SearchTask, task_id)
         candidate = session.get(SearchCandidate, candidate_id)

@@ -49,7 +49,7 @@ from rights.search.terms import (
     terms_summary,
     terms_to_json,
 )
-from rights.security import Cipher, EncryptedStore
+from rights.security import store_for
 from rights.sources import registry
 from rights.sources.base import (
     Candidate,
@@ -280,7 +280,7 @@ def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, 
         removed = len(gathered)
         if keys:
             settings = settings or _settings()
-            store = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys))
+            store = store_for(settings.upload_dir, settings.encryption_keys)
 
             def delete_files() -> None:
                 for key in keys:

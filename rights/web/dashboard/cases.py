@@ -25,7 +25,6 @@ from rights import audit, cases, clock, jobs, privacy_notice, search, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.models import AuthorityBasis, Person, RequesterRole, RequestKind, RightsRequest, Role
 from rights.permissions import AUDIT_READERS, CASE_VIEWERS, CASEWORKERS, can_see_audit, is_caseworker
-from rights.uploads import store_for
 from rights.vocabulary import KIND_TITLES
 from rights.web.access import staff
 from rights.web.dashboard import bp
@@ -296,8 +295,7 @@ def document(reference: str, document_id: int) -> Any:
             audit_denied(f"{who.role} may not open {document_id}", request_id=case.id)
             abort(403)
         filename, content_type, key = doc.filename, doc.content_type, doc.storage_key
-    settings = rt().settings
-    data = store_for(settings.upload_dir, settings.encryption_keys).get(key)
+    data = rt().files.get(key)
     return download(data, content_type, filename, "document")
 
 

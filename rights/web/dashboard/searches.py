@@ -20,7 +20,6 @@ from rights import audit, cases, privacy_notice, search, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound
 from rights.models import RightsRequest, Role, SearchTask
 from rights.permissions import CASE_VIEWERS, CASEWORKERS
-from rights.security import Cipher, EncryptedStore
 from rights.uploads import UploadRejected, check_record, read_limited
 from rights.vocabulary import KIND_TITLES
 from rights.web.access import staff
@@ -118,7 +117,7 @@ def search_log_text(reference: str) -> Any:
 @staff(*CASE_VIEWERS)
 def record_page(task_id: int, record_id: int) -> Any:
     who = actor()
-    cipher = Cipher(rt().settings.encryption_keys)
+    cipher = rt().cipher
     with rt().db.transaction() as db_session:
         task = _task_or_deny(db_session, task_id, who)
         try:
@@ -138,7 +137,7 @@ def record_page(task_id: int, record_id: int) -> Any:
 def record_file(task_id: int, record_id: int) -> Any:
     """The record's original file, decrypted, as a download (never rendered inline)."""
     who = actor()
-    cipher = Cipher(rt().settings.encryption_keys)
+    cipher = rt().cipher
     with rt().db.transaction() as db_session:
         task = _task_or_deny(db_session, task_id, who)
         try:
@@ -149,7 +148,7 @@ def record_file(task_id: int, record_id: int) -> Any:
         except CaseAccessDenied:
             _deny_record(task, record_id, who)
         key, name, content_type = record.file_key, record.file_name or record.record_id, record.content_type
-    data = EncryptedStore(rt().settings.upload_dir, cipher).get(key)  # type: ignore[arg-type]
+    data = rt().files.get(key)  # type: ignore[arg-type]
     return download(data, content_type, name, "record")
 
 

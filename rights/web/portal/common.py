@@ -12,8 +12,8 @@ from wtforms import Form
 from rights import config
 from rights.clock import long_date
 from rights.drafts import Drafts
-from rights.security import Cipher, EncryptedStore
-from rights.uploads import human_size, store_for
+from rights.security import EncryptedStore
+from rights.uploads import human_size
 from rights.web.helpers import rt
 from rights.web.portal import bp
 
@@ -39,12 +39,11 @@ def settings() -> config.Settings:
 
 def drafts() -> Drafts:
     s = settings()
-    return Drafts(Cipher(s.encryption_keys), timedelta(minutes=s.session_idle_minutes))
+    return Drafts(rt().cipher, timedelta(minutes=s.session_idle_minutes))
 
 
 def file_store() -> EncryptedStore:
-    s = settings()
-    return store_for(s.upload_dir, s.encryption_keys)
+    return rt().files
 
 
 def draft_token() -> str | None:
