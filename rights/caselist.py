@@ -24,18 +24,17 @@ Nothing here imports Flask: the views in ``rights/web/dashboard/lists.py`` parse
 from __future__ import annotations
 
 import enum
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, cast, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from rights import audit, cases, clock, workflow
-from rights.models import Person, RightsRequest, Role, User
+from rights.models import Person, RightsRequest, Role, User, escape_like, names_service
 from rights.permissions import can_be_assigned
 from rights.staff import StaffMember, assignable_staff
 from rights.vocabulary import KIND_SHORT_LABELS
@@ -205,10 +204,6 @@ def marker_for(days_left: int | None) -> str:
 RR = RightsRequest
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def is_reference_search(q: str) -> bool:
     """References always contain digits (SAR-2026-00042); names never do."""
     return any(ch.isdigit() for ch in q)
@@ -220,28 +215,14 @@ def _search_condition(q: str) -> tuple[ColumnElement[bool] | None, bool]:
     if not q:
         return None, False
     if is_reference_search(q):
-        return RR.reference.ilike(f"%{_escape_like(q)}%", escape="\\"), False
+        return RR.reference.ilike(f"%{escape_like(q)}%", escape="\\"), False
     words = q.split(" ")[:MAX_SEARCH_WORDS]
     conditions = []
     for word in words:
-        pattern = f"%{_escape_like(word)}%"
+        pattern = f"%{escape_like(word)}%"
         conditions.append(or_(Person.given_names.ilike(pattern, escape="\\"),
                               Person.family_name.ilike(pattern, escape="\\")))
     return and_(*conditions), True
-
-
-def service_condition(service: str) -> ColumnElement[bool]:
-    """Cases whose ``services`` JSON list contains ``service``.
-
-    ``services`` is a flat JSON list of identifier strings (``["early_help", "send"]``), so "contains
-    ``send``" is exactly "its JSON text contains the token ``"send"``" (quotes included: ``"send"`` never
-    matches ``"send_support"``). A ``LIKE`` on the text costs a fraction of a microsecond per row on
-    PostgreSQL and SQLite alike, where ``CAST(services AS JSONB) @> '["send"]'`` parses every row's JSON
-    (about 7 microseconds each: 25 ms to count 3,500 open cases). The key is JSON-encoded the way the
-    column stores it (``json.dumps``) and its LIKE wildcards are escaped.
-    """
-    token = json.dumps(service)
-    return cast(RR.services, Text).like(f"%{_escape_like(token)}%", escape="\\")
 
 
 def open_condition() -> ColumnElement[bool]:
@@ -270,7 +251,7 @@ def conditions(f: CaseFilter, today: date) -> tuple[list[ColumnElement[bool]], b
         if high is not None:
             where.append(RR.due_on < high)
     if f.service:
-        where.append(service_condition(f.service))
+        where.append(names_service(f.service))
     search, needs_person = _search_condition(f.q)
     if search is not None:
         where.append(search)
@@ -398,15 +379,6 @@ def list_cases(session: Session, f: CaseFilter, today: date, *, after: Cursor | 
     n, capped = count_cases(session, f, today) if count else (len(rows), False)
     return CasePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, count=n, count_capped=capped,
                     filter=f)
-
-
-def list_cases_by_offset(session: Session, f: CaseFilter, today: date, offset: int,
-                         size: int = PAGE_SIZE) -> list[CaseRow]:
-    """The same list paged with OFFSET: only the benchmark's baseline uses it, to show what keyset saves."""
-    where, _ = conditions(f, today)
-    stmt = _base(_ROW_COLUMNS, where, join_person=True, join_user=True)
-    order = (RR.due_on.desc(), RR.id.desc()) if f.descending else (RR.due_on.asc(), RR.id.asc())
-    return _to_rows(session.execute(stmt.order_by(*order).offset(offset).limit(size)).all(), today)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -6,8 +6,7 @@ record holder never reaches another service's case by guessing its reference.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, cast, exists, func, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from rights import audit, workflow
@@ -15,6 +14,7 @@ from rights.errors import CaseAccessDenied, CaseNotFound, OtherCase
 from rights.models import (
     Document,
     RightsRequest,
+    names_service,
 )
 from rights.permissions import (
     Actor,
@@ -62,23 +62,14 @@ def open_document(session: Session, request: RightsRequest, actor: Actor, docume
                  detail={"purpose": document.purpose, "filename": document.filename}, ip=ip)
     return document
 
-def _has_service(dialect: str, service: str) -> ColumnElement[bool]:
-    """The request's ``services`` JSON list contains ``service`` (JSONB on PostgreSQL, json_each on SQLite)."""
-    if dialect == "postgresql":
-        return cast(RightsRequest.services, JSONB).contains([service])
-    each = func.json_each(RightsRequest.services).table_valued("value")
-    return exists(select(literal_column("1")).select_from(each).where(each.c.value == service))
-
-
 def services_cases(session: Session, actor: Actor, limit: int = 200) -> list[RightsRequest]:
     """A record holder's open cases: those about one of their services, due soonest first."""
     if not has_service_cases(actor):
         return []
-    dialect = session.get_bind().dialect.name
     return list(session.scalars(
         select(RightsRequest).options(selectinload(RightsRequest.subject))
         .where(RightsRequest.status.not_in(workflow.CLOSED_STAGES),
-               or_(*(_has_service(dialect, s) for s in actor.services)))
+               or_(*(names_service(s) for s in actor.services)))
         .order_by(RightsRequest.due_on, RightsRequest.id).limit(limit)
     ).all())
 

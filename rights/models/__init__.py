@@ -11,7 +11,7 @@ area (redaction, bundles, retention) adds its module and one import line below.
 Imports: :mod:`rights.vocabulary`, :mod:`rights.workflow` (closed stages) and, lazily, the field cipher.
 """
 
-from rights.models.base import NAMING, Base, EncryptedText, UTCDateTime, new_id, utcnow
+from rights.models.base import NAMING, Base, EncryptedText, UTCDateTime, escape_like, new_id, utcnow
 from rights.models.operations import AuditEvent, AuditHead, JobRun, OutboxMessage
 from rights.models.portal import PortalDraft, ProgressCode
 from rights.models.requests import (
@@ -24,6 +24,7 @@ from rights.models.requests import (
     ReferenceCounter,
     RightsRequest,
     WorkflowEvent,
+    names_service,
 )
 from rights.models.search import GatheredRecord, SearchCandidate, SearchTask
 from rights.models.staff import IssuedPassword, StaffSession, User
@@ -72,6 +73,8 @@ __all__ = [
     "UTCDateTime",
     "User",
     "WorkflowEvent",
+    "escape_like",
+    "names_service",
     "new_id",
     "utcnow",
 ]

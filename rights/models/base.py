@@ -79,3 +79,8 @@ class EncryptedText(TypeDecorator[str]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def escape_like(text: str) -> str:
+    """``text`` with SQL LIKE's wildcards escaped (use with ``escape="\\"``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
