@@ -9,7 +9,7 @@ sibling's NHS number: see ``rights.demo.world.NOISE``). Each of the seven demo c
 searched with ``find_candidates`` and every candidate is scored by ``rights.matching.match``. The ground
 truth says which candidates really are the subject.
 
-Figures (the issue's targets in brackets):
+Figures (the targets in brackets):
 
 - **look-alike records accepted**: records of any person other than the subject (look-alike, sibling,
   twin, parent, stranger) that were accepted automatically [0];
