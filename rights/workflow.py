@@ -119,9 +119,6 @@ def refresh_clock(request: RightsRequest, today: date | None = None) -> clock.Cl
 # --------------------------------------------------------------------------------------------------
 # Vocabulary
 
-# Who may fire an event: the role groups of rights.permissions, under the names the table reads best with.
-OFFICER_WORK = CASEWORKERS
-MANAGER = MANAGERS
 
 #: Art 12(5) UK GDPR: the only grounds for refusing a request outright.
 REFUSAL_GROUNDS: Mapping[str, str] = MappingProxyType({
@@ -414,37 +411,37 @@ def _t(event: str, label: str, sources: set[str] | frozenset[str], target: str |
 def _evidence_rows(ask_from: set[str]) -> tuple[Transition, ...]:
     """Identity and authority (Art 12A UK GDPR): asking restarts the month from the day it arrives."""
     return (
-        _t("request_id", "Ask for proof of identity", ask_from, "awaiting_id", OFFICER_WORK,
+        _t("request_id", "Ask for proof of identity", ask_from, "awaiting_id", CASEWORKERS,
            clock=ClockEventKind.ID_REQUESTED, dated=True, guards=(not_awaiting_identity,),
            checks=(date_in_range,), letter="case_id_request"),
         _t("request_authority", "Ask for proof of authority", {*ask_from, "awaiting_id"}, "awaiting_id",
-           OFFICER_WORK, clock=ClockEventKind.AUTHORITY_REQUESTED, dated=True,
+           CASEWORKERS, clock=ClockEventKind.AUTHORITY_REQUESTED, dated=True,
            guards=(not_awaiting_authority,), checks=(date_in_range,), letter="case_authority_request"),
-        _t("id_received", "Record identity evidence received", {"awaiting_id"}, "received", OFFICER_WORK,
+        _t("id_received", "Record identity evidence received", {"awaiting_id"}, "received", CASEWORKERS,
            clock=ClockEventKind.ID_RECEIVED, dated=True, guards=(awaiting_identity,), checks=(date_in_range,),
            target_while_awaiting="awaiting_id"),
         _t("authority_received", "Record evidence of authority received", {"awaiting_id"}, "received",
-           OFFICER_WORK, clock=ClockEventKind.AUTHORITY_RECEIVED, dated=True, guards=(awaiting_authority,),
+           CASEWORKERS, clock=ClockEventKind.AUTHORITY_RECEIVED, dated=True, guards=(awaiting_authority,),
            checks=(date_in_range,), target_while_awaiting="awaiting_id"),
-        _t("verify_id", "Verify identity supplied with the request", {"received"}, None, OFFICER_WORK,
+        _t("verify_id", "Verify identity supplied with the request", {"received"}, None, CASEWORKERS,
            guards=(not_verified,)),
     )
 
 
 def _common_rows(open_states: frozenset[str], refusable: set[str]) -> tuple[Transition, ...]:
     rows = [
-        _t("assign", "Assign", open_states, None, OFFICER_WORK, checks=(assignee_given,)),
-        _t("withdraw", "Record that the request was withdrawn", open_states, "withdrawn", OFFICER_WORK,
+        _t("assign", "Assign", open_states, None, CASEWORKERS, checks=(assignee_given,)),
+        _t("withdraw", "Record that the request was withdrawn", open_states, "withdrawn", CASEWORKERS,
            reason=True),
     ]
     if refusable:
-        rows.append(_t("refuse", "Refuse the request", refusable, "refused", MANAGER, reason=True,
+        rows.append(_t("refuse", "Refuse the request", refusable, "refused", MANAGERS, reason=True,
                        checks=(refusal_ground,), letter="case_refusal"))
     return tuple(rows)
 
 
 def _extend_row(sources: set[str]) -> Transition:
-    return _t("extend", "Extend by two months", sources, None, MANAGER, clock=ClockEventKind.EXTENDED,
+    return _t("extend", "Extend by two months", sources, None, MANAGERS, clock=ClockEventKind.EXTENDED,
               reason=True, guards=(extendable, not_extended, before_notice_deadline), letter="case_extension")
 
 
@@ -461,21 +458,21 @@ ACCESS = Workflow(
     settled=_ACCESS_SETTLED,
     transitions=(
         *_evidence_rows({"received", "searching"}),
-        _t("start_search", "Start the search", {"received"}, "searching", OFFICER_WORK),
-        _t("search_again", "Search the systems again", {"searching", "review"}, None, OFFICER_WORK),
-        _t("pause", "Pause the clock for clarification", _PAUSABLE, None, OFFICER_WORK,
+        _t("start_search", "Start the search", {"received"}, "searching", CASEWORKERS),
+        _t("search_again", "Search the systems again", {"searching", "review"}, None, CASEWORKERS),
+        _t("pause", "Pause the clock for clarification", _PAUSABLE, None, CASEWORKERS,
            clock=ClockEventKind.PAUSED, dated=True, reason=True, guards=(pause_allowed, not_paused),
            checks=(date_in_range,), letter="case_clarification"),
-        _t("resume", "Record the clarification received", _PAUSABLE, None, OFFICER_WORK,
+        _t("resume", "Record the clarification received", _PAUSABLE, None, CASEWORKERS,
            clock=ClockEventKind.RESUMED, dated=True, guards=(paused,), checks=(date_in_range, after_pause_start)),
-        _t("submit_for_review", "Searches complete: move to review", {"searching"}, "review", OFFICER_WORK),
-        _t("submit_for_approval", "Send for approval", {"review"}, "awaiting_approval", OFFICER_WORK,
+        _t("submit_for_review", "Searches complete: move to review", {"searching"}, "review", CASEWORKERS),
+        _t("submit_for_approval", "Send for approval", {"review"}, "awaiting_approval", CASEWORKERS,
            guards=(not_paused,)),
-        _t("return_for_changes", "Return for changes", {"awaiting_approval"}, "review", MANAGER, reason=True),
-        _t("approve", "Approve the release", {"awaiting_approval"}, "ready", MANAGER,
+        _t("return_for_changes", "Return for changes", {"awaiting_approval"}, "review", MANAGERS, reason=True),
+        _t("approve", "Approve the release", {"awaiting_approval"}, "ready", MANAGERS,
            guards=(approver_is_not_preparer,)),
-        _t("release", "Record the response as released", {"ready"}, "released", OFFICER_WORK),
-        _t("close", "Close the case", {"released"}, "closed", OFFICER_WORK),
+        _t("release", "Record the response as released", {"ready"}, "released", CASEWORKERS),
+        _t("close", "Close the case", {"released"}, "closed", CASEWORKERS),
         _extend_row({"received", "awaiting_id", "searching", "review", "awaiting_approval", "ready"}),
         *_common_rows(_ACCESS_OPEN, {"received", "awaiting_id", "searching", "review"}),
     ),
@@ -492,16 +489,16 @@ RIGHTS = Workflow(
     transitions=(
         *_evidence_rows({"received"}),
         _t("start_assessment", "Send to the record holder for assessment", {"received"}, "assessment",
-           OFFICER_WORK),
+           CASEWORKERS),
         _t("restrict", "Restrict processing while accuracy is checked", {"received", "awaiting_id", "assessment"},
-           None, OFFICER_WORK, reason=True, guards=(not_restricted,)),
-        _t("lift_restriction", "Lift the restriction (tell the person first)", _RIGHTS_OPEN, None, OFFICER_WORK,
+           None, CASEWORKERS, reason=True, guards=(not_restricted,)),
+        _t("lift_restriction", "Lift the restriction (tell the person first)", _RIGHTS_OPEN, None, CASEWORKERS,
            reason=True, guards=(restricted,), letter="case_restriction_lifted"),
         _t("decide", "Record the outcome of the assessment", {"assessment"}, "outcome", ASSESSORS,
            checks=(rights_outcome,)),
-        _t("send_outcome", "Send the outcome to the requester", {"outcome"}, "notifying_recipients", OFFICER_WORK,
+        _t("send_outcome", "Send the outcome to the requester", {"outcome"}, "notifying_recipients", CASEWORKERS,
            letter="case_outcome"),
-        _t("close", "Close the case", {"notifying_recipients"}, "closed", OFFICER_WORK,
+        _t("close", "Close the case", {"notifying_recipients"}, "closed", CASEWORKERS,
            guards=(recipients_settled,)),
         _extend_row({"received", "awaiting_id", "assessment", "outcome"}),
         *_common_rows(_RIGHTS_OPEN, {"received", "awaiting_id", "assessment"}),
@@ -516,12 +513,12 @@ COMPLAINT = Workflow(
     states=_COMPLAINT_STATES,
     terminal=_COMPLAINT_TERMINAL,
     transitions=(
-        _t("acknowledge", "Acknowledge the complaint", {"received"}, "acknowledged", OFFICER_WORK,
+        _t("acknowledge", "Acknowledge the complaint", {"received"}, "acknowledged", CASEWORKERS,
            letter="case_complaint_ack"),
-        _t("start_investigation", "Start the investigation", {"acknowledged"}, "investigating", OFFICER_WORK),
-        _t("decide", "Record the outcome and tell the complainant", {"investigating"}, "outcome", OFFICER_WORK,
+        _t("start_investigation", "Start the investigation", {"acknowledged"}, "investigating", CASEWORKERS),
+        _t("decide", "Record the outcome and tell the complainant", {"investigating"}, "outcome", CASEWORKERS,
            reason=True, checks=(complaint_outcome,), letter="case_complaint_outcome"),
-        _t("close", "Close the complaint", {"outcome"}, "closed", OFFICER_WORK),
+        _t("close", "Close the complaint", {"outcome"}, "closed", CASEWORKERS),
         *_common_rows(_COMPLAINT_OPEN, set()),
     ),
 )

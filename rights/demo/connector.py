@@ -9,10 +9,12 @@ and identity matching is really exercised; and it fetches a person's records wit
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from rights.demo import world as synthetic
 from rights.demo.world import SERVICE_BY_CODE, SERVICE_CODES, SERVICES, World, generate_world
 from rights.sources.base import Candidate, NotSearchable, SearchTerms, SourceRecord
+from rights.sources.registry import DEFAULT_TIMEOUT, SettingsReader, Source, SourceConfigError
 
 DEFAULT_SEED = 42
 DEFAULT_FAMILIES = 300  # about 1,300 people: enough look-alikes to show, small enough to start instantly
@@ -74,3 +76,17 @@ def demo_sources(seed: int = DEFAULT_SEED, families: int = DEFAULT_FAMILIES,
     return [DemoConnector(source_name(s.code), s.code, seed=seed, families=families, today=today) for s in SERVICES]
 
 
+def from_settings(*, name: str, service: str, settings: SettingsReader, timeout: float, base_dir: Path
+                  ) -> DemoConnector:
+    """A demo system from the sources file: its settings (seed, sizes) are passed to ``DemoConnector`` as is."""
+    options = {key: settings.get(key, object) for key in settings.settings}
+    try:
+        return DemoConnector(name, service, **options)
+    except TypeError as exc:
+        raise SourceConfigError(f"{settings.where}: settings not accepted by the demo connector: {exc}") from exc
+
+
+def default_sources() -> list[Source]:
+    """The seeded synthetic systems for the seven services, as the registry lists sources."""
+    return [Source(name=c.name, service=c.service, type="demo", timeout_seconds=DEFAULT_TIMEOUT, connector=c)
+            for c in demo_sources()]
