@@ -19,6 +19,7 @@ from forms.lists import BulkActionForm, CaseFilterForm
 from rights import audit, caselist
 from rights.caselist import CaseFilter, CasePage, Cursor, DueWindow
 from rights.permissions import CASEWORKERS
+from rights.staff import assignable_staff
 from rights.vocabulary import KIND_SHORT_LABELS
 from rights.web.access import staff
 from rights.web.dashboard import bp
@@ -61,7 +62,7 @@ def filter_args(args: MultiDict[str, str]) -> dict[str, str]:
 
 
 def _choices(session: Any, f: CaseFilter) -> dict[str, list[tuple[str, str]]]:
-    staff_members = caselist.assignable_staff(session)
+    staff_members = assignable_staff(session)
     services = caselist.known_services()
     if f.service and f.service not in dict(services):
         services.append((f.service, f.service))
