@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from rights import audit
 from rights.demo.requests import seed_demo_requests
+from rights.demo.staff import seed_demo_staff
 from rights.models import RightsRequest, Role, User
 from rights.runtime import Runtime
-from rights.users import seed_demo_staff
 
 
 def seed(rt: Runtime) -> str:
