@@ -2,7 +2,8 @@
 
 Views are split by area into submodules that attach their routes to ``bp`` on import: ``cases`` (case
 page and actions), ``lists`` (case list, filters, bulk actions), ``reports`` (performance, CSV),
-``admin`` (users, MFA resets), ``searches`` (search tasks and gathered records). A new area adds its
+``admin`` (users, MFA resets), ``searches`` (search tasks and gathered records), ``disclosures`` (the
+Art 19 log) and ``log_request`` (requests received outside the portal). A new area adds its
 module and one import line below.
 """
 
@@ -13,4 +14,4 @@ from flask import Blueprint
 bp = Blueprint("dashboard", __name__, url_prefix="/staff")
 
 # The submodules register their routes on ``bp``; imported after it exists, for that side effect.
-from rights.web.dashboard import admin, cases, lists, reports, searches  # noqa: E402, F401
+from rights.web.dashboard import admin, cases, disclosures, lists, log_request, reports, searches  # noqa: E402, F401
