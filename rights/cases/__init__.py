@@ -1,6 +1,7 @@
 """Case services: what staff do to a request, each step checked by the workflow table.
 
-Owns: the actions (:mod:`.actions`: :func:`perform` and one thin function per event), logging a request
+Owns: the actions (:mod:`.actions`: :func:`perform`, the facts and effects; :mod:`.events`: one thin
+function per event), notes (:mod:`.notes`), logging a request
 received outside the portal (:mod:`.logged`), the disclosure log (:mod:`.disclosures`), the timeline and
 audit trail (:mod:`.timeline`), and finding a case or document as the person acting may see it
 (:mod:`.lookup`). Refusals are :mod:`rights.errors`; who may do what is :mod:`rights.permissions`.
@@ -13,27 +14,29 @@ transaction, so a refused action leaves nothing behind.
 from rights.cases.actions import (
     ART19_KINDS,
     ActionResult,
-    add_note,
-    ask_for_identity,
-    assign,
     available_actions,
-    extend,
     facts_for,
     letter_context,
-    pause,
     perform,
     prepared_by,
     queue_letter,
     recipients_pending,
+)
+from rights.cases.disclosures import disclosures, record_disclosure, record_recipient_told
+from rights.cases.events import (
+    ask_for_identity,
+    assign,
+    extend,
+    pause,
     record_id_received,
     refuse,
     resume,
     search_systems,
     withdraw,
 )
-from rights.cases.disclosures import disclosures, record_disclosure, record_recipient_told
 from rights.cases.logged import LOGGED_CHANNELS, LoggedRequest, log_request
 from rights.cases.lookup import find_case, open_document, services_cases, view_case
+from rights.cases.notes import add_note
 from rights.cases.timeline import TimelineEntry, case_audit, timeline
 from rights.errors import CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.permissions import Actor, can_open_document, can_see_request
