@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rights import runtime
+from rights import drafts, runtime
 
 
 @click.group("portal")
@@ -15,8 +15,6 @@ def portal_command() -> None:
 @portal_command.command("cleanup")
 def cleanup() -> None:
     """Delete expired drafts and codes, and uploads no submitted request claimed (run daily)."""
-    from workers.notify import cleanup as run_cleanup
-
     rt = runtime.current()
-    counts = run_cleanup(rt.db, rt.settings.upload_dir, rt.settings.encryption_keys)
+    counts = drafts.purge_abandoned(rt.db, rt.settings.upload_dir, rt.settings.encryption_keys)
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()) + " deleted")

@@ -148,8 +148,8 @@ def test_send_job_delivers_by_smtp_and_a_duplicate_run_sends_nothing(rt, setting
 
 def test_cleanup_removes_expired_drafts_and_orphaned_uploads(rt, settings) -> None:
     from rights.drafts import Drafts
+    from rights.drafts import purge_abandoned as cleanup
     from rights.security import Cipher
-    from workers.notify import cleanup
 
     store = security.store_for(settings.upload_dir, settings.encryption_keys)
     drafts = Drafts(Cipher(settings.encryption_keys), timedelta(minutes=60))
