@@ -3,7 +3,7 @@
 ``@public`` marks a citizen-facing view; ``@staff(Role...)`` requires a signed-in, MFA-verified member of
 staff with one of the roles (administrators are not implicitly allowed case data). Record holders are
 further limited to their own services' cases and search tasks inside the views, through
-:func:`rights.cases.can_see_request` and :func:`rights.search_tasks.can_see_task`.
+:func:`rights.cases.can_see_request` and :func:`rights.permissions.can_see_task`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What a record holder may upload is judged by the bytes, never the name (rights.search_tasks)."""
+"""What a record holder may upload is judged by the bytes, never the name (rights.uploads.check_record)."""
 
 from __future__ import annotations
 
