@@ -5,9 +5,9 @@ Every action goes through :func:`perform`, which
 1. gathers the request's :class:`~rights.workflow.Facts` (status, clock state, who prepared it, ...),
 2. asks :func:`rights.workflow.fire` whether this role may do this now (raising with the reason if not),
 3. writes the ClockEvent the table names (dated with the true date), the status change and a
-   WorkflowEvent for the timeline, and the action's own effects (``_EFFECTS``),
+   WorkflowEvent for the timeline, and the event's own effect (:data:`CONSEQUENCES`),
 4. replays the statutory clock from the events (never patching the due date),
-5. audits the action, runs its hook (``_HOOKS``: starting the searches of the source systems, whose
+5. audits the action, runs its hook (:data:`CONSEQUENCES`: starting the searches of the source systems, whose
    jobs run after commit), and queues the letter to the requester through :mod:`rights.notify` (an
    outbox row in this transaction, sent by a job after commit).
 
@@ -210,25 +210,36 @@ def _hook_start_searches(session: Session, queue: JobQueue, request: RightsReque
 
 
 Hook = Callable[[Session, JobQueue, RightsRequest, Actor, Firing], None]
-#: What an event does beyond the workflow, after it is recorded (same transaction; side effects after commit).
-_HOOKS: dict[str, Hook] = {
-    "start_search": _hook_start_searches,
-    "search_again": _hook_start_searches,
-}
 
-_EFFECTS: dict[str, Effect] = {
-    "id_received": _effect_id_received,
-    "authority_received": _effect_authority_received,
-    "verify_id": _effect_verify_id,
-    "assign": _effect_assign,
-    "refuse": _effect_refuse,
-    "withdraw": _effect_withdraw,
-    "release": _effect_responded,
-    "send_outcome": _effect_responded,
-    "close": _effect_close,
-    "restrict": _effect_restrict,
-    "lift_restriction": _effect_lift,
-    "decide": _effect_decide,
+
+@dataclass(frozen=True)
+class Consequence:
+    """What an event does to the database beyond what its workflow row says (status, clock, letter).
+
+    ``effect`` changes the request as the event is recorded; ``hook`` runs after it is recorded and
+    audited, in the same transaction (jobs it defers run after commit). The workflow table stays free of
+    database code; this one table, keyed by the table's event names, holds the rest.
+    """
+
+    effect: Effect | None = None
+    hook: Hook | None = None
+
+
+CONSEQUENCES: dict[str, Consequence] = {
+    "id_received": Consequence(effect=_effect_id_received),
+    "authority_received": Consequence(effect=_effect_authority_received),
+    "verify_id": Consequence(effect=_effect_verify_id),
+    "assign": Consequence(effect=_effect_assign),
+    "refuse": Consequence(effect=_effect_refuse),
+    "withdraw": Consequence(effect=_effect_withdraw),
+    "release": Consequence(effect=_effect_responded),
+    "send_outcome": Consequence(effect=_effect_responded),
+    "close": Consequence(effect=_effect_close),
+    "restrict": Consequence(effect=_effect_restrict),
+    "lift_restriction": Consequence(effect=_effect_lift),
+    "decide": Consequence(effect=_effect_decide),
+    "start_search": Consequence(hook=_hook_start_searches),
+    "search_again": Consequence(hook=_hook_start_searches),
 }
 
 
@@ -247,9 +258,9 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
         assert step.clock_on is not None
         request.clock_events.append(ClockEvent(kind=step.clock_event.value, on=step.clock_on, reason=reason,
                                                recorded_by_id=actor.id))
-    effect = _EFFECTS.get(event)
-    if effect is not None:
-        effect(session, request, firing, today)
+    consequence = CONSEQUENCES.get(event, Consequence())
+    if consequence.effect is not None:
+        consequence.effect(session, request, firing, today)
     request.status = step.to_status
     wf_event = WorkflowEvent(request_id=request.id, event=event, from_status=step.from_status,
                              to_status=step.to_status, actor=actor.ref, reason=reason)
@@ -267,9 +278,8 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
     detail.update({k: v for k, v in firing.options.items() if k in ("ground", "outcome", "assignee_id", "what")})
     audit.record(session, actor.ref, f"case.{event}", request_id=request.id, target=request.reference,
                  detail=detail, ip=ip)
-    hook = _HOOKS.get(event)
-    if hook is not None:
-        hook(session, queue, request, actor, firing)
+    if consequence.hook is not None:
+        consequence.hook(session, queue, request, actor, firing)
     outcome = ActionResult(request=request, step=step)
     template = step.transition.letter
     if template:
