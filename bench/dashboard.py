@@ -297,7 +297,7 @@ def main() -> int:
 
     from rights import caselist, config, users
     from rights.caselist import CaseFilter, Cursor
-    from rights.models import RightsRequest
+    from rights.models import RightsRequest, names_service
     from rights.web import create_app
 
     settings = config.load("development", database_url=url, redis_url=None, demo=False,
@@ -384,13 +384,27 @@ def main() -> int:
     # ------------------------------------------------------------------ baselines (query level)
     print("\nbaselines, same data, query level (rights.caselist, no HTTP):")
     all_stages = CaseFilter(stage="all")
+
+    def offset_page(session: Any) -> list[int]:
+        """The baseline keyset paging replaces: the same rows and order, paged with OFFSET (bench-only SQL)."""
+        from rights.models import Person, User
+
+        stmt = (select(RightsRequest.id, RightsRequest.reference, RightsRequest.kind, RightsRequest.status,
+                       RightsRequest.due_on, RightsRequest.clock_provisional, RightsRequest.responded_on,
+                       Person.given_names, Person.family_name, User.name)
+                .select_from(RightsRequest).join(Person, Person.id == RightsRequest.subject_id)
+                .outerjoin(User, User.id == RightsRequest.assignee_id)
+                .order_by(RightsRequest.due_on.asc(), RightsRequest.id.asc())
+                .offset(DEEP_ROW).limit(caselist.PAGE_SIZE))
+        return [row.id for row in session.execute(stmt).all()]
+
     with rt.db.transaction() as session:
         keyset = timed(lambda: caselist.list_cases(session, all_stages, TODAY, after=Cursor(deep.due_on, deep.id),
                                                    count=False), args.runs)
-        offset = timed(lambda: caselist.list_cases_by_offset(session, all_stages, TODAY, DEEP_ROW), 15)
+        offset = timed(lambda: offset_page(session), 15)
         same = ([r.id for r in caselist.list_cases(session, all_stages, TODAY, after=Cursor(deep.due_on, deep.id),
                                                    count=False).rows]
-                == [r.id for r in caselist.list_cases_by_offset(session, all_stages, TODAY, DEEP_ROW)])
+                == offset_page(session))
     searches = [name_query() for _ in range(20)]
 
     def search_runs(session: Any) -> list[float]:
@@ -418,7 +432,7 @@ def main() -> int:
     def count_service(jsonb: bool) -> int:
         where = [caselist.open_condition(),
                  cast(RightsRequest.services, JSONB).contains(["send"]) if jsonb
-                 else caselist.service_condition("send")]
+                 else names_service("send")]
         return session.scalar(select(func.count()).select_from(RightsRequest).where(*where)) or 0
 
     with rt.db.transaction() as session:

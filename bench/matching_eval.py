@@ -5,11 +5,11 @@
 
 Every child the demo systems hold becomes a subject, described as a request would describe them (legal
 or known-as name, previous surnames or not, NHS number or not, sometimes a mistyped date of birth or a
-sibling's NHS number: see ``rights.sources.demo_data.NOISE``). Each of the seven demo connectors is
+sibling's NHS number: see ``rights.demo.world.NOISE``). Each of the seven demo connectors is
 searched with ``find_candidates`` and every candidate is scored by ``rights.matching.match``. The ground
 truth says which candidates really are the subject.
 
-Figures (the issue's targets in brackets):
+Figures (the targets in brackets):
 
 - **look-alike records accepted**: records of any person other than the subject (look-alike, sibling,
   twin, parent, stranger) that were accepted automatically [0];
@@ -32,10 +32,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from rights.demo.connector import demo_sources
+from rights.demo.requests import demo_requests
+from rights.demo.world import NOISE, World, generate_world
 from rights.matching import MatchResult, Outcome, guard_ambiguity, match, resolve
 from rights.sources.base import Candidate, SearchTerms
-from rights.sources.demo import demo_requests, demo_sources
-from rights.sources.demo_data import NOISE, World, generate_world
 
 
 @dataclass

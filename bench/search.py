@@ -209,7 +209,7 @@ def new_request(rt: Any) -> int:
 
 def run_search(rt: Any, request_id: int) -> float:
     from rights import search
-    from rights.search_cli import run_pending
+    from rights.cli.process import run_pending
 
     started = time.perf_counter()
     with rt.db.transaction() as session:
@@ -247,7 +247,7 @@ def full_scan_sources(sources: list[Any]) -> list[Any]:
 
     import sqlalchemy as sa
 
-    from rights.search import score_candidate
+    from rights.search import score_candidates
     from rights.sources.base import Candidate
     from rights.sources.sql import SqlConnector
 
@@ -258,7 +258,7 @@ def full_scan_sources(sources: list[Any]) -> list[Any]:
             for row in rows:
                 candidate = Candidate(self.name, str(row._mapping["person_id"]), self._identity(row._mapping),
                                       extra={"integer_id": True})
-                if score_candidate(terms.identity, candidate, None).outcome != "reject":
+                if score_candidates(terms.identity, [candidate], None)[0][1].outcome != "reject":
                     out.append(candidate)
             return out
 

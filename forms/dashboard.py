@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from forms import options
 from rights.models import AuthorityBasis, Channel, RequesterRole, RequestKind, Role
+from rights.vocabulary import KIND_CHOICES
 from rights.workflow import COMPLAINT_OUTCOMES, REFUSAL_GROUNDS, RIGHTS_OUTCOMES
 
 DATE_FORMAT = "%d %m %Y"
@@ -185,14 +186,6 @@ class RecipientToldForm(FlaskForm):
 
 
 _CHANNELS = [(c.value, c.value.replace("_", " ").capitalize()) for c in Channel if c is not Channel.WEB]
-_KINDS = [
-    (RequestKind.ACCESS.value, "Access to records (subject access request)"),
-    (RequestKind.RECTIFICATION.value, "Correct records (rectification)"),
-    (RequestKind.ERASURE.value, "Delete records (erasure)"),
-    (RequestKind.RESTRICTION.value, "Restrict use of records (restriction)"),
-    (RequestKind.OBJECTION.value, "Object to use of records (objection)"),
-    (RequestKind.COMPLAINT.value, "Complaint about how we handled personal data"),
-]
 _ROLES = [
     (RequesterRole.SELF_ADULT.value, "The person themselves (adult)"),
     (RequesterRole.SELF_CHILD.value, "The person themselves (child or young person)"),
@@ -213,7 +206,7 @@ _BASES = [
 class LogRequestForm(FlaskForm):
     """A request received by letter, email, phone or in person (no form is mandatory for citizens)."""
 
-    kind = RadioField("Type of request", widget=GovRadioInput(), choices=options(_KINDS),
+    kind = RadioField("Type of request", widget=GovRadioInput(), choices=options(KIND_CHOICES),
                       validators=[InputRequired("Choose the type of request")])
     channel = RadioField("How was it received?", widget=GovRadioInput(), choices=options(_CHANNELS),
                          validators=[InputRequired("Choose how the request was received")])

@@ -1,8 +1,8 @@
 """Forms of the search tasks: an officer settling a match, a record holder confirming, reporting none, uploading.
 
-The forms only collect input; whether the action is allowed is decided by :mod:`rights.search` and
-:mod:`rights.search_tasks`, and an uploaded file is judged by its content there, never here. Each form
-on the record holder's task page has its own prefix, so the page's field ids stay unique.
+The forms only collect input; whether the action is allowed is decided by :mod:`rights.search`, and an
+uploaded file is judged by its content in :mod:`rights.uploads`, never here. Each form on the record
+holder's task page has its own prefix, so the page's field ids stay unique.
 """
 
 from __future__ import annotations

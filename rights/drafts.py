@@ -3,7 +3,7 @@
 The browser's session cookie holds only a random token; the answers live in ``portal_drafts`` (see
 :class:`rights.models.PortalDraft` for why not in the cookie). Every save pushes the expiry back by the
 idle timeout, so answers are kept exactly as long as the session is, and :func:`purge_expired` deletes
-what was abandoned.
+what was abandoned; :func:`purge_abandoned` also clears expired progress codes and unclaimed uploads.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from rights.models import PortalDraft, utcnow
-from rights.security import Cipher
+from rights import uploads
+from rights.db import Database
+from rights.models import PortalDraft, ProgressCode, utcnow
+from rights.security import Cipher, store_for
 
 
 def new_token() -> str:
@@ -73,3 +75,18 @@ class Drafts:
 def purge_expired(session: Session, now: datetime | None = None) -> int:
     result = session.execute(delete(PortalDraft).where(PortalDraft.expires_at <= (now or utcnow())))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_abandoned(db: Database, upload_dir: str, encryption_keys: list[str], *,
+                    orphan_after: timedelta = uploads.ORPHAN_AFTER) -> dict[str, int]:
+    """Delete expired drafts, expired progress codes, and uploads no submitted request claimed.
+
+    Safe to run at any time and as often as wanted (the ``portal_cleanup`` job and ``rights portal cleanup``).
+    """
+    store = store_for(upload_dir, encryption_keys)
+    now = utcnow()
+    with db.transaction() as session:
+        expired_drafts = purge_expired(session, now)
+        codes = session.execute(delete(ProgressCode).where(ProgressCode.expires_at < now - timedelta(days=1)))
+        orphans = uploads.purge_orphans(session, store, older_than=orphan_after, now=now)
+    return {"drafts": expired_drafts, "codes": int(codes.rowcount or 0), "uploads": orphans}  # type: ignore[attr-defined]

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from rights import audit, clock, workflow
 from rights.models import REFERENCE_PREFIX, Person, ReferenceCounter, RequestKind, RightsRequest
 
-OPEN_STATUSES_EXCLUDED = ("closed", "withdrawn", "refused", "released")
 DUPLICATE_WINDOW = timedelta(days=30)
 
 
@@ -63,7 +62,7 @@ def find_possible_duplicate(session: Session, subject: Person, received_on: date
             func.lower(Person.given_names) == subject.given_names.strip().lower(),
             Person.date_of_birth == subject.date_of_birth,
             RightsRequest.received_on >= received_on - DUPLICATE_WINDOW,
-            RightsRequest.status.not_in(OPEN_STATUSES_EXCLUDED),
+            RightsRequest.status.not_in(workflow.CLOSED_STAGES),
         )
         .order_by(RightsRequest.received_on.desc())
         .limit(1)

@@ -1,7 +1,7 @@
 """The portal's question flow: which pages a requester sees, in which order, given their answers so far.
 
 Pure functions over the answers dictionary (one entry per answered page), so the branching rules are
-table-tested without a browser and the views stay thin. Branching (legal-rules.md §2 and issue 3):
+table-tested without a browser and the views stay thin. Branching (legal-rules.md §2):
 
 - a parent or carer gives their own details, the child's age and whether the child knows or agrees;
 - a representative gives their own details and uploads their authority (required);

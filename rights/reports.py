@@ -45,9 +45,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from rights.caselist import CLOSED_STAGES, KIND_LABELS, open_condition
+from rights.caselist import open_condition
 from rights.clock import add_calendar_months
 from rights.models import RequestKind, RightsRequest
+from rights.vocabulary import KIND_SHORT_LABELS
+from rights.workflow import CLOSED_STAGES
 
 ALL = "all"
 WITHDRAWN = "withdrawn"
@@ -286,7 +288,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def kind_label(kind: str) -> str:
-    return "All types" if kind == ALL else KIND_LABELS.get(kind, kind)
+    return "All types" if kind == ALL else KIND_SHORT_LABELS.get(kind, kind)
 
 
 def percent(rate: float | None) -> str:

@@ -1,4 +1,4 @@
-"""The process-wide services (settings, database, job queue), built once from the settings.
+"""The process-wide services (settings, database, job queue, cipher, file store), built once from the settings.
 
 The web app, the CLI and the RQ worker each build one :class:`Runtime`; domain services receive what
 they need from it as arguments rather than reaching for Flask's globals.
@@ -7,6 +7,8 @@ they need from it as arguments rather than reaching for Flask's globals.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from rights import config, security
 from rights.db import Database
@@ -23,20 +25,25 @@ class Runtime:
         self.queue = JobQueue(settings.redis_url, settings.queue_name)
         self.inline_worker: InlineWorker | None = None
 
-    def start_inline_worker(self, force: bool = False) -> None:
+    @property
+    def cipher(self) -> security.Cipher:
+        """The process's cipher for the configured keys (built once, shared with the jobs)."""
+        return security.cipher_for(self.settings.encryption_keys)
+
+    @property
+    def files(self) -> security.EncryptedStore:
+        """The encrypted file store for uploads and gathered records (built once per process)."""
+        return security.store_for(self.settings.upload_dir, self.settings.encryption_keys)
+
+    def start_inline_worker(self, force: bool = False, periodic: Callable[[], Any] | None = None) -> None:
         """Demo only: run jobs on a thread in this process when there is no Redis.
 
         ``force`` also drains a real Redis queue in-process (browser tests use it so one process serves
-        pages and runs the jobs those pages trigger).
+        pages and runs the jobs those pages trigger). ``periodic`` is called once a minute on the worker's
+        thread: the demo has no RQ scheduler, so the app passes the schedule's tick here.
         """
         if (self.queue.inline or force) and self.inline_worker is None:
-            from rights.schedule import runner
-
-            # The demo has no RQ scheduler, so its worker runs the schedule's tick itself. Not when forced
-            # onto a real Redis (browser tests): there RQ workers own the schedule, and a digest arriving
-            # mid-test in the test's mailbox would be noise.
-            tick = (lambda: runner.tick(self.db, self.queue, self.settings)) if self.queue.inline else None
-            self.inline_worker = InlineWorker(self.queue, periodic=tick)
+            self.inline_worker = InlineWorker(self.queue, periodic=periodic)
             self.inline_worker.start()
             log.info("jobs run in-process (no REDIS_URL): demo mode")
 

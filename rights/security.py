@@ -8,6 +8,7 @@ flag day. (Re-encrypting old data under the newest key is not built yet: old key
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -61,13 +62,37 @@ class Cipher:
         return self._fernet.rotate(token)
 
 
+@functools.lru_cache(maxsize=8)
+def _cipher(keys: tuple[str, ...]) -> Cipher:
+    return Cipher(keys)
+
+
+def cipher_for(keys: Sequence[str]) -> Cipher:
+    """The process's one :class:`Cipher` for these keys: built on first use, then shared.
+
+    Reached through :class:`rights.runtime.Runtime` (``rt.cipher``) by the web layer and the CLI; jobs,
+    which receive only the settings, call this with the settings' keys and get the same object.
+    """
+    return _cipher(tuple(keys))
+
+
+@functools.lru_cache(maxsize=8)
+def _store(root: str, keys: tuple[str, ...]) -> EncryptedStore:
+    return EncryptedStore(root, _cipher(keys))
+
+
+def store_for(root: str | Path, keys: Sequence[str]) -> EncryptedStore:
+    """The process's one encrypted file store for this directory and these keys (``rt.files``)."""
+    return _store(str(root), tuple(keys))
+
+
 _field_cipher: Cipher | None = None
 
 
 def set_field_keys(keys: Sequence[str]) -> None:
     """Set the keys encrypted database columns use (called once per process by rights.runtime)."""
     global _field_cipher
-    _field_cipher = Cipher(keys)
+    _field_cipher = cipher_for(keys)
 
 
 def field_cipher() -> Cipher:

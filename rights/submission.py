@@ -20,16 +20,7 @@ from rights.identifiers import normalise_nhs_number, normalise_postcode
 from rights.jobs import JobQueue
 from rights.models import AuthorityBasis, Channel, Person, RequesterRole, RequestKind, RightsRequest, utcnow
 from rights.notify import queue_email
-
-#: What each request type is called when we write to the requester.
-KIND_NAMES: dict[str, str] = {
-    RequestKind.ACCESS.value: "request for a copy of your information",
-    RequestKind.RECTIFICATION.value: "request to correct information",
-    RequestKind.ERASURE.value: "request to delete information",
-    RequestKind.RESTRICTION.value: "request to restrict the use of information",
-    RequestKind.OBJECTION.value: "objection to the use of information",
-    RequestKind.COMPLAINT.value: "complaint about how we handled information",
-}
+from rights.vocabulary import KIND_IN_LETTERS
 
 
 class IncompleteAnswers(ValueError):
@@ -189,7 +180,7 @@ def queue_acknowledgement(session: Session, queue: JobQueue, request: RightsRequ
         session, queue, key=f"acknowledgement:{request.id}", to=str(request.requester.email),
         template="acknowledgement", request_id=request.id,
         context={
-            "reference": request.reference, "kind": request.kind, "kind_name": KIND_NAMES[request.kind],
+            "reference": request.reference, "kind": request.kind, "kind_name": KIND_IN_LETTERS[request.kind],
             "requester_name": request.requester.full_name, "subject_name": request.subject.full_name,
             "young": request.requester_role == RequesterRole.SELF_CHILD.value,
             "about_someone_else": request.requester_role in (RequesterRole.PARENT.value,

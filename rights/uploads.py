@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from rights import audit
 from rights.db import after_commit
 from rights.models import Document, RightsRequest, utcnow
-from rights.security import Cipher, EncryptedStore, sha256_hex
+from rights.security import EncryptedStore, sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,15 @@ ALLOWED_TYPES: dict[str, str] = {
     "image/png": "PNG",
 }
 ORPHAN_AFTER = timedelta(hours=24)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: What a record holder may upload for the response, by content (never by name), and its stored extension.
+RECORD_TYPES: dict[str, str] = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    DOCX: "docx",
+    "text/plain": "txt",
+}
 
 
 class UploadRejected(ValueError):
@@ -48,10 +57,6 @@ class Checked:
     data: bytes
     content_type: str
     filename: str
-
-
-def store_for(upload_dir: str, encryption_keys: list[str]) -> EncryptedStore:
-    return EncryptedStore(upload_dir, Cipher(encryption_keys))
 
 
 def human_size(n: int) -> str:
@@ -98,7 +103,7 @@ def check(
     """Accept the file or raise :class:`UploadRejected` with a GOV.UK-style message.
 
     The portal uses the defaults (proof of identity and authority); record holders' uploads pass their
-    own ``identify``, extensions and refusal (rights.search_tasks), through the same checks.
+    own ``identify``, extensions and refusal (:func:`check_record`), through the same checks.
     """
     if not data:
         raise UploadRejected("The selected file is empty")
@@ -109,6 +114,34 @@ def check(
         raise UploadRejected(refusal)
     return Checked(data=data, content_type=content_type,
                    filename=safe_filename(filename, content_type, extensions=extensions, fallback=fallback))
+
+
+def identify_record(data: bytes) -> str | None:
+    """The content type the bytes show, if a record holder may upload it; the file's name plays no part.
+
+    PDF, JPEG, PNG and DOCX are recognised by their signatures (``filetype``); plain text is text that
+    has no NUL bytes and almost no control characters (so a binary renamed ``.txt`` is refused).
+    """
+    kind = filetype.guess(data[:8192])
+    if kind is not None:
+        return str(kind.mime) if kind.mime in RECORD_TYPES else None
+    head = data[:65536]
+    if b"\x00" in head:
+        return None
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return "text/plain" if controls * 100 <= len(head) else None
+
+
+def record_filename(name: str | None, content_type: str) -> str:
+    """A display name without paths or control characters, with the extension of the content."""
+    return safe_filename(name, content_type, extensions=RECORD_TYPES, fallback="record")
+
+
+def check_record(data: bytes, filename: str | None, max_bytes: int) -> Checked:
+    """Accept a record holder's file or raise :class:`UploadRejected` with a GOV.UK-style message."""
+    return check(data, filename, max_bytes, identify=identify_record, extensions=RECORD_TYPES,
+                         refusal="The selected file must be a PDF, Word document (DOCX), JPG, PNG or text file",
+                         fallback="record")
 
 
 def store(session: Session, file_store: EncryptedStore, checked: Checked, *, purpose: str, actor: str = "citizen",

@@ -34,8 +34,7 @@ from sqlalchemy.orm import Session
 
 from rights import audit, privacy_notice
 from rights.models import IssuedPassword, Role, StaffSession, User, utcnow
-from rights.runtime import Runtime
-from rights.security import Cipher, hash_password, password_needs_rehash, verify_password
+from rights.security import cipher_for, hash_password, password_needs_rehash, verify_password
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -207,7 +206,7 @@ def check_password(session: Session, email: str, password: str, *, ip: str | Non
 
 
 def totp_secret(user: User, keys: list[str]) -> str | None:
-    return Cipher(keys).decrypt(user.totp_secret_enc).decode() if user.totp_secret_enc else None
+    return cipher_for(keys).decrypt(user.totp_secret_enc).decode() if user.totp_secret_enc else None
 
 
 def enrolment(session: Session, user_id: int, keys: list[str]) -> tuple[str, str]:
@@ -218,7 +217,7 @@ def enrolment(session: Session, user_id: int, keys: list[str]) -> tuple[str, str
     secret = totp_secret(user, keys)
     if secret is None:
         secret = pyotp.random_base32(32)
-        user.totp_secret_enc = Cipher(keys).encrypt(secret.encode())
+        user.totp_secret_enc = cipher_for(keys).encrypt(secret.encode())
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
     return secret, uri
 
@@ -391,64 +390,7 @@ def unlock(session: Session, user_id: int, *, actor: str, ip: str | None = None)
     audit.record(session, actor, "user.unlocked", target=f"user:{user.id}", ip=ip)
 
 
-# --------------------------------------------------------------------------------------------------
-# Demo accounts
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    name: str
-    role: Role
-    password: str
-    totp_secret: str
-    services: tuple[str, ...] = ()
-
-
-#: Fixed, published demo credentials: for ``rights demo`` on a laptop only, never production.
-DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount("officer@demo.council.example", "Olivia Officer", Role.OFFICER, "demo-officer-password",
-                "DEMOOFFICERRIGHTSDESKTOTPSECRETA"),
-    DemoAccount("manager@demo.council.example", "Manon Manager", Role.MANAGER, "demo-manager-password",
-                "DEMOMANAGERRIGHTSDESKTOTPSECRETB"),
-    DemoAccount("recordholder@demo.council.example", "Rory Recordholder", Role.RECORD_HOLDER,
-                "demo-recordholder-password", "DEMOHOLDERRIGHTSDESKTOTPSECRETCC", ("childrens_social_care",)),
-    DemoAccount("admin@demo.council.example", "Ada Admin", Role.ADMIN, "demo-admin-password",
-                "DEMOADMINRIGHTSDESKTOTPSECRETDDD"),
-)
-
-
-def seed_demo_staff(rt: Runtime) -> list[str]:
-    """Create the demo staff (idempotent) and return the lines ``rights demo`` prints to sign in with.
-
-    The accounts are already enrolled with fixed TOTP secrets, so a newcomer can add the secret to any
-    authenticator app, or print a code with ``python -c "import pyotp;print(pyotp.TOTP('<secret>').now())"``.
-    """
-    if rt.settings.env == "production":
-        raise UserError("Demo accounts are never created in production.")
-    cipher = Cipher(rt.settings.encryption_keys)
-    lines = ["Demo staff accounts (sign in at /staff/sign-in; security code from the TOTP secret):"]
-    with rt.db.transaction() as session:
-        for acct in DEMO_ACCOUNTS:
-            user = session.scalars(select(User).where(User.email == acct.email)).first()
-            if user is None:
-                user = User(email=acct.email, name=acct.name, role=acct.role.value, services=list(acct.services),
-                            password_hash=hash_password(acct.password),
-                            totp_secret_enc=cipher.encrypt(acct.totp_secret.encode()), mfa_enrolled=True,
-                            active=True, failed_logins=0)
-                session.add(user)
-                session.flush()
-                audit.record(session, "system", "user.created", target=f"user:{user.id}",
-                             detail={"email": acct.email, "role": acct.role.value, "demo": True})
-            services = f" ({', '.join(acct.services)})" if acct.services else ""
-            lines.append(f"  {acct.role.value + services:38} {acct.email:36} password {acct.password:28} "
-                         f"TOTP secret {acct.totp_secret}")
-    lines.append("  a code now:  python -c \"import pyotp;print(pyotp.TOTP('<secret>').now())\"")
-    return lines
-
-
 __all__ = [
-    "DEMO_ACCOUNTS",
     "GENERIC_FAILURE",
     "LOCKOUT",
     "MAX_FAILURES",
@@ -468,7 +410,6 @@ __all__ = [
     "password_problem",
     "reset_mfa",
     "reset_password",
-    "seed_demo_staff",
     "set_active",
     "start_session",
     "unlock",

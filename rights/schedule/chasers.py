@@ -26,11 +26,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rights import clock
-from rights.caselist import CLOSED_STAGES
 from rights.jobs import JobQueue
 from rights.models import RightsRequest, Role, SearchStatus, SearchTask, User
 from rights.notify import queue_email
+from rights.permissions import MANAGERS
 from rights.schedule.context import RunContext
+from rights.workflow import CLOSED_STAGES
 
 FIRST_CHASE = 3  # working days after the search finished
 CHASE_EVERY = 2
@@ -77,10 +78,10 @@ def due_chases(session: Session, today: date) -> list[Chase]:
 
 def chase_record_holders(session: Session, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
     chases = due_chases(session, ctx.today)
-    staff = list(session.scalars(select(User).where(
-        User.active.is_(True), User.role.in_((Role.RECORD_HOLDER.value, Role.MANAGER.value))).order_by(User.id)))
-    holders = [u for u in staff if u.role == Role.RECORD_HOLDER.value]
-    managers = [u for u in staff if u.role == Role.MANAGER.value]
+    active = select(User).where(User.active.is_(True)).order_by(User.id)
+    holders = list(session.scalars(active.where(User.role == Role.RECORD_HOLDER.value)))
+    managers = list(session.scalars(active.where(User.role.in_([m.value for m in MANAGERS]))))
+    staff = [*holders, *managers]
     to_holder: dict[int, list[Chase]] = defaultdict(list)
     to_manager: dict[int, list[Chase]] = defaultdict(list)
     for chase in chases:

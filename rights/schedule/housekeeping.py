@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rights import jobs
+from rights import drafts, jobs
 from rights.db import Database
 from rights.jobs import JobQueue
 from rights.schedule.context import RunContext
@@ -27,6 +27,4 @@ def sweep(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
 
 def portal_cleanup(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
     """The daily clean-up ``rights portal cleanup`` runs by hand."""
-    from workers.notify import cleanup
-
-    return dict(cleanup(db, ctx.settings.upload_dir, ctx.settings.encryption_keys))
+    return dict(drafts.purge_abandoned(db, ctx.settings.upload_dir, ctx.settings.encryption_keys))

@@ -35,11 +35,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from rights import audit, cases, clock, privacy_notice, workflow
-from rights.caselist import CLOSED_STAGES
 from rights.jobs import JobQueue
 from rights.models import ClockEvent, ClockEventKind, RequestKind, RightsRequest, Role, User
 from rights.notify import queue_email
+from rights.permissions import CASEWORKERS, MANAGERS
 from rights.schedule.context import RunContext
+from rights.workflow import CLOSED_STAGES
 
 #: Days before a download link expires that the requester is reminded.
 DOWNLOAD_REMINDER_DAYS = 3
@@ -59,15 +60,8 @@ _ASK_WORDS = {"identity": "proof of identity", "authority": "proof of your autho
               "clarification": "the clarification we asked for"}
 
 
-class _Scheduler(cases.Actor):
-    """The schedule acting on a case: an officer's permissions, recorded as ``system:schedule``."""
-
-    @property
-    def ref(self) -> str:
-        return "system:schedule"
-
-
-SCHEDULER = _Scheduler(id=0, role=Role.OFFICER.value, name="Scheduled work")
+#: The schedule acting on a case: an officer's permissions, recorded as ``system:schedule``.
+SCHEDULER = cases.Actor(id=0, role=Role.OFFICER.value, name="Scheduled work", reference="system:schedule")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -264,7 +258,7 @@ def officer_digests(session: Session, queue: JobQueue, ctx: RunContext) -> dict[
         if r.assignee_id is not None:
             by_officer.setdefault(r.assignee_id, []).append(r)
     sent = 0
-    for user in _staff(session, {Role.OFFICER.value, Role.MANAGER.value}):
+    for user in _staff(session, {role.value for role in CASEWORKERS}):
         lists = officer_lists(by_officer.get(user.id, []), ctx.today, ctx)
         if not any(lists.values()):
             continue
@@ -296,7 +290,7 @@ def manager_digests(session: Session, queue: JobQueue, ctx: RunContext) -> dict[
     if not any(lists.values()):
         return {"manager_digests": 0}
     sent = 0
-    for user in _staff(session, {Role.MANAGER.value}):
+    for user in _staff(session, {role.value for role in MANAGERS}):
         queue_email(session, queue, key=f"manager-digest:{user.id}:{ctx.today.isoformat()}", to=user.email,
                     template="manager_digest", context={**lists, "today": clock.long_date(ctx.today),
                                                         "reports_url": f"{ctx.staff_url}/reports"},

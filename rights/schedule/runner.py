@@ -38,8 +38,7 @@ from rights.clock import LONDON
 from rights.config import Settings
 from rights.db import Database
 from rights.jobs import JobQueue
-from rights.models import utcnow
-from rights.schedule.models import ScheduleRun
+from rights.models import ScheduleRun, utcnow
 from rights.schedule.table import SCHEDULE, Entry, RunContext
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import threading
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ CONNECTOR_MODULES = {
     "sql": "rights.sources.sql",
     "folder": "rights.sources.folder",
     "sar-api": "rights.sources.sar_api",
-    "demo": "rights.sources.registry",  # _demo_from_settings below: the demo module stays config-free
+    "demo": "rights.demo.connector",  # synthetic systems: the demo package, above this one
 }
 
 
@@ -147,30 +147,19 @@ def _build(path: Path, index: int, entry: dict[str, Any]) -> Source:
         raise SourceConfigError(f"{where}: settings must be a table ([source.settings])")
     reader = SettingsReader(where, settings)
     module = importlib.import_module(CONNECTOR_MODULES[kind])
-    factory: Callable[..., Connector] = _demo_from_settings if kind == "demo" else module.from_settings
-    connector = factory(name=name, service=service, settings=reader, timeout=float(timeout), base_dir=path.parent)
+    connector: Connector = module.from_settings(name=name, service=service, settings=reader, timeout=float(timeout),
+                                                base_dir=path.parent)
     reader.finish()
     return Source(name=name, service=service, type=kind, timeout_seconds=float(timeout), connector=connector)
 
 
-def _demo_from_settings(*, name: str, service: str, settings: SettingsReader, timeout: float,
-                        base_dir: Path) -> Connector:
-    """A demo system from the file: its settings (seed, sizes) are passed to ``DemoConnector`` as is."""
-    from rights.sources.demo import DemoConnector
-
-    options = {key: settings.get(key, object) for key in settings.settings}
-    try:
-        return DemoConnector(name, service, **options)
-    except TypeError as exc:
-        raise SourceConfigError(f"{settings.where}: settings not accepted by the demo connector: {exc}") from exc
-
-
 def demo() -> list[Source]:
-    """The seeded synthetic systems for the seven services (imported only when used)."""
-    from rights.sources.demo import demo_sources
+    """The seeded synthetic systems for the seven services, used when ``RIGHTS_SOURCES`` is unset.
 
-    return [Source(name=c.name, service=c.service, type="demo", timeout_seconds=DEFAULT_TIMEOUT, connector=c)
-            for c in demo_sources()]
+    Reached through the connector table like every connector type, so this package never imports the
+    demo package (which sits above it).
+    """
+    return importlib.import_module(CONNECTOR_MODULES["demo"]).default_sources()  # type: ignore[no-any-return]
 
 
 _cache: dict[str, tuple[tuple[Any, ...], list[Source]]] = {}  # where -> (version, sources): one version each

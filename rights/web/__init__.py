@@ -55,7 +55,11 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     rt = runtime.init(settings)
     app.extensions["rights"] = rt
     if start_worker if start_worker is not None else (settings.demo and rt.queue.inline):
-        rt.start_inline_worker()
+        from rights.schedule import runner
+
+        # Without Redis (the demo) there is no RQ scheduler: the in-process worker runs the schedule's tick.
+        rt.start_inline_worker(periodic=(lambda: runner.tick(rt.db, rt.queue, rt.settings))
+                               if rt.queue.inline else None)
 
     csrf.init_app(app)
     limiter.init_app(app)
@@ -95,21 +99,11 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Blueprints register themselves here as each area is built."""
-    import importlib
+    """The portal, sign-in and the dashboard: one blueprint each."""
+    from rights.web import auth, dashboard, portal
 
-    for module, attr in (
-        ("rights.web.portal", "bp"),
-        ("rights.web.auth", "bp"),
-        ("rights.web.dashboard", "bp"),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
-        app.register_blueprint(getattr(mod, attr))
+    for blueprint in (portal.bp, auth.bp, dashboard.bp):
+        app.register_blueprint(blueprint)
 
 
 def csp_nonce() -> str:

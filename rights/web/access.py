@@ -3,7 +3,7 @@
 ``@public`` marks a citizen-facing view; ``@staff(Role...)`` requires a signed-in, MFA-verified member of
 staff with one of the roles (administrators are not implicitly allowed case data). Record holders are
 further limited to their own services' cases and search tasks inside the views, through
-:func:`rights.cases.can_see_request` and :func:`rights.search_tasks.can_see_task`.
+:func:`rights.cases.can_see_request` and :func:`rights.permissions.can_see_task`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from rights.models import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_ATTR = "access_rule"
-CASE_ROLES = (Role.OFFICER, Role.MANAGER)
 
 
 def public(view: F) -> F:
@@ -45,7 +44,7 @@ def staff(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        setattr(wrapper, ACCESS_ATTR, tuple(r.value for r in roles))
+        setattr(wrapper, ACCESS_ATTR, tuple(sorted(r.value for r in roles)))
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -13,8 +13,8 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from rights.cli.clock import clock_command
 from rights.clock import short_date
-from rights.clock_cli import clock_command
 from tests.browser.conftest import assert_accessible
 from tests.integration.staff_support import StaffLogin
 

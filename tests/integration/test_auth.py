@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from rights import users
+from rights.demo import staff as demo_staff
 from rights.models import AuditEvent, StaffSession, User, utcnow
 from tests.integration.staff_support import (
     PASSWORD,
@@ -229,9 +230,9 @@ def test_cli_creates_an_account_with_a_one_time_password(app, rt) -> None:  # no
 
 
 def test_demo_staff_are_seeded_once_and_sign_in_with_the_printed_secret(app, rt) -> None:  # noqa: F811
-    first = users.seed_demo_staff(rt)
-    assert users.seed_demo_staff(rt) == first
-    manager = users.DEMO_ACCOUNTS[1]
+    first = demo_staff.seed_demo_staff(rt)
+    assert demo_staff.seed_demo_staff(rt) == first
+    manager = demo_staff.DEMO_ACCOUNTS[1]
     assert manager.totp_secret in "\n".join(first)
     client = app.test_client()
     post_password(client, manager.email, manager.password)
@@ -239,7 +240,7 @@ def test_demo_staff_are_seeded_once_and_sign_in_with_the_printed_secret(app, rt)
                                                         "code": pyotp.TOTP(manager.totp_secret).now()})
     assert response.status_code == 302
     with rt.db.transaction() as session:
-        assert len(session.scalars(select(User)).all()) == len(users.DEMO_ACCOUNTS)
+        assert len(session.scalars(select(User)).all()) == len(demo_staff.DEMO_ACCOUNTS)
 
 
 def test_sign_in_helper_really_signs_in(app, rt) -> None:  # noqa: F811

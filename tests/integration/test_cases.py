@@ -62,7 +62,7 @@ def letters(rt, request_id: int) -> list[OutboxMessage]:  # type: ignore[no-unty
 def test_access_request_clock_follows_id_pause_and_extension_exactly(rt, people) -> None:
     rid = new_case(rt)
     officer, manager = people["officer"], people["manager"]
-    act(rt, rid, cases.request_id, officer, on=date(2026, 3, 2), today=date(2026, 3, 2))
+    act(rt, rid, cases.ask_for_identity, officer, on=date(2026, 3, 2), today=date(2026, 3, 2))
     assert load(rt, rid).status == "awaiting_id" and load(rt, rid).clock_provisional
     act(rt, rid, cases.record_id_received, officer, on=date(2026, 3, 20), today=date(2026, 3, 23))
     act(rt, rid, cases.perform, officer, "start_search", today=date(2026, 3, 23))
@@ -139,7 +139,7 @@ def test_refusal_letter_gives_reasons_and_the_route_to_the_ico(rt, people) -> No
 
 def test_no_email_address_means_a_posted_letter(rt, people) -> None:
     rid = new_case(rt, subject=make_person(email=None))
-    result = act(rt, rid, cases.request_id, people["officer"], on=date(2026, 3, 3), today=date(2026, 3, 3))
+    result = act(rt, rid, cases.ask_for_identity, people["officer"], on=date(2026, 3, 3), today=date(2026, 3, 3))
     assert result.post_letter and "by post" in result.message
     assert letters(rt, rid) == [] and "letter.needs_post" in audit_actions(rt, rid)
 
@@ -227,7 +227,7 @@ def test_logged_request_starts_the_clock_on_the_true_date(rt, people) -> None:
 
 def test_timeline_merges_workflow_clock_notes_and_emails(rt, people) -> None:
     rid = new_case(rt)
-    act(rt, rid, cases.request_id, people["officer"], on=date(2026, 3, 3), today=date(2026, 3, 3))
+    act(rt, rid, cases.ask_for_identity, people["officer"], on=date(2026, 3, 3), today=date(2026, 3, 3))
     with rt.db.transaction() as session:
         request = session.get(RightsRequest, rid)
         cases.add_note(session, request, people["officer"], "Phoned Ms Hart about ID.")

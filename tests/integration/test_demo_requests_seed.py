@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from rights.demo.connector import demo_sources
+from rights.demo.requests import demo_requests, seed_demo_requests
 from rights.matching import Outcome, resolve
 from rights.models import Person, RightsRequest
 from rights.sources.base import Address, Identity, SearchTerms
-from rights.sources.demo import demo_requests, demo_sources, seed_demo_requests
 
 
 def test_seeding_is_idempotent_and_subjects_are_found(rt) -> None:  # type: ignore[no-untyped-def]

@@ -24,10 +24,9 @@ import pytest
 from sqlalchemy import func, select
 
 from rights import jobs
-from rights.models import AuditEvent, ClockEvent, JobRun, OutboxMessage, RequestKind, User, utcnow
+from rights.models import AuditEvent, ClockEvent, JobRun, OutboxMessage, RequestKind, ScheduleRun, User, utcnow
 from rights.notify import NotifyBackend, ResendRefused, SmtpBackend, deliver, queue_email, recover_stale, resend
 from rights.schedule import runner
-from rights.schedule.models import ScheduleRun
 from tests.conftest import free_port
 from tests.factories import make_person, make_request
 

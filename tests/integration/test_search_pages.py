@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from rights.cli.process import run_pending
+from rights.demo.connector import source_name
+from rights.demo.requests import demo_requests
 from rights.models import AuditEvent, GatheredRecord, RightsRequest, SearchCandidate, SearchTask
-from rights.search_cli import run_pending
 from rights.security import Cipher, EncryptedStore
-from rights.sources.demo import demo_requests, source_name
 from tests.factories import make_person, make_request
 from tests.integration.source_builders import make_docx, make_pdf
 from tests.integration.staff_support import (

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from rights import search
+from rights.cli.process import process_command, run_pending
 from rights.models import AuditEvent, GatheredRecord, JobRun, SearchCandidate, SearchTask, User
-from rights.search_cli import process_command, run_pending
 from rights.security import Cipher, EncryptedStore
 from tests.factories import make_person, make_request
 from tests.integration.source_builders import (
@@ -264,7 +264,7 @@ def test_period_limits_what_is_gathered(rt, settings, exports, tmp_path) -> None
 
 def test_demo_systems_never_yield_another_childs_records(rt, settings) -> None:  # type: ignore[no-untyped-def]
     """The seven demo systems (no RIGHTS_SOURCES) with their featured look-alike subjects."""
-    from rights.sources.demo import demo_requests
+    from rights.demo.requests import demo_requests
 
     settings.sources_file = None
     featured = demo_requests()
@@ -339,3 +339,29 @@ def test_only_accepted_candidates_are_fetched_and_stray_records_dropped(rt, monk
         search.decide_candidate(session, rt.queue, twin.id, False, "user:5")
     run_pending(rt.db, rt.queue, 1)
     assert spy.fetched == ["me"]
+
+
+def test_rights_process_takes_the_workflow_action(rt, settings, exports, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`rights process` is the dashboard's "Start the search": received -> searching; withdrawn refused."""
+    from rights.models import RightsRequest, WorkflowEvent
+
+    settings.sources_file = sources_file(tmp_path / "ok.toml", exports, failing=False)
+    with rt.db.transaction() as session:
+        received = make_request(session, subject=make_person(addresses=SUBJECT["addresses"]))
+        withdrawn = make_request(session, subject=make_person(addresses=SUBJECT["addresses"]))
+        withdrawn.status = "withdrawn"
+        refs = received.reference, withdrawn.reference
+    result = CliRunner().invoke(process_command, [refs[0], "--actor", "cli:test"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    refused = CliRunner().invoke(process_command, [refs[1]])
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines() == [
+        f"Error: {refs[1]} is at 'Withdrawn': its source systems cannot be searched now."]
+    with rt.db.transaction() as session:
+        first = session.scalars(select(RightsRequest).where(RightsRequest.reference == refs[0])).one()
+        second = session.scalars(select(RightsRequest).where(RightsRequest.reference == refs[1])).one()
+        assert first.status == "searching" and second.status == "withdrawn"
+        events = session.scalars(select(WorkflowEvent).where(WorkflowEvent.request_id == first.id)).all()
+        assert [(e.event, e.actor) for e in events] == [("start_search", "cli:test")]
+        assert session.scalars(select(SearchTask).where(SearchTask.request_id == second.id)).all() == []
+        assert len(session.scalars(select(SearchTask).where(SearchTask.request_id == first.id)).all()) == 2

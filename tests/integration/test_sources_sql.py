@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from rights import audit, search
+from rights.cli.process import run_pending
 from rights.models import AuditEvent, GatheredRecord, SearchCandidate, SearchTask
-from rights.search_cli import run_pending
 from rights.sources import registry
 from rights.sources.base import Identity, SearchTerms, SourceError
 from rights.sources.sql import SqlConnector

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from rights.clock_cli import clock_command
+from rights.cli.clock import clock_command
 
 
 def run(*args: str) -> Any:

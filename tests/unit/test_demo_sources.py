@@ -7,10 +7,11 @@ from datetime import date, timedelta
 import pytest
 
 from rights import identifiers
+from rights.demo.connector import DemoConnector, demo_sources, source_name
+from rights.demo.requests import demo_requests
+from rights.demo.world import CCTV_RETENTION_DAYS, SERVICE_CODES, generate_world
 from rights.matching import Outcome, fold, match
 from rights.sources.base import Candidate, Connector, NotSearchable, SearchTerms
-from rights.sources.demo import DemoConnector, demo_requests, demo_sources, source_name
-from rights.sources.demo_data import CCTV_RETENTION_DAYS, SERVICE_CODES, generate_world
 
 SEED, FAMILIES = 42, 120
 TODAY = date(2026, 3, 1)

@@ -1,4 +1,4 @@
-"""The matching evaluation on a small synthetic county meets the issue's targets.
+"""The matching evaluation on a small synthetic county meets its targets (bench/matching_eval.py).
 
 The full run (``bench/matching_eval.py``, 2,000 families) is the figure reported; this is the fast check
 that a change to the matcher or the generator has not broken the targets. Small counties vary by about

@@ -1,4 +1,4 @@
-"""What a record holder may upload is judged by the bytes, never the name (rights.search_tasks)."""
+"""What a record holder may upload is judged by the bytes, never the name (rights.uploads.check_record)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import zipfile
 
 import pytest
 
-from rights.search_tasks import DOCX, check_upload, identify_upload, terms_used, upload_filename
-from rights.uploads import UploadRejected
+from rights.search import terms_used
+from rights.uploads import DOCX, UploadRejected
+from rights.uploads import check_record as check_upload
+from rights.uploads import identify_record as identify_upload
+from rights.uploads import record_filename as upload_filename
 from tests.integration.source_builders import make_docx
 
 

@@ -194,3 +194,12 @@ def test_labels_cover_every_state() -> None:
     for kind in RequestKind:
         for state in workflow.workflow_for(kind).states:
             assert state in workflow.STATE_LABELS
+
+
+def test_every_case_consequence_belongs_to_an_event_of_the_tables() -> None:
+    """A consequence keyed by a misspelt or retired event would silently never run."""
+    from rights.cases.actions import CONSEQUENCES
+
+    events = {t.event for wf in workflow.WORKFLOWS.values() for t in wf.transitions}
+    assert set(CONSEQUENCES) <= events, sorted(set(CONSEQUENCES) - events)
+    assert all(c.effect or c.hook for c in CONSEQUENCES.values())

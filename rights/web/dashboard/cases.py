@@ -1,4 +1,7 @@
-"""The case page and everything done from it: actions, notes, documents, the disclosure log, the audit.
+"""The case page and what is done from it: actions, notes, documents, the audit trail.
+
+The disclosure log pages are :mod:`.disclosures`; logging a request received outside the portal is
+:mod:`.log_request`.
 
 Thin views: each parses a form, calls one service in :mod:`rights.cases` inside a transaction, and
 renders or redirects. A refused action raises inside the transaction, so nothing of it is committed;
@@ -20,25 +23,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms import options
-from forms.dashboard import DisclosureForm, LogRequestForm, NoteForm, RecipientToldForm, action_form
-from rights import audit, cases, clock, jobs, privacy_notice, workflow
+from forms.dashboard import NoteForm, action_form
+from rights import audit, cases, clock, jobs, privacy_notice, search, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound, OtherCase
-from rights.models import AuthorityBasis, Person, RequesterRole, RequestKind, RightsRequest, Role
-from rights.uploads import store_for
+from rights.models import AuthorityBasis, RequesterRole, RightsRequest, Role
+from rights.permissions import AUDIT_READERS, CASE_VIEWERS, can_see_audit, is_caseworker
+from rights.vocabulary import KIND_TITLES
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.helpers import audit_denied, client_ip, download, rt, today
 from rights.workflow import Firing
 
-CASE_VIEWERS = (Role.OFFICER, Role.MANAGER, Role.RECORD_HOLDER)
-KIND_LABELS = {
-    "access": "Subject access request",
-    "rectification": "Rectification request",
-    "erasure": "Erasure request",
-    "restriction": "Restriction request",
-    "objection": "Objection",
-    "complaint": "Complaint",
-}
 ROLE_LABELS = {
     RequesterRole.SELF_ADULT.value: "The subject (adult)",
     RequesterRole.SELF_CHILD.value: "The subject (child or young person)",
@@ -88,7 +83,7 @@ def navigation() -> dict[str, Any]:
         views = current_app.view_functions
         role = current_user.role
         items: list[tuple[str, str, str]] = []
-        if role in (Role.OFFICER.value, Role.MANAGER.value):
+        if is_caseworker(role):
             if "dashboard.case_list" in views:
                 items.append(("cases", "Cases", url_for("dashboard.case_list")))
             items.append(("log", "Log a request", url_for("dashboard.log_request")))
@@ -128,7 +123,7 @@ def my_cases() -> Any:
         visible = cases.services_cases(db_session, who)
         audit.record(db_session, who.ref, "cases.listed", target="my-cases", detail={"count": len(visible)},
                      ip=client_ip())
-    return render_template("dashboard/my_cases.html", cases=visible, kind_labels=KIND_LABELS, today=today(),
+    return render_template("dashboard/my_cases.html", cases=visible, kind_labels=KIND_TITLES, today=today(),
                            active_nav="cases")
 
 
@@ -177,14 +172,15 @@ def case_page(reference: str) -> Any:
             "duplicate": _visible_duplicate(db_session, case, who),
             "assignee": case.assignee,
             "note_form": NoteForm(),
-            "can_keep_log": who.role in cases.CASE_ROLES and workflow.is_open(case.kind, case.status),
-            "can_see_audit": who.role == Role.MANAGER.value,
+            "can_keep_log": is_caseworker(who.role) and workflow.is_open(case.kind, case.status),
+            "can_see_audit": can_see_audit(who.role),
             "service_labels": [privacy_notice.load().service_label(s) for s in case.services or ()],
             # The database mirror of the case's background jobs: officers see them without asking Redis.
             "jobs": jobs.for_request(db_session, case.id),
+            "search_panel": search.panel(db_session, case, who),
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.
-        return render_template("dashboard/case.html", kind_labels=KIND_LABELS, role_labels=ROLE_LABELS,
+        return render_template("dashboard/case.html", kind_labels=KIND_TITLES, role_labels=ROLE_LABELS,
                                basis_labels=BASIS_LABELS, today=on, title=reference, **context)
 
 
@@ -234,7 +230,7 @@ def case_action(reference: str, event: str) -> Any:
     return render_template("dashboard/action.html", form=form, transition=transition, case_ref=reference,
                            kind=kind, status=status, clock_panel=panel, problem=problem, today=on,
                            allowed=event in allowed or request.method == "POST",
-                           title=transition.label, kind_labels=KIND_LABELS), status_code
+                           title=transition.label, kind_labels=KIND_TITLES), status_code
 
 
 def _firing(form: Any) -> Firing:
@@ -302,72 +298,8 @@ def document(reference: str, document_id: int) -> Any:
             audit_denied(f"{who.role} may not open {document_id}", request_id=case.id)
             abort(403)
         filename, content_type, key = doc.filename, doc.content_type, doc.storage_key
-    settings = rt().settings
-    data = store_for(settings.upload_dir, settings.encryption_keys).get(key)
+    data = rt().files.get(key)
     return download(data, content_type, filename, "document")
-
-
-# --------------------------------------------------------------------------------------------------
-# The disclosure log (Art 19)
-
-
-@bp.route("/cases/<reference>/disclosures", methods=["GET", "POST"])
-@staff(Role.OFFICER, Role.MANAGER)
-def add_disclosure(reference: str) -> Any:
-    who = actor()
-    on = today()
-    form = DisclosureForm()
-    form.recipient.choices = options([("", "Choose a recipient"), *((r, r) for r in privacy_notice.load().recipients)])
-    with rt().db.transaction() as db_session:
-        case = _case_or_deny(db_session, reference, who)
-        case_id = case.id
-    if form.validate_on_submit():
-        try:
-            with rt().db.transaction() as db_session:
-                case = db_session.get(RightsRequest, case_id)
-                assert case is not None
-                cases.record_disclosure(db_session, case, who, recipient=form.recipient.data or "",
-                                        disclosed_on=form.disclosed_on.data, description=form.description.data,
-                                        today=on, ip=client_ip())
-        except CaseError as exc:
-            target = {"recipient": form.recipient, "disclosed_on": form.disclosed_on}.get(exc.field or "",
-                                                                                         form.recipient)
-            target.errors = [*target.errors, str(exc)]
-        else:
-            flash("Added to the disclosure log.", "success")
-            return redirect(url_for("dashboard.case_page", reference=reference, _anchor="disclosures"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("dashboard/disclosure.html", form=form, case_ref=reference, row=None,
-                           title="Add to the disclosure log"), status
-
-
-@bp.route("/cases/<reference>/disclosures/<int:disclosure_id>", methods=["GET", "POST"])
-@staff(Role.OFFICER, Role.MANAGER)
-def recipient_told(reference: str, disclosure_id: int) -> Any:
-    who = actor()
-    on = today()
-    form = RecipientToldForm()
-    with rt().db.transaction() as db_session:
-        case = _case_or_deny(db_session, reference, who)
-        row = next((d for d in cases.disclosures(db_session, case) if d.id == disclosure_id), None)
-        if row is None:
-            abort(404)
-        case_id = case.id
-    if form.validate_on_submit():
-        try:
-            with rt().db.transaction() as db_session:
-                case = db_session.get(RightsRequest, case_id)
-                assert case is not None
-                cases.record_recipient_told(db_session, case, who, disclosure_id, on=form.on.data,
-                                            not_told_reason=form.not_told_reason.data, today=on, ip=client_ip())
-        except CaseError as exc:
-            form.on.errors = [*form.on.errors, str(exc)]
-        else:
-            flash("Disclosure log updated.", "success")
-            return redirect(url_for("dashboard.case_page", reference=reference, _anchor="disclosures"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("dashboard/disclosure.html", form=form, case_ref=reference, row=row,
-                           title=f"Tell {row.recipient}"), status
 
 
 # --------------------------------------------------------------------------------------------------
@@ -375,7 +307,7 @@ def recipient_told(reference: str, disclosure_id: int) -> Any:
 
 
 @bp.get("/cases/<reference>/audit")
-@staff(Role.MANAGER, Role.ADMIN)
+@staff(*AUDIT_READERS)
 def case_audit(reference: str) -> Any:
     """Who saw and did what on this case. Administrators see the trail, not the case's contents."""
     with rt().db.transaction() as db_session:
@@ -388,62 +320,3 @@ def case_audit(reference: str) -> Any:
                      target=reference, ip=client_ip())
     return render_template("dashboard/case_audit.html", case_ref=reference, entries=entries, names=names,
                            title=f"Audit trail of {reference}")
-
-
-# --------------------------------------------------------------------------------------------------
-# Logging a request received by letter, email, phone or in person
-
-
-@bp.route("/log-request", methods=["GET", "POST"])
-@staff(Role.OFFICER, Role.MANAGER)
-def log_request() -> Any:
-    who = actor()
-    on = today()
-    form = LogRequestForm()
-    notice = privacy_notice.load()
-    form.services.choices = options((s.key, s.label) for s in notice.services)
-    if request.method == "GET":
-        form.received_on.data = on
-    if form.validate_on_submit():
-        self_request = (form.requester_role.data or "").startswith("self")
-        subject = Person(given_names=form.subject_given.data.strip(), family_name=form.subject_family.data.strip(),
-                         date_of_birth=form.subject_dob.data)
-        contact = {"email": (form.email.data or "").strip() or None, "phone": (form.phone.data or "").strip() or None,
-                   "addresses": [{"lines": [ln.strip() for ln in (form.address.data or "").splitlines() if ln.strip()],
-                                  "current": True}] if (form.address.data or "").strip() else []}
-        if self_request:
-            for key, value in contact.items():
-                setattr(subject, key, value)
-            requester = subject
-        elif not (form.requester_given.data and form.requester_family.data):
-            form.requester_given.errors = ["Enter the requester's names (they are not the subject)"]
-            return _render_log(form, 400)
-        else:
-            requester = Person(given_names=form.requester_given.data.strip(),
-                               family_name=form.requester_family.data.strip(),
-                               organisation=(form.requester_organisation.data or "").strip() or None, **contact)
-        new = cases.LoggedRequest(
-            kind=RequestKind(form.kind.data), channel=form.channel.data, received_on=form.received_on.data,
-            subject=subject, requester=requester, requester_role=form.requester_role.data,
-            authority_basis=form.authority_basis.data, relationship_note=form.relationship_note.data or None,
-            competence_note=form.competence_note.data or None, services=list(form.services.data or []),
-            description=form.description.data or None,
-        )
-        try:
-            with rt().db.transaction() as db_session:
-                created = cases.log_request(db_session, rt().queue, new, who, today=on, ip=client_ip())
-                reference = created.reference
-        except CaseError as exc:
-            target = {"received_on": form.received_on, "channel": form.channel}.get(exc.field or "", form.kind)
-            target.errors = [*target.errors, str(exc)]
-        else:
-            flash(f"Request logged as {reference}. The clock started on "
-                  f"{clock.long_date(form.received_on.data)}.", "success")
-            return redirect(url_for("dashboard.case_page", reference=reference))
-    return _render_log(form, 400 if request.method == "POST" else 200)
-
-
-def _render_log(form: LogRequestForm, status: int) -> Any:
-    return render_template("dashboard/log_request.html", form=form, title="Log a request",
-                           active_nav="log"), status
-

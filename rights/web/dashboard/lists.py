@@ -18,7 +18,9 @@ from forms import options
 from forms.lists import BulkActionForm, CaseFilterForm
 from rights import audit, caselist
 from rights.caselist import CaseFilter, CasePage, Cursor, DueWindow
-from rights.models import Role
+from rights.permissions import CASEWORKERS
+from rights.staff import assignable_staff
+from rights.vocabulary import KIND_SHORT_LABELS
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.dashboard.cases import actor as case_actor
@@ -31,7 +33,7 @@ def parse_filter(args: MultiDict[str, str], user_id: int) -> tuple[str, CaseFilt
     """The view ("mine" or "all") and the filter from a query string; unknown values are ignored."""
     view = "all" if args.get("view") == "all" else "mine"
     kind = args.get("kind") or None
-    if kind not in caselist.KIND_LABELS:
+    if kind not in KIND_SHORT_LABELS:
         kind = None
     stage = args.get("stage") or "open"
     if stage not in ("open", "all") and stage not in caselist.stages():
@@ -60,12 +62,12 @@ def filter_args(args: MultiDict[str, str]) -> dict[str, str]:
 
 
 def _choices(session: Any, f: CaseFilter) -> dict[str, list[tuple[str, str]]]:
-    staff_members = caselist.assignable_staff(session)
+    staff_members = assignable_staff(session)
     services = caselist.known_services()
     if f.service and f.service not in dict(services):
         services.append((f.service, f.service))
     return {
-        "kind": [("", "Any type"), *((k, v) for k, v in caselist.KIND_LABELS.items())],
+        "kind": [("", "Any type"), *((k, v) for k, v in KIND_SHORT_LABELS.items())],
         "stage": [("open", "Any open stage"), ("all", "Any stage, including closed"),
                   *((s, caselist.stage_label(s)) for s in caselist.stages())],
         "due": [("", "Any due date"), *((w.value, label) for w, label in caselist.DUE_WINDOW_LABELS.items())],
@@ -114,7 +116,7 @@ def _render_list(args: MultiDict[str, str], bulk: BulkActionForm, status: int = 
 
 
 @bp.get("/cases")
-@staff(Role.OFFICER, Role.MANAGER)
+@staff(*CASEWORKERS)
 def case_list() -> Any:
     """My cases or all cases, filtered, searched and paged by due date."""
     return _render_list(request.args, BulkActionForm(formdata=None, prefix="bulk"))
@@ -125,7 +127,7 @@ def _plural(n: int, word: str) -> str:
 
 
 @bp.post("/cases/bulk")
-@staff(Role.OFFICER, Role.MANAGER)
+@staff(*CASEWORKERS)
 def bulk_action() -> Any:
     """Assign the ticked cases, or remind their record holders; then back to the same list."""
     form = BulkActionForm(prefix="bulk")

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from forms import options
 from forms.lists import ReportPeriodForm
 from rights import audit, reports
-from rights.models import Role
+from rights.permissions import CASEWORKERS
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.helpers import actor, client_ip, download, rt, today
@@ -52,7 +52,7 @@ def parse_range(args: MultiDict[str, str], day: date) -> tuple[date, date, str]:
 
 
 @bp.get("/reports")
-@staff(Role.OFFICER, Role.MANAGER)
+@staff(*CASEWORKERS)
 def reports_page() -> Any:
     """On-time performance and workload for a range of months."""
     day = today()
@@ -89,7 +89,7 @@ def _ontime_chart(report: reports.Report) -> Any:
 
 
 @bp.get("/reports/<table>.csv")
-@staff(Role.OFFICER, Role.MANAGER)
+@staff(*CASEWORKERS)
 def reports_csv(table: str) -> Response:
     """One report table as CSV, with cells that cannot run as spreadsheet formulas."""
     if table not in reports.CSV_TABLES:

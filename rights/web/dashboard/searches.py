@@ -2,7 +2,7 @@
 and the record holder's tasks (confirm the search, report none held, upload what the connector cannot reach).
 
 Thin views over :mod:`rights.search` (the domain actions, each audited there) and
-:mod:`rights.search_tasks` (who reaches which task, what the pages show). A record holder reaches only
+:mod:`rights.search` (who reaches which task, what the pages show). A record holder reaches only
 their services' tasks: another service's task, or a record of one, answers 404 and is audited as
 ``access.denied``, like another service's case.
 """
@@ -13,38 +13,25 @@ from typing import Any, NoReturn
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from forms.searches import DECISIONS, ConfirmSearchForm, DecideCandidateForm, NoneHeldForm, RecordUploadForm
-from rights import audit, cases, privacy_notice, search, search_tasks, workflow
+from rights import audit, cases, privacy_notice, search, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound
 from rights.models import RightsRequest, Role, SearchTask
-from rights.security import Cipher, EncryptedStore
-from rights.uploads import UploadRejected, read_limited
+from rights.permissions import CASE_VIEWERS, CASEWORKERS
+from rights.uploads import UploadRejected, check_record, read_limited
+from rights.vocabulary import KIND_TITLES
 from rights.web.access import staff
 from rights.web.dashboard import bp
-from rights.web.dashboard.cases import KIND_LABELS, _case_or_deny, actor
+from rights.web.dashboard.cases import _case_or_deny, actor
 from rights.web.helpers import audit_denied, client_ip, download, rt
-
-OFFICERS = (Role.OFFICER, Role.MANAGER)
-RECORD_READERS = (Role.OFFICER, Role.MANAGER, Role.RECORD_HOLDER)
-
-
-@bp.app_context_processor
-def search_context() -> dict[str, Any]:
-    def search_panel(case: RightsRequest) -> search_tasks.Panel:
-        """The "Searches" panel of a case page, read in the page's own transaction."""
-        db_session = object_session(case)
-        assert db_session is not None, "the case page renders inside its transaction"
-        return search_tasks.panel(db_session, case, actor())
-
-    return {"search_panel": search_panel}
 
 
 def _task_or_deny(db_session: Session, task_id: int, who: Actor) -> SearchTask:
     """The task if this user may reach it; another service's task is audited and answered with 404."""
     try:
-        return search_tasks.find_task(db_session, task_id, who)
+        return search.find_task(db_session, task_id, who)
     except CaseNotFound:
         abort(404)
     except CaseAccessDenied:
@@ -59,7 +46,7 @@ def _task_or_deny(db_session: Session, task_id: int, who: Actor) -> SearchTask:
 
 
 @bp.post("/cases/<reference>/searches/candidates/<int:candidate_id>")
-@staff(*OFFICERS)
+@staff(*CASEWORKERS)
 def decide_candidate(reference: str, candidate_id: int) -> Any:
     """Accept (its records are gathered after commit) or reject (anything gathered is removed) a match."""
     who = actor()
@@ -70,7 +57,7 @@ def decide_candidate(reference: str, candidate_id: int) -> Any:
     try:
         with rt().db.transaction() as db_session:
             case = _case_or_deny(db_session, reference, who)
-            candidate = search_tasks.decidable_candidate(db_session, case, candidate_id)
+            candidate = search.decidable_candidate(db_session, case, candidate_id)
             search.decide_candidate(db_session, rt().queue, candidate.id, decision == "accept", who.ref,
                                     settings=rt().settings)
             person_id, source = candidate.person_id, candidate.task.source
@@ -91,7 +78,7 @@ def decide_candidate(reference: str, candidate_id: int) -> Any:
 
 
 @bp.get("/cases/<reference>/search-log")
-@staff(*OFFICERS)
+@staff(*CASEWORKERS)
 def search_log(reference: str) -> Any:
     """The evidence of a reasonable and proportionate search: each system, the terms, who, when, result."""
     who = actor()
@@ -101,15 +88,15 @@ def search_log(reference: str) -> Any:
         audit.record(db_session, who.ref, "search_log.viewed", request_id=case.id, target=reference,
                      detail={"sources": len(entries)}, ip=client_ip())
         return render_template("dashboard/search_log.html", case=case, entries=entries,
-                               names=cases.staff_names(db_session), terms_used=search_tasks.terms_used,
-                               status_labels=search_tasks.STATUS_LABELS, outcome_labels=search_tasks.OUTCOME_LABELS,
-                               kind_labels=KIND_LABELS, service_label=privacy_notice.load().service_label,
+                               names=cases.staff_names(db_session), terms_used=search.terms_used,
+                               status_labels=search.STATUS_LABELS, outcome_labels=search.OUTCOME_LABELS,
+                               kind_labels=KIND_TITLES, service_label=privacy_notice.load().service_label,
                                back_url=url_for("dashboard.case_page", reference=reference),
                                title=f"Search log of {reference}")
 
 
 @bp.get("/cases/<reference>/search-log.txt")
-@staff(*OFFICERS)
+@staff(*CASEWORKERS)
 def search_log_text(reference: str) -> Any:
     """The same log as plain text, for the case file."""
     who = actor()
@@ -127,41 +114,41 @@ def search_log_text(reference: str) -> Any:
 
 
 @bp.get("/searches/<int:task_id>/records/<int:record_id>")
-@staff(*RECORD_READERS)
+@staff(*CASE_VIEWERS)
 def record_page(task_id: int, record_id: int) -> Any:
     who = actor()
-    cipher = Cipher(rt().settings.encryption_keys)
+    cipher = rt().cipher
     with rt().db.transaction() as db_session:
         task = _task_or_deny(db_session, task_id, who)
         try:
-            record, text = search_tasks.open_record(db_session, task, record_id, who, cipher=cipher, ip=client_ip())
+            record, text = search.open_record(db_session, task, record_id, who, cipher=cipher, ip=client_ip())
         except CaseNotFound:
             abort(404)
         except CaseAccessDenied:
             _deny_record(task, record_id, who)
         reference = db_session.get(RightsRequest, task.request_id).reference  # type: ignore[union-attr]
         return render_template("dashboard/search_record.html", record=record, text=text, task=task,
-                               reference=reference, involved=search_tasks.involvement_lines(record, cipher),
+                               reference=reference, involved=search.involvement_lines(record, cipher),
                                back_url=_back_to(task, reference, who), title=record.title)
 
 
 @bp.get("/searches/<int:task_id>/records/<int:record_id>/file")
-@staff(*RECORD_READERS)
+@staff(*CASE_VIEWERS)
 def record_file(task_id: int, record_id: int) -> Any:
     """The record's original file, decrypted, as a download (never rendered inline)."""
     who = actor()
-    cipher = Cipher(rt().settings.encryption_keys)
+    cipher = rt().cipher
     with rt().db.transaction() as db_session:
         task = _task_or_deny(db_session, task_id, who)
         try:
-            record, _ = search_tasks.open_record(db_session, task, record_id, who, cipher=cipher, as_file=True,
+            record, _ = search.open_record(db_session, task, record_id, who, cipher=cipher, as_file=True,
                                                  ip=client_ip())
         except CaseNotFound:
             abort(404)
         except CaseAccessDenied:
             _deny_record(task, record_id, who)
         key, name, content_type = record.file_key, record.file_name or record.record_id, record.content_type
-    data = EncryptedStore(rt().settings.upload_dir, cipher).get(key)  # type: ignore[arg-type]
+    data = rt().files.get(key)  # type: ignore[arg-type]
     return download(data, content_type, name, "record")
 
 
@@ -187,8 +174,8 @@ def my_searches() -> Any:
     """A record holder's search tasks on open requests, for every request whichever services it named."""
     who = actor()
     with rt().db.transaction() as db_session:
-        tasks = search_tasks.holder_tasks(db_session, who)
-        views = search_tasks.task_views(db_session, tasks)
+        tasks = search.holder_tasks(db_session, who)
+        views = search.task_views(db_session, tasks)
         requests = {r.id: r for r in db_session.scalars(
             select(RightsRequest).where(RightsRequest.id.in_({t.request_id for t in tasks})))}
         rows = [(view, requests[task.request_id]) for view, task in zip(views, tasks, strict=True)]
@@ -205,17 +192,17 @@ def _task_page(task_id: int, *, status: int = 200, confirm: ConfirmSearchForm | 
     with rt().db.transaction() as db_session:
         task = _task_or_deny(db_session, task_id, who)
         if status == 200:
-            search_tasks.view_task(db_session, task_id, who, ip=client_ip())
+            search.view_task(db_session, task_id, who, ip=client_ip())
         case = db_session.get(RightsRequest, task.request_id)
         assert case is not None
-        (view,) = search_tasks.task_views(db_session, [task])
+        (view,) = search.task_views(db_session, [task])
         return render_template(
-            "dashboard/search_task.html", task=view, case=case, terms=search_tasks.subject_terms(task),
-            records=search_tasks.record_views(db_session, [task]), is_open=workflow.is_open(case.kind, case.status),
+            "dashboard/search_task.html", task=view, case=case, terms=search.subject_terms(task),
+            records=search.record_views(db_session, [task]), is_open=workflow.is_open(case.kind, case.status),
             confirm_form=confirm or ConfirmSearchForm(prefix="confirm"),
             none_form=none_held or NoneHeldForm(prefix="none"),
             upload_form=upload or RecordUploadForm(prefix="upload"),
-            form=failed, kind_labels=KIND_LABELS, active_nav="searches", back_url=url_for("dashboard.my_searches"),
+            form=failed, kind_labels=KIND_TITLES, active_nav="searches", back_url=url_for("dashboard.my_searches"),
             title=f"Search of {view.service_label} for {case.reference}",
         ), status
 
@@ -235,8 +222,8 @@ def _holder_action(task_id: int, form: Any, kind: str, act: Any, done: str) -> A
     if form.validate_on_submit():
         try:
             with rt().db.transaction() as db_session:
-                task = search_tasks.find_task(db_session, task_id, who)
-                search_tasks.ensure_open(db_session, task)
+                task = search.find_task(db_session, task_id, who)
+                search.ensure_open(db_session, task)
                 act(db_session, task, who)
         except (CaseError, search.SearchError, UploadRejected) as exc:
             target = form.file if kind == "upload" else form.note
@@ -253,7 +240,7 @@ def confirm_search(task_id: int) -> Any:
     form = ConfirmSearchForm(prefix="confirm")
 
     def act(db_session: Session, task: SearchTask, who: Actor) -> None:
-        search_tasks.ensure_searched(task)
+        search.ensure_searched(task)
         search.confirm_search(db_session, task.id, who.id, (form.note.data or "").strip() or None)
 
     return _holder_action(task_id, form, "confirm", act, "Search confirmed. It is in the search log.")
@@ -281,7 +268,7 @@ def upload_record(task_id: int) -> Any:
         upload = request.files.get(form.file.name)
         if upload is None or not upload.filename:
             raise UploadRejected("Select a file")
-        checked = search_tasks.check_upload(read_limited(upload.stream, settings.max_upload_bytes),
+        checked = check_record(read_limited(upload.stream, settings.max_upload_bytes),
                                             upload.filename, settings.max_upload_bytes)
         search.add_record_upload(db_session, settings, task.id, who.id, filename=checked.filename,
                                  data=checked.data, title=(form.title.data or "").strip() or None,

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, session, url_for
 from markupsafe import Markup, escape
 from wtforms import Form
 
-from rights import config
+from rights import config, journey
 from rights.clock import long_date
 from rights.drafts import Drafts
-from rights.security import Cipher, EncryptedStore
-from rights.uploads import human_size, store_for
+from rights.models import Document
+from rights.security import EncryptedStore
+from rights.uploads import human_size
 from rights.web.helpers import rt
 from rights.web.portal import bp
 
@@ -39,12 +40,11 @@ def settings() -> config.Settings:
 
 def drafts() -> Drafts:
     s = settings()
-    return Drafts(Cipher(s.encryption_keys), timedelta(minutes=s.session_idle_minutes))
+    return Drafts(rt().cipher, timedelta(minutes=s.session_idle_minutes))
 
 
 def file_store() -> EncryptedStore:
-    s = settings()
-    return store_for(s.upload_dir, s.encryption_keys)
+    return rt().files
 
 
 def draft_token() -> str | None:
@@ -98,3 +98,17 @@ def long_date_filter(value: date) -> str:
     return long_date(value)
 
 
+def step_url(step: str, changing: bool = False) -> str:
+    if step == journey.CHECK:
+        return url_for("portal.check")
+    return url_for("portal.question", step=step, change="1" if changing else None)
+
+
+def uploaded_documents(ids: list[int]) -> list[Document]:
+    """The uploaded documents with these ids, detached from the session, for a page to list."""
+    if not ids:
+        return []
+    with rt().db.transaction() as db_session:
+        docs = db_session.query(Document).filter(Document.id.in_(ids)).order_by(Document.id).all()
+        db_session.expunge_all()
+    return docs

@@ -1,0 +1,373 @@
+"""The case list's query: filters, name and reference search, due windows, keyset pagination and capped
+counts, answered from indexes at 100,000 cases (measured by bench/dashboard.py).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from rights import clock, workflow
+from rights.models import Person, RightsRequest, User, escape_like, names_service
+from rights.vocabulary import KIND_SHORT_LABELS
+from rights.workflow import CLOSED_STAGES  # stages needing no more work, from the workflow table
+
+PAGE_SIZE = 25
+COUNT_CAP = 1000
+MAX_SEARCH_WORDS = 5
+
+
+
+
+def stage_label(status: str) -> str:
+    """The stage in plain words, from the workflow table."""
+    return workflow.label(status)
+
+
+def stages() -> list[str]:
+    """Every stage a case can be in, for the stage filter (from the table: DISTINCT over 100,000 rows is slow)."""
+    return list(workflow.STATE_LABELS)
+
+
+def kind_label(kind: str) -> str:
+    return KIND_SHORT_LABELS.get(kind, kind.capitalize())
+
+
+# --------------------------------------------------------------------------------------------------
+# Due windows: the red, amber, green bands as due-date bounds
+
+
+class DueWindow(enum.StrEnum):
+    """The filter's due windows; each is exactly one marker band of :func:`rights.clock.rag`."""
+
+    OVERDUE = "overdue"  # red: fewer than 0 working days left
+    WITHIN_5 = "within-5"  # amber: 0 to 5 working days left (0 = due today)
+    WITHIN_10 = "within-10"  # green: 6 to 10
+    LATER = "later"  # no marker: more than 10
+
+
+DUE_WINDOW_LABELS: dict[DueWindow, str] = {
+    DueWindow.OVERDUE: "Overdue",
+    DueWindow.WITHIN_5: "Due in 5 working days or fewer",
+    DueWindow.WITHIN_10: "Due in 6 to 10 working days",
+    DueWindow.LATER: "Due in more than 10 working days",
+}
+
+
+def nth_working_day_after(today: date, n: int) -> date:
+    """The ``n``-th working day after ``today`` (``n`` >= 1), by the clock's working-day rule."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    d = today
+    for _ in range(n):
+        d = clock.next_working_day(d + timedelta(days=1))
+    return d
+
+
+def due_bounds(window: DueWindow, today: date) -> tuple[date | None, date | None]:
+    """Due-date bounds ``[low, high)`` of the cases in ``window`` on ``today``; ``None`` = unbounded.
+
+    :func:`rights.clock.working_days_left` counts working days in ``(today, due]``, so a case has at most
+    ``n`` days left exactly when its due date is before the ``(n+1)``-th working day after today (a due date
+    on the weekend after the 5th working day still has 5 left). Overdue means due before today.
+    """
+    sixth = nth_working_day_after(today, 6)
+    eleventh = nth_working_day_after(today, 11)
+    if window is DueWindow.OVERDUE:
+        return None, today
+    if window is DueWindow.WITHIN_5:
+        return today, sixth
+    if window is DueWindow.WITHIN_10:
+        return sixth, eleventh
+    return eleventh, None
+
+
+# --------------------------------------------------------------------------------------------------
+# Filters, cursors, rows
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the officer asked for. ``stage`` is ``"open"`` (default), ``"all"``, or one stage."""
+
+    kind: str | None = None
+    stage: str = "open"
+    due: DueWindow | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    service: str | None = None
+    q: str = ""
+    descending: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        """The filter as plain data for the audit trail."""
+        return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in self.__dict__.items()
+                if v not in (None, "", False)}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the list: the due date (``None`` for undated cases) and id of a case."""
+
+    due_on: date | None
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.due_on.isoformat() if self.due_on else '-'}.{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> Cursor | None:
+        """Parse a cursor from a query string; anything malformed means "from the start"."""
+        if not raw:
+            return None
+        match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}|-)\.(\d{1,12})", raw.strip())
+        if not match:
+            return None
+        try:
+            due = None if match[1] == "-" else date.fromisoformat(match[1])
+        except ValueError:
+            return None
+        return cls(due, int(match[2]))
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    reference: str
+    kind: str
+    subject_name: str
+    status: str
+    due_on: date | None
+    days_left: int | None  # None when the case is closed or has no due date
+    marker: str  # red | amber | green | none
+    assignee_name: str | None
+    provisional: bool
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def stage_label(self) -> str:
+        return stage_label(self.status)
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.due_on, self.id)
+
+
+@dataclass
+class CasePage:
+    rows: list[CaseRow]
+    next_cursor: Cursor | None
+    prev_cursor: Cursor | None
+    count: int
+    count_capped: bool
+    filter: CaseFilter = field(default_factory=CaseFilter)
+
+
+def marker_for(days_left: int | None) -> str:
+    return "none" if days_left is None else clock.rag(days_left)
+
+
+# --------------------------------------------------------------------------------------------------
+# Queries
+
+RR = RightsRequest
+
+
+def is_reference_search(q: str) -> bool:
+    """References always contain digits (SAR-2026-00042); names never do."""
+    return any(ch.isdigit() for ch in q)
+
+
+def _search_condition(q: str) -> tuple[ColumnElement[bool] | None, bool]:
+    """The search condition and whether it needs the subject (people) joined."""
+    q = " ".join(q.split())[:100]
+    if not q:
+        return None, False
+    if is_reference_search(q):
+        return RR.reference.ilike(f"%{escape_like(q)}%", escape="\\"), False
+    words = q.split(" ")[:MAX_SEARCH_WORDS]
+    conditions = []
+    for word in words:
+        pattern = f"%{escape_like(word)}%"
+        conditions.append(or_(Person.given_names.ilike(pattern, escape="\\"),
+                              Person.family_name.ilike(pattern, escape="\\")))
+    return and_(*conditions), True
+
+
+def open_condition() -> ColumnElement[bool]:
+    """Open cases. The stages are rendered as literals so PostgreSQL can match the partial index
+    ``ix_requests_open_due`` (a bound parameter would hide them from a generic plan)."""
+    return RR.status.not_in(bindparam("closed_stages", list(CLOSED_STAGES), expanding=True, literal_execute=True))
+
+
+def conditions(f: CaseFilter, today: date) -> tuple[list[ColumnElement[bool]], bool]:
+    """The WHERE conditions for a filter, and whether they need the subject joined."""
+    where: list[ColumnElement[bool]] = []
+    if f.kind:
+        where.append(RR.kind == f.kind)
+    if f.stage == "open":
+        where.append(open_condition())
+    elif f.stage != "all":
+        where.append(RR.status == f.stage)
+    if f.unassigned:
+        where.append(RR.assignee_id.is_(None))
+    elif f.assignee_id is not None:
+        where.append(RR.assignee_id == f.assignee_id)
+    if f.due is not None:
+        low, high = due_bounds(f.due, today)
+        if low is not None:
+            where.append(RR.due_on >= low)
+        if high is not None:
+            where.append(RR.due_on < high)
+    if f.service:
+        where.append(names_service(f.service))
+    search, needs_person = _search_condition(f.q)
+    if search is not None:
+        where.append(search)
+    return where, needs_person
+
+
+def _base(columns: Sequence[Any], where: list[ColumnElement[bool]], join_person: bool, join_user: bool) -> Select[Any]:
+    stmt = select(*columns).select_from(RR)
+    if join_person:
+        stmt = stmt.join(Person, Person.id == RR.subject_id)
+    if join_user:
+        stmt = stmt.outerjoin(User, User.id == RR.assignee_id)
+    return stmt.where(*where)
+
+
+_ROW_COLUMNS = (RR.id, RR.reference, RR.kind, RR.status, RR.due_on, RR.clock_provisional, RR.responded_on,
+                Person.given_names, Person.family_name, User.name)
+
+
+def _fetch_segment(session: Session, where: list[ColumnElement[bool]], *, dated: bool, after: Cursor | None,
+                   forward: bool, descending: bool, limit: int) -> list[Any]:
+    """One ordered run of rows: the dated cases by (due_on, id), or the undated ones by id.
+
+    ``forward`` walks the list's display order (ascending, or descending when ``descending``); backward
+    walks it in reverse from ``after`` (used for "previous page").
+    """
+    ascending = forward != descending
+    stmt = _base(_ROW_COLUMNS, where, join_person=True, join_user=True)
+    if dated:
+        stmt = stmt.where(RR.due_on.is_not(None))
+        if after is not None and after.due_on is not None:
+            key = tuple_(RR.due_on, RR.id)
+            stmt = stmt.where(key > tuple_(after.due_on, after.id) if ascending
+                              else key < tuple_(after.due_on, after.id))
+        order = (RR.due_on.asc(), RR.id.asc()) if ascending else (RR.due_on.desc(), RR.id.desc())
+    else:
+        stmt = stmt.where(RR.due_on.is_(None))
+        if after is not None:
+            stmt = stmt.where(RR.id > after.id if ascending else RR.id < after.id)
+        order = (RR.id.asc(),) if ascending else (RR.id.desc(),)
+    return list(session.execute(stmt.order_by(*order).limit(limit)).all())
+
+
+def _rows_in_order(session: Session, where: list[ColumnElement[bool]], *, start: Cursor | None, forward: bool,
+                   descending: bool, limit: int) -> list[Any]:
+    """Up to ``limit`` rows strictly after ``start`` (forward) or before it (backward), dated cases first."""
+    rows: list[Any] = []
+    if forward:
+        if start is None or start.due_on is not None:
+            rows = _fetch_segment(session, where, dated=True, after=start, forward=True, descending=descending,
+                                  limit=limit)
+            if len(rows) < limit:
+                rows += _fetch_segment(session, where, dated=False, after=None, forward=True,
+                                       descending=descending, limit=limit - len(rows))
+        else:
+            rows = _fetch_segment(session, where, dated=False, after=start, forward=True, descending=descending,
+                                  limit=limit)
+        return rows
+    if start is None:
+        return []
+    if start.due_on is None:
+        rows = _fetch_segment(session, where, dated=False, after=start, forward=False, descending=descending,
+                              limit=limit)
+        if len(rows) < limit:
+            rows += _fetch_segment(session, where, dated=True, after=None, forward=False, descending=descending,
+                                   limit=limit - len(rows))
+    else:
+        rows = _fetch_segment(session, where, dated=True, after=start, forward=False, descending=descending,
+                              limit=limit)
+    return rows
+
+
+def working_days_left_many(dues: Iterable[date], today: date) -> dict[date, int]:
+    """:func:`rights.clock.working_days_left` for each distinct due date on a page (the clock counts
+    arithmetically, so even a case overdue for years costs no more than one due this week)."""
+    return {due: clock.working_days_left(due, today) for due in set(dues)}
+
+
+def _is_open_row(raw: Any) -> bool:
+    return raw.status not in CLOSED_STAGES and raw.responded_on is None and raw.due_on is not None
+
+
+def _to_rows(raws: Sequence[Any], today: date) -> list[CaseRow]:
+    days = working_days_left_many((r.due_on for r in raws if _is_open_row(r)), today)
+    rows = []
+    for raw in raws:
+        days_left = days[raw.due_on] if _is_open_row(raw) else None
+        rows.append(CaseRow(
+            id=raw.id, reference=raw.reference, kind=raw.kind,
+            subject_name=f"{raw.given_names} {raw.family_name}".strip(), status=raw.status, due_on=raw.due_on,
+            days_left=days_left, marker=marker_for(days_left), assignee_name=raw.name,
+            provisional=bool(raw.clock_provisional),
+        ))
+    return rows
+
+
+def count_cases(session: Session, f: CaseFilter, today: date, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many cases match, counted up to ``cap`` (returns ``(cap, True)`` when there are more)."""
+    where, needs_person = conditions(f, today)
+    inner = _base((RR.id,), where, join_person=needs_person, join_user=False).limit(cap + 1).subquery()
+    n = session.scalar(select(func.count()).select_from(inner)) or 0
+    return (cap, True) if n > cap else (n, False)
+
+
+def list_cases(session: Session, f: CaseFilter, today: date, *, after: Cursor | None = None,
+               before: Cursor | None = None, size: int = PAGE_SIZE, count: bool = True) -> CasePage:
+    """One page of the case list in due-date order (soonest first unless ``f.descending``).
+
+    ``after`` gives the page following that case, ``before`` the page preceding it; neither gives the
+    first page. Each page costs one or two index-ordered ``LIMIT`` queries whatever its depth.
+    """
+    where, _ = conditions(f, today)
+    if before is not None:
+        raw = _rows_in_order(session, where, start=before, forward=False, descending=f.descending, limit=size + 1)
+        has_more_before = len(raw) > size
+        rows = _to_rows(list(reversed(raw[:size])), today)
+        prev_cursor = rows[0].cursor if rows and has_more_before else None
+        next_cursor = rows[-1].cursor if rows else None
+    else:
+        raw = _rows_in_order(session, where, start=after, forward=True, descending=f.descending, limit=size + 1)
+        has_more = len(raw) > size
+        rows = _to_rows(raw[:size], today)
+        next_cursor = rows[-1].cursor if rows and has_more else None
+        prev_cursor = rows[0].cursor if rows and after is not None else None
+    n, capped = count_cases(session, f, today) if count else (len(rows), False)
+    return CasePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, count=n, count_capped=capped,
+                    filter=f)
+
+
+# --------------------------------------------------------------------------------------------------
+# Choices for the filters
+
+
+def known_services() -> list[tuple[str, str]]:
+    """The council's services (key, label) from its privacy notice: the service filter's choices."""
+    from rights import privacy_notice
+
+    return [(svc.key, svc.label) for svc in privacy_notice.load().services]
+
+

@@ -1,0 +1,328 @@
+"""Case actions: one function per thing an officer does to a request, each checked by the workflow table.
+
+Every action goes through :func:`perform`, which
+
+1. gathers the request's :class:`~rights.workflow.Facts` (status, clock state, who prepared it, ...),
+2. asks :func:`rights.workflow.fire` whether this role may do this now (raising with the reason if not),
+3. writes the ClockEvent the table names (dated with the true date), the status change and a
+   WorkflowEvent for the timeline, and the event's own effect (:data:`CONSEQUENCES`),
+4. replays the statutory clock from the events (never patching the due date),
+5. audits the action, runs its hook (:data:`CONSEQUENCES`: starting the searches of the source systems, whose
+   jobs run after commit), and queues the letter to the requester through :mod:`rights.notify` (an
+   outbox row in this transaction, sent by a job after commit).
+
+The caller owns the transaction (``with rt.db.transaction() as session``), so a refused or failing
+action leaves nothing behind: no clock event, no audit entry, no email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rights import audit, clock, privacy_notice, search, workflow
+from rights.config import ConfigError
+from rights.errors import CaseAccessDenied, CaseError, SearchError
+from rights.jobs import JobQueue
+from rights.models import (
+    ClockEvent,
+    Disclosure,
+    RequestKind,
+    RightsRequest,
+    User,
+    WorkflowEvent,
+    utcnow,
+)
+from rights.permissions import (
+    Actor,
+    can_be_assigned,
+    can_see_request,
+)
+from rights.workflow import Facts, Firing, Step, Transition, WorkflowError
+
+ART19_KINDS = frozenset({RequestKind.RECTIFICATION.value, RequestKind.ERASURE.value, RequestKind.RESTRICTION.value})
+
+
+@dataclass
+class ActionResult:
+    request: RightsRequest
+    step: Step
+    letter: str | None = None  # the email template queued to the requester
+    post_letter: bool = False  # no email address: the officer must post the letter
+
+    @property
+    def message(self) -> str:
+        text = f"{self.step.transition.label}: done."
+        if self.post_letter:
+            text += " There is no email address for the requester: send the letter by post."
+        elif self.letter:
+            text += " The requester has been emailed."
+        return text
+
+# --------------------------------------------------------------------------------------------------
+# Facts for the workflow table
+
+
+def prepared_by(session: Session, request: RightsRequest) -> int | None:
+    """Who sent the response for approval most recently (the approver must be someone else)."""
+    event = session.scalars(
+        select(WorkflowEvent)
+        .where(WorkflowEvent.request_id == request.id, WorkflowEvent.event == "submit_for_approval")
+        .order_by(WorkflowEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is None or not event.actor.startswith("user:"):
+        return None
+    return int(event.actor.removeprefix("user:"))
+
+
+def recipients_pending(session: Session, request: RightsRequest) -> int:
+    if request.kind not in ART19_KINDS or request.outcome == "refused":
+        return 0
+    return session.scalar(
+        select(func.count()).select_from(Disclosure).where(
+            Disclosure.request_id == request.id,
+            Disclosure.notified_on.is_(None),
+            Disclosure.not_notified_reason.is_(None),
+        )
+    ) or 0
+
+
+def facts_for(session: Session, request: RightsRequest, actor: Actor, today: date) -> Facts:
+    state = workflow.clock_state(request)  # the clock events replayed once for every guard
+    return Facts(
+        kind=RequestKind(request.kind),
+        status=request.status,
+        role=actor.role,
+        received_on=request.received_on,
+        today=today,
+        actor_id=actor.id,
+        extended=state.extended,
+        pause_started=state.pause_started,
+        extension_notice_by=request.extension_notice_by,
+        prepared_by=prepared_by(session, request),
+        awaiting=state.awaiting & {"identity", "authority"},
+        restricted=bool((request.details or {}).get("restricted")),
+        id_verified=request.id_verified,
+        recipients_pending=recipients_pending(session, request),
+    )
+
+
+def available_actions(session: Session, request: RightsRequest, actor: Actor, today: date) -> list[Transition]:
+    """The actions this member of staff can take on this case now (the case page's buttons)."""
+    if not can_see_request(actor, request):
+        return []
+    return workflow.allowed_events(request.kind, request.status, actor.role, facts_for(session, request, actor, today))
+
+
+# --------------------------------------------------------------------------------------------------
+# Performing an action
+
+
+Effect = Callable[[Session, RightsRequest, Firing, date], None]
+
+
+def _set_details(request: RightsRequest, **values: Any) -> None:
+    request.details = {**(request.details or {}), **values}  # a new dict, so the JSON column is saved
+
+
+def _effect_id_received(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    r.id_verified = True
+
+
+def _effect_authority_received(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    r.authority_verified = True
+
+
+def _effect_verify_id(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    what = x.options.get("what", "identity")
+    if what in ("identity", "both"):
+        r.id_verified = True
+    if what in ("authority", "both"):
+        r.authority_verified = True
+
+
+def _effect_assign(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    assignee = session.get(User, int(x.options["assignee_id"]))
+    if not can_be_assigned(assignee):
+        raise CaseError("Choose an active officer or manager.", field="options")
+    r.assignee_id = assignee.id
+
+
+def _effect_refuse(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    r.outcome = "refused"
+    r.outcome_reason = f"{workflow.REFUSAL_GROUNDS[x.options['ground']]}: {x.reason}"
+    r.responded_on = today
+    r.closed_at = utcnow()
+
+
+def _effect_withdraw(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    r.outcome = "withdrawn"
+    r.outcome_reason = x.reason
+    r.closed_at = utcnow()
+
+
+def _effect_responded(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    r.responded_on = today
+
+
+def _effect_close(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    r.closed_at = utcnow()
+
+
+def _effect_restrict(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    _set_details(r, restricted=True, restricted_on=today.isoformat())
+
+
+def _effect_lift(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    _set_details(r, restricted=False, restriction_lifted_on=today.isoformat())
+
+
+def _effect_decide(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
+    r.outcome = x.options["outcome"]
+    r.outcome_reason = (x.reason or "").strip() or None
+    statement = (x.options.get("supplementary_statement") or "").strip()
+    if statement:
+        _set_details(r, supplementary_statement=statement)
+    if r.kind == RequestKind.COMPLAINT.value:
+        r.responded_on = today
+
+
+def _hook_start_searches(session: Session, queue: JobQueue, request: RightsRequest, actor: Actor,
+                         firing: Firing) -> None:
+    """Starting (or repeating) the search queues a search of every configured source system.
+
+    Every source, not only the services the requester named: a reasonable and proportionate search
+    covers all of the council's systems, and the requester's list is only a hint for officers (the
+    command line may narrow a run to some services with ``options["services"]``). The tasks are written
+    in this transaction; their jobs run after it commits.
+    """
+    try:
+        search.start_searches(session, queue, request.id, actor.ref,
+                              only_services=firing.options.get("services") or None)
+    except (SearchError, ConfigError) as exc:
+        raise CaseError(f"The search cannot start: {exc}", code="guard") from None
+
+
+Hook = Callable[[Session, JobQueue, RightsRequest, Actor, Firing], None]
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """What an event does to the database beyond what its workflow row says (status, clock, letter).
+
+    ``effect`` changes the request as the event is recorded; ``hook`` runs after it is recorded and
+    audited, in the same transaction (jobs it defers run after commit). The workflow table stays free of
+    database code; this one table, keyed by the table's event names, holds the rest.
+    """
+
+    effect: Effect | None = None
+    hook: Hook | None = None
+
+
+CONSEQUENCES: dict[str, Consequence] = {
+    "id_received": Consequence(effect=_effect_id_received),
+    "authority_received": Consequence(effect=_effect_authority_received),
+    "verify_id": Consequence(effect=_effect_verify_id),
+    "assign": Consequence(effect=_effect_assign),
+    "refuse": Consequence(effect=_effect_refuse),
+    "withdraw": Consequence(effect=_effect_withdraw),
+    "release": Consequence(effect=_effect_responded),
+    "send_outcome": Consequence(effect=_effect_responded),
+    "close": Consequence(effect=_effect_close),
+    "restrict": Consequence(effect=_effect_restrict),
+    "lift_restriction": Consequence(effect=_effect_lift),
+    "decide": Consequence(effect=_effect_decide),
+    "start_search": Consequence(hook=_hook_start_searches),
+    "search_again": Consequence(hook=_hook_start_searches),
+}
+
+
+def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Actor, event: str,
+            firing: Firing | None = None, *, today: date, ip: str | None = None) -> ActionResult:
+    """Apply one workflow event to a request, or raise CaseError saying which rule refused it."""
+    firing = firing or Firing()
+    if not can_see_request(actor, request):
+        raise CaseAccessDenied(request.reference)
+    try:
+        step = workflow.fire(event, facts_for(session, request, actor, today), firing)
+    except WorkflowError as exc:
+        raise CaseError.from_workflow(exc) from None
+    reason = (firing.reason or "").strip() or None
+    if step.clock_event is not None:
+        assert step.clock_on is not None
+        request.clock_events.append(ClockEvent(kind=step.clock_event.value, on=step.clock_on, reason=reason,
+                                               recorded_by_id=actor.id))
+    consequence = CONSEQUENCES.get(event, Consequence())
+    if consequence.effect is not None:
+        consequence.effect(session, request, firing, today)
+    request.status = step.to_status
+    wf_event = WorkflowEvent(request_id=request.id, event=event, from_status=step.from_status,
+                             to_status=step.to_status, actor=actor.ref, reason=reason)
+    session.add(wf_event)
+    try:
+        result = workflow.refresh_clock(request, today)
+    except clock.ClockError as exc:
+        raise CaseError(str(exc), field="on") from None
+    session.flush()
+    detail: dict[str, Any] = {"from": step.from_status, "to": step.to_status, "due": result.due}
+    if step.clock_event is not None:
+        detail["clock"] = {"kind": step.clock_event.value, "on": step.clock_on}
+    if reason:
+        detail["reason"] = reason
+    detail.update({k: v for k, v in firing.options.items() if k in ("ground", "outcome", "assignee_id", "what")})
+    audit.record(session, actor.ref, f"case.{event}", request_id=request.id, target=request.reference,
+                 detail=detail, ip=ip)
+    if consequence.hook is not None:
+        consequence.hook(session, queue, request, actor, firing)
+    outcome = ActionResult(request=request, step=step)
+    template = step.transition.letter
+    if template:
+        context = letter_context(request, result, firing)
+        outcome.letter = template
+        outcome.post_letter = not queue_letter(session, queue, request, template, context,
+                                               key=f"{template}:{request.reference}:{wf_event.id}")
+    return outcome
+
+
+def letter_context(request: RightsRequest, result: clock.ClockResult, firing: Firing) -> dict[str, Any]:
+    """What the letters to requesters (templates/email/case_*.txt) may say."""
+    notice = privacy_notice.load()
+    return {
+        "reference": request.reference,
+        "kind": request.kind,
+        "requester_name": request.requester.full_name,
+        "subject_name": request.subject.full_name,
+        "received": clock.long_date(request.received_on),
+        "due": clock.long_date(result.due),
+        "original_due": clock.long_date(result.original_due),
+        "provisional": result.provisional,
+        "reason": (firing.reason or "").strip(),
+        "ground": workflow.REFUSAL_GROUNDS.get(str(firing.options.get("ground")), ""),
+        "outcome": request.outcome or "",
+        "outcome_label": {**workflow.RIGHTS_OUTCOMES, **workflow.COMPLAINT_OUTCOMES}.get(request.outcome or "", ""),
+        "outcome_reason": request.outcome_reason or "",
+        "supplementary_statement": (request.details or {}).get("supplementary_statement", ""),
+        "ico_url": notice.ico_url,
+        "ico_phone": notice.ico_phone,
+        "ico_address": notice.ico_address,
+    }
+
+
+def queue_letter(session: Session, queue: JobQueue, request: RightsRequest, template: str,
+                 context: dict[str, Any], *, key: str) -> bool:
+    """Queue an email to the requester through the outbox; False when there is no address to send to."""
+    to = request.requester.email if request.requester else None
+    if not to:
+        audit.record(session, "system", "letter.needs_post", request_id=request.id, target=request.reference,
+                     detail={"template": template})
+        return False
+    from rights.notify import queue_email
+
+    queue_email(session, queue, key=key, to=to, template=template, context=context, request_id=request.id)
+    return True

@@ -1,0 +1,183 @@
+"""The ``rights`` console command: Flask's click CLI plus the product's own commands.
+
+``rights demo`` is the one-command start for a newcomer; ``rights worker`` is what production runs on
+each worker host. Commands that only need the database build a runtime from the environment and never
+start the web app.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from flask.cli import FlaskGroup
+
+from rights import config, runtime
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    from rights.web import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False)
+def main() -> None:
+    """Rights Desk: data-protection rights requests for councils."""
+
+
+# ---------------------------------------------------------------- database
+@main.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Bring the database schema up to date."""
+    from rights import migrate
+
+    url = config.load().database_url
+    _ensure_sqlite_dir(url)
+    migrate.upgrade(url, revision)
+    click.echo(f"database at revision {migrate.current(url)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION (for example 'base')."""
+    from rights import migrate
+
+    migrate.downgrade(config.load().database_url, revision)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Print the schema revision the database is at."""
+    from rights import migrate
+
+    click.echo(migrate.current(config.load().database_url) or "(empty database)")
+
+
+@db_group.command("check")
+def db_check() -> None:
+    """Exit non-zero if the models and the migrated schema disagree."""
+    from rights import migrate
+
+    diffs = migrate.differences(config.load().database_url)
+    for diff in diffs:
+        click.echo(repr(diff))
+    sys.exit(1 if diffs else 0)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+# ---------------------------------------------------------------- worker and jobs
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests, one-off runs).")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (with its scheduler, which runs the schedule) on REDIS_URL; run as many as needed."""
+    from rights import jobs
+    from rights.schedule.worker import ScheduleWorker
+
+    rt = runtime.current()
+    if rt.queue.inline:
+        raise click.UsageError("REDIS_URL is not set: the demo runs jobs inside `rights demo` instead")
+    logging.basicConfig(level=logging.INFO)
+    jobs._load_handlers()
+    ScheduleWorker([rt.queue.queue], connection=rt.queue.connection).work(with_scheduler=True, burst=burst)
+
+
+@main.group("jobs")
+def jobs_group() -> None:
+    """Background jobs mirrored in the database."""
+
+
+@jobs_group.command("requeue")
+def jobs_requeue() -> None:
+    """Enqueue again the jobs the database says should run but the queue does not have."""
+    from rights import jobs
+
+    rt = runtime.current()
+    click.echo(f"requeued {jobs.requeue_stale(rt.db, rt.queue)} job(s)")
+
+
+# ---------------------------------------------------------------- keys and audit
+@main.command("keygen")
+def keygen() -> None:
+    """Print a new encryption key for RIGHTS_ENCRYPTION_KEYS (newest first, comma-separated)."""
+    from rights.security import generate_key
+
+    click.echo(generate_key())
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit trail."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check every link of the audit chain; name the first broken one."""
+    from rights import audit
+
+    with runtime.current().db.transaction() as session:
+        result = audit.verify(session)
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} entries")
+        return
+    where = f"entry {result.first_broken_id}" if result.first_broken_id else "the end of the chain"
+    click.echo(f"audit chain BROKEN at {where}: {result.reason} ({result.checked} entries good before it)",
+               err=True)
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------- demo
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Migrate and seed only (used by tests).")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Start the whole product on SQLite with seeded demo systems: portal, dashboard and worker."""
+    from rights import migrate
+    from rights.demo import seed as seed_demo
+
+    settings = config.load()
+    if settings.env == "production":
+        raise click.UsageError("rights demo seeds published demo passwords; it never runs with RIGHTS_ENV=production")
+    _ensure_sqlite_dir(settings.database_url)
+    migrate.upgrade(settings.database_url)
+    rt = runtime.init(settings)
+    summary = seed_demo(rt)
+    click.echo(summary)
+    if no_serve:
+        return
+    from rights.web import create_app
+
+    app = create_app(settings, start_worker=True)
+    click.echo(f"Rights Desk demo on http://{host}:{port}/  (portal) and http://{host}:{port}/staff (dashboard)")
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+# Each command lives in its own module (plain Click, no Flask); the group gathers them here.
+from rights.cli.clock import clock_command  # noqa: E402
+from rights.cli.portal import portal_command  # noqa: E402
+from rights.cli.process import process_command  # noqa: E402
+from rights.cli.schedule import schedule_group  # noqa: E402
+from rights.cli.users import users_group  # noqa: E402
+
+for _command in (clock_command, process_command, users_group, portal_command, schedule_group):
+    main.add_command(_command)
+
+
+__all__ = ["main"]

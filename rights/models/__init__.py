@@ -1,0 +1,82 @@
+"""The data model: SQLAlchemy 2 typed models, migrated by Alembic (``rights/migrations``), one module per area.
+
+Names come from the domain. The database is the source of truth: a request's due date is a cache
+recomputed from its clock events, and every background job is mirrored by a :class:`JobRun` row so a
+lost Redis loses no work.
+
+Every area module is imported here, so ``from rights.models import X`` works for every model and
+SQLAlchemy's metadata (which Alembic and the tests compare with the migrations) holds every table. A new
+area (redaction, bundles, retention, the schedule) adds its module and one import line below.
+
+Imports: :mod:`rights.vocabulary`, :mod:`rights.workflow` (closed stages) and, lazily, the field cipher.
+"""
+
+from rights.models.base import NAMING, Base, EncryptedText, UTCDateTime, escape_like, new_id, utcnow
+from rights.models.operations import AuditEvent, AuditHead, JobRun, OutboxMessage
+from rights.models.portal import PortalDraft, ProgressCode
+from rights.models.requests import (
+    REFERENCE_PREFIX,
+    ClockEvent,
+    Disclosure,
+    Document,
+    Note,
+    Person,
+    ReferenceCounter,
+    RightsRequest,
+    WorkflowEvent,
+    names_service,
+)
+from rights.models.schedule import ScheduleRun
+from rights.models.search import GatheredRecord, SearchCandidate, SearchTask
+from rights.models.staff import IssuedPassword, StaffSession, User
+from rights.vocabulary import (
+    AuthorityBasis,
+    Channel,
+    ClockEventKind,
+    JobStatus,
+    RequesterRole,
+    RequestKind,
+    Role,
+    SearchStatus,
+)
+
+__all__ = [
+    "NAMING",
+    "REFERENCE_PREFIX",
+    "AuditEvent",
+    "AuditHead",
+    "AuthorityBasis",
+    "Base",
+    "Channel",
+    "ClockEvent",
+    "ClockEventKind",
+    "Disclosure",
+    "Document",
+    "EncryptedText",
+    "GatheredRecord",
+    "IssuedPassword",
+    "JobRun",
+    "JobStatus",
+    "Note",
+    "OutboxMessage",
+    "Person",
+    "PortalDraft",
+    "ProgressCode",
+    "ReferenceCounter",
+    "RequestKind",
+    "RequesterRole",
+    "RightsRequest",
+    "Role",
+    "ScheduleRun",
+    "SearchCandidate",
+    "SearchStatus",
+    "SearchTask",
+    "StaffSession",
+    "UTCDateTime",
+    "User",
+    "WorkflowEvent",
+    "escape_like",
+    "names_service",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,44 @@
+"""The staff directory as the case services need it: who a case may be assigned to, and display names.
+
+One home for these two reads: the case page, the case list's bulk assignment and the search pages all
+offer the same people (the assignment rule itself is :func:`rights.permissions.can_be_assigned`).
+
+Imports: :mod:`rights.models`, :mod:`rights.permissions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rights.models import User
+from rights.permissions import CASEWORKERS
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A member of staff as a choice in a form: plain values, read once."""
+
+    id: int
+    name: str
+    role: str = ""
+
+
+def assignable_staff(session: Session) -> list[StaffMember]:
+    """Active officers and managers, by name: the people a case can be assigned to."""
+    rows = session.execute(
+        select(User.id, User.name, User.role)
+        .where(User.active.is_(True), User.role.in_(sorted(r.value for r in CASEWORKERS)))
+        .order_by(User.name)
+    ).all()
+    return [StaffMember(r.id, r.name, r.role) for r in rows]
+
+
+def staff_names(session: Session) -> dict[str, str]:
+    """Every member of staff's display name, keyed by the actor reference the logs store (``user:ID``)."""
+    return {f"user:{uid}": name for uid, name in session.execute(select(User.id, User.name)).all()}
+
+
+__all__ = ["StaffMember", "assignable_staff", "staff_names"]
