@@ -210,11 +210,13 @@ class InlineWorker:
         #: The demo's stand-in for RQ's scheduler: called every ``periodic_every`` seconds (the schedule's tick).
         self.periodic = periodic
         self.periodic_every = periodic_every
-        self._last_periodic = float("-inf")
+        self._last_periodic = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rights-inline-worker", daemon=True)
 
     def start(self) -> None:
+        # The first periodic call waits one period: the process may still be migrating its database.
+        self._last_periodic = time.monotonic()
         self._thread.start()
 
     def stop(self) -> None:
