@@ -277,11 +277,10 @@ class Answer:
 
 @dataclass(frozen=True)
 class Refusal:
-    """An attachment not gathered, and why: ``final`` when asking again cannot help."""
+    """An attachment not gathered, and why."""
 
     label: str
     reason: str
-    final: bool
 
 
 class SarApiConnector:
@@ -314,7 +313,6 @@ class SarApiConnector:
         self._http = requests.Session()
         self._answers: OrderedDict[tuple[Any, ...], tuple[float, Answer]] = OrderedDict()
         self._lock = threading.Lock()
-        self.requests_made = 0  # GETs of the subject-access endpoint, for tests and the bench
 
     def __repr__(self) -> str:  # never show the token
         return f"SarApiConnector({self.name!r}, {self.base_url!r})"
@@ -388,7 +386,6 @@ class SarApiConnector:
             params["fromDate"] = terms.date_from.isoformat()
         if terms.date_to:
             params["toDate"] = terms.date_to.isoformat()
-        self.requests_made += 1
         response = self._authorised(f"{self.base_url}{PATH}", params=params, headers={"Accept": "application/json"},
                                     what="subject access request")
         result = self._read(response, ids)
@@ -460,11 +457,12 @@ class SarApiConnector:
         answer = self.answer(ids, terms)
         if not answer.held:
             return []
-        records = records_from(answer.content, self.name, candidate.person_id, involved=self.involved)
+        values: dict[str, Any] = {}
+        records = records_from(answer.content, self.name, candidate.person_id, involved=self.involved, values=values)
         for key, value in answer.extra.items():
             records.extend(records_from({key: value}, self.name, candidate.person_id, involved=self.involved,
-                                        root="answer"))
-        gathered, refused = self._attachments(answer.attachments, candidate.person_id, records)
+                                        root="answer", values=values))
+        gathered, refused = self._attachments(answer.attachments, candidate.person_id, values)
         records.extend(gathered)
         if refused:
             listed = "; ".join(f"{r.label}: {r.reason}" for r in refused)
@@ -474,7 +472,7 @@ class SarApiConnector:
         return records
 
     # ------------------------------------------------------------------ attachments
-    def _attachments(self, listed: Sequence[Mapping[str, Any]], person_id: str, content_records: list[SourceRecord]
+    def _attachments(self, listed: Sequence[Mapping[str, Any]], person_id: str, values: Mapping[str, Any]
                      ) -> tuple[list[SourceRecord], list[Refusal]]:
         gathered: list[SourceRecord] = []
         refused: list[Refusal] = []
@@ -486,25 +484,25 @@ class SarApiConnector:
             record_id = base if seen[base] == 1 else f"{base}#{seen[base]}"
             label = f"attachment {number} {str(item.get('name') or item.get('filename') or '')!r}".strip()
             try:
-                gathered.append(self._attachment(item, record_id, person_id, content_records))
+                gathered.append(self._attachment(item, record_id, person_id, values))
             except _AttachmentRefused as exc:
                 log.warning("%s: %s not gathered: %s", self.name, label, exc)
-                refused.append(Refusal(label, str(exc), exc.final))
+                refused.append(Refusal(label, str(exc)))
         return gathered, refused
 
     def _attachment(self, item: Mapping[str, Any], record_id: str, person_id: str,
-                    content_records: list[SourceRecord]) -> SourceRecord:
+                    values: Mapping[str, Any]) -> SourceRecord:
         url = str(item.get("url") or "")
         if not url:
-            raise _AttachmentRefused("it has no url", final=True)
+            raise _AttachmentRefused("it has no url")
         full = urljoin(f"{self.base_url}/", url)
         if _origin(full) != self.origin:
             raise _AttachmentRefused(f"refused: it is on {_origin(full) or 'an unreadable address'}, not the "
-                                     f"service's own {self.origin}", final=True)
+                                     f"service's own {self.origin}")
         declared_size = item.get("filesize")
         if isinstance(declared_size, int) and declared_size > self.max_attachment_bytes:
             raise _AttachmentRefused(f"refused: {declared_size} bytes is over the {self.max_attachment_bytes} byte "
-                                     "limit", final=True)
+                                     "limit")
         headers = {str(h.get("name")): str(h.get("value")) for h in item.get("headers") or []
                    if isinstance(h, dict) and h.get("name") and str(h["name"]).lower() not in FORBIDDEN_HEADERS}
         declared_type = str(item.get("contentType") or "application/octet-stream")
@@ -514,8 +512,7 @@ class SarApiConnector:
         content_type = _checked_type(data, declared_type)
         metadata: dict[str, Any] = {
             "section": "attachments", "attachment_number": item.get("attachmentNumber"),
-            "name": item.get("name"), "declared_content_type": declared_type, "url_path": urlsplit(full).path,
-            "referenced_by": _references(item, content_records),
+            "declared_content_type": declared_type, "referenced_by": _references(item, values),
         }
         text: str | None = None
         suffix = documents.suffix_for(content_type)
@@ -538,41 +535,37 @@ class SarApiConnector:
         try:
             response = self._authorised(url, headers=headers, what="attachment", stream=True)
         except NotSearchable as exc:
-            raise _AttachmentRefused(str(exc), final=True) from exc
+            raise _AttachmentRefused(str(exc)) from exc
         except SourceError as exc:
-            raise _AttachmentRefused(str(exc).removeprefix(f"{self.name}: "), final=False) from exc
+            raise _AttachmentRefused(str(exc).removeprefix(f"{self.name}: ")) from exc
         with response:
             if response.status_code != 200:
-                raise _AttachmentRefused(f"the service answered HTTP {response.status_code}",
-                                         final=400 <= response.status_code < 500)
+                raise _AttachmentRefused(f"the service answered HTTP {response.status_code}")
             length = response.headers.get("Content-Length")
             expected = int(length) if length and length.isdigit() else declared_size
             if expected is not None and expected > self.max_attachment_bytes:
                 raise _AttachmentRefused(f"refused: {expected} bytes is over the {self.max_attachment_bytes} byte "
-                                         "limit", final=True)
+                                         "limit")
             chunks: list[bytes] = []
             size = 0
             try:
                 for chunk in response.iter_content(65536):
                     size += len(chunk)
                     if size > self.max_attachment_bytes:
-                        raise _AttachmentRefused(f"refused: larger than the {self.max_attachment_bytes} byte limit",
-                                                 final=True)
+                        raise _AttachmentRefused(f"refused: larger than the {self.max_attachment_bytes} byte limit")
                     chunks.append(chunk)
             except requests.RequestException as exc:
-                raise _AttachmentRefused(f"the download broke off: {exc.__class__.__name__}", final=False) from exc
+                raise _AttachmentRefused(f"the download broke off: {exc.__class__.__name__}") from exc
         data = b"".join(chunks)
         if not data:
-            raise _AttachmentRefused("the service sent an empty file", final=False)
+            raise _AttachmentRefused("the service sent an empty file")
         if expected is not None and len(data) != expected:
-            raise _AttachmentRefused(f"{len(data)} bytes arrived, {expected} were announced", final=False)
+            raise _AttachmentRefused(f"{len(data)} bytes arrived, {expected} were announced")
         return data
 
 
 class _AttachmentRefused(Exception):
-    def __init__(self, message: str, *, final: bool) -> None:
-        super().__init__(message)
-        self.final = final
+    """One attachment not gathered; the message says why, for the task and the search log."""
 
 
 def _origin(url: str) -> str:
@@ -609,35 +602,35 @@ def _checked_type(data: bytes, declared: str) -> str:
     declared = SAME_KIND.get(declared, declared)
     seen = documents.sniff(data)
     if seen is not None and EXECUTABLES.search(seen):
-        raise _AttachmentRefused(f"refused: the file is a program ({seen}), not a document", final=True)
+        raise _AttachmentRefused(f"refused: the file is a program ({seen}), not a document")
     if seen is None:
         if declared.startswith("text/"):
-            raise _AttachmentRefused(f"refused: declared {declared} but the bytes are not text", final=True)
+            raise _AttachmentRefused(f"refused: declared {declared} but the bytes are not text")
         return declared  # a binary nothing recognises (an old .doc, say): kept as declared, no text read
     if seen == "text/plain":
         if declared.startswith("text/") or declared in TEXT_LIKE:
             return declared
-        raise _AttachmentRefused(f"refused: declared {declared} but the bytes are plain text", final=True)
+        raise _AttachmentRefused(f"refused: declared {declared} but the bytes are plain text")
     if seen == declared or (declared == "application/octet-stream"):
         return seen
     if seen in OLE and declared in OLE:
         return declared  # an old Office file: its container is all the bytes show
     if seen == "application/zip" and declared.startswith("application/vnd.openxmlformats"):
         return declared  # an Office file is a zip; filetype names it only when its parts are in the usual order
-    raise _AttachmentRefused(f"refused: declared {declared} but the bytes are {seen}", final=True)
+    raise _AttachmentRefused(f"refused: declared {declared} but the bytes are {seen}")
 
 
-def _references(item: Mapping[str, Any], records: Sequence[SourceRecord]) -> list[str]:
+def _references(item: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
     """Content records that mention this attachment (by number under an attachment key, or by file name)."""
     number = item.get("attachmentNumber")
     filename = item.get("filename")
     found = []
-    for record in records:
-        for path, node in _walk(record.metadata.get("content"), ""):
+    for record_id, value in values.items():
+        for path, node in _walk(value, ""):
             key = path.rsplit(".", 1)[-1].lower()
             if (number is not None and "attachment" in key and node == number) or \
                     (filename and isinstance(node, str) and node == filename):
-                found.append(record.record_id)
+                found.append(record_id)
                 break
     return found
 
@@ -719,8 +712,12 @@ def _sections(content: Any, root: str) -> list[tuple[str, str, Any]]:
 
 
 def records_from(content: Any, source: str, person_id: str, *, involved: Sequence[InvolvedRule] = (),
-                 root: str = "") -> list[SourceRecord]:
-    """One record per section of the answer, ids stable across answers and unique per occurrence."""
+                 root: str = "", values: dict[str, Any] | None = None) -> list[SourceRecord]:
+    """One record per section of the answer, ids stable across answers and unique per occurrence.
+
+    The section's JSON is not put in the record's metadata (stored in clear); its text (encrypted) holds
+    every value. ``values``, when given, receives each record's JSON by record id.
+    """
     sections = _sections(content, root)
     bases: list[str] = []
     for name, path, value in sections:
@@ -746,10 +743,12 @@ def records_from(content: Any, source: str, person_id: str, *, involved: Sequenc
             seen[record_id] = seen.get(record_id, 0) + 1
             if seen[record_id] > 1:
                 record_id = f"{record_id}#{seen[record_id]}"
+        if values is not None:
+            values[record_id] = value
         records.append(SourceRecord(
             source=source, record_id=record_id, person_id=person_id, date=record_date(value),
             title=_title(name, value), text=flatten(value),
-            metadata={"section": name, "path": path or name, "content": value},
+            metadata={"section": name, "path": path or name},
             involved=involved_in(value, path, involved),
         ))
     return records

@@ -324,6 +324,8 @@ def test_200_becomes_a_candidate_and_records_with_one_get(service: str) -> None:
     note = records["caseNotes/CN1"]
     assert note.date == date(2024, 2, 1) and "Talked about college." in note.text
     assert note.title == "Case notes: Keywork"
+    # Metadata is stored in clear: the values live only in the (encrypted) text.
+    assert not any("college" in json.dumps(r.metadata) or "Amelia" in json.dumps(r.metadata) for r in records.values())
     gets = [s for s in PrisonService.seen if s["path"] == "/subject-access-request"]
     assert len(gets) == 1  # find_candidates and fetch_records share one answer
     assert gets[0]["auth"] == f"Bearer {TOKEN}"
