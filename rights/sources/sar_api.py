@@ -482,7 +482,9 @@ class SarApiConnector:
             base = f"attachment/{number}"
             seen[base] = seen.get(base, 0) + 1
             record_id = base if seen[base] == 1 else f"{base}#{seen[base]}"
-            label = f"attachment {number} {str(item.get('name') or item.get('filename') or '')!r}".strip()
+            # Its number and type, not its name: the error is copied into the audit trail, which outlives
+            # the request, and a name may name someone. The number is how the service itself refers to it.
+            label = f"attachment {number} ({item.get('contentType') or 'no type given'})"
             try:
                 gathered.append(self._attachment(item, record_id, person_id, values))
             except _AttachmentRefused as exc:
@@ -519,7 +521,7 @@ class SarApiConnector:
         if suffix is None and (content_type.startswith("text/") or content_type in TEXT_LIKE):
             suffix = ".txt"
         if suffix is None:
-            metadata["text"] = f"kept as a file; text is not extracted from {content_type}"
+            metadata["text_note"] = f"kept as a file; text is not extracted from {content_type}"
         else:
             try:
                 text, found = documents.extract(f"attachment{suffix}", data)

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from rights import search
-from rights.models import GatheredRecord, SearchTask
+from rights.models import AuditEvent, GatheredRecord, SearchTask
 from rights.search_cli import run_pending
 from rights.security import Cipher, EncryptedStore
 from rights.sources import registry
@@ -614,6 +614,9 @@ def test_refused_attachment_is_an_error_on_the_task_and_in_the_log(rt, settings,
         [entry] = search.search_log(session, request_id)
         assert "not the service's own" in entry["error"]
         assert "not the service's own" in search.render_search_log([entry])
+        assert "attachment 2 (application/pdf): refused" in entry["error"]
+        failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "search.failed")).first()
+        assert "not gathered" in failed.detail["error"] and "Elsewhere" not in json.dumps(failed.detail)
         stored = {r.record_id: r for r in session.scalars(select(GatheredRecord))}
         assert "attachment/1" in stored and "prisonerDetails" in stored  # what did arrive is kept
         letter = stored["attachment/1"]
