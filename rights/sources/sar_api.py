@@ -298,7 +298,7 @@ class SarApiConnector:
         self.name = name
         self.service = service
         self.base_url = base_url.rstrip("/")
-        self.origin = _origin(self.base_url)
+        self.origin = origin_of(self.base_url)
         self.auth = auth
         self.prn_scheme = prn_scheme.lower()
         self.crn_scheme = crn_scheme.lower()
@@ -487,7 +487,7 @@ class SarApiConnector:
             label = f"attachment {number} ({item.get('contentType') or 'no type given'})"
             try:
                 gathered.append(self._attachment(item, record_id, person_id, values))
-            except _AttachmentRefused as exc:
+            except AttachmentRefused as exc:
                 log.warning("%s: %s not gathered: %s", self.name, label, exc)
                 refused.append(Refusal(label, str(exc)))
         return gathered, refused
@@ -496,14 +496,14 @@ class SarApiConnector:
                     values: Mapping[str, Any]) -> SourceRecord:
         url = str(item.get("url") or "")
         if not url:
-            raise _AttachmentRefused("it has no url")
+            raise AttachmentRefused("it has no url")
         full = urljoin(f"{self.base_url}/", url)
-        if _origin(full) != self.origin:
-            raise _AttachmentRefused(f"refused: it is on {_origin(full) or 'an unreadable address'}, not the "
+        if origin_of(full) != self.origin:
+            raise AttachmentRefused(f"refused: it is on {origin_of(full) or 'an unreadable address'}, not the "
                                      f"service's own {self.origin}")
         declared_size = item.get("filesize")
         if isinstance(declared_size, int) and declared_size > self.max_attachment_bytes:
-            raise _AttachmentRefused(f"refused: {declared_size} bytes is over the {self.max_attachment_bytes} byte "
+            raise AttachmentRefused(f"refused: {declared_size} bytes is over the {self.max_attachment_bytes} byte "
                                      "limit")
         headers = {str(h.get("name")): str(h.get("value")) for h in item.get("headers") or []
                    if isinstance(h, dict) and h.get("name") and str(h["name"]).lower() not in FORBIDDEN_HEADERS}
@@ -511,7 +511,7 @@ class SarApiConnector:
         headers.setdefault("Accept", declared_type)
         data = self._download(full, headers, declared_size if isinstance(declared_size, int) else None)
         file_name = _safe_name(str(item.get("filename") or item.get("name") or record_id))
-        content_type = _checked_type(data, declared_type)
+        content_type = checked_type(data, declared_type)
         metadata: dict[str, Any] = {
             "section": "attachments", "attachment_number": item.get("attachmentNumber"),
             "declared_content_type": declared_type, "referenced_by": _references(item, values),
@@ -537,16 +537,16 @@ class SarApiConnector:
         try:
             response = self._authorised(url, headers=headers, what="attachment", stream=True)
         except NotSearchable as exc:
-            raise _AttachmentRefused(str(exc)) from exc
+            raise AttachmentRefused(str(exc)) from exc
         except SourceError as exc:
-            raise _AttachmentRefused(str(exc).removeprefix(f"{self.name}: ")) from exc
+            raise AttachmentRefused(str(exc).removeprefix(f"{self.name}: ")) from exc
         with response:
             if response.status_code != 200:
-                raise _AttachmentRefused(f"the service answered HTTP {response.status_code}")
+                raise AttachmentRefused(f"the service answered HTTP {response.status_code}")
             length = response.headers.get("Content-Length")
             expected = int(length) if length and length.isdigit() else declared_size
             if expected is not None and expected > self.max_attachment_bytes:
-                raise _AttachmentRefused(f"refused: {expected} bytes is over the {self.max_attachment_bytes} byte "
+                raise AttachmentRefused(f"refused: {expected} bytes is over the {self.max_attachment_bytes} byte "
                                          "limit")
             chunks: list[bytes] = []
             size = 0
@@ -554,23 +554,23 @@ class SarApiConnector:
                 for chunk in response.iter_content(65536):
                     size += len(chunk)
                     if size > self.max_attachment_bytes:
-                        raise _AttachmentRefused(f"refused: larger than the {self.max_attachment_bytes} byte limit")
+                        raise AttachmentRefused(f"refused: larger than the {self.max_attachment_bytes} byte limit")
                     chunks.append(chunk)
             except requests.RequestException as exc:
-                raise _AttachmentRefused(f"the download broke off: {exc.__class__.__name__}") from exc
+                raise AttachmentRefused(f"the download broke off: {exc.__class__.__name__}") from exc
         data = b"".join(chunks)
         if not data:
-            raise _AttachmentRefused("the service sent an empty file")
+            raise AttachmentRefused("the service sent an empty file")
         if expected is not None and len(data) != expected:
-            raise _AttachmentRefused(f"{len(data)} bytes arrived, {expected} were announced")
+            raise AttachmentRefused(f"{len(data)} bytes arrived, {expected} were announced")
         return data
 
 
-class _AttachmentRefused(Exception):
+class AttachmentRefused(Exception):
     """One attachment not gathered; the message says why, for the task and the search log."""
 
 
-def _origin(url: str) -> str:
+def origin_of(url: str) -> str:
     """scheme://host:port, lower-cased, default ports made explicit: what 'the service's own host' means."""
     try:
         parts = urlsplit(url)
@@ -598,28 +598,28 @@ EXECUTABLES = re.compile(r"x-msdownload|x-executable|x-mach-binary|x-sharedlib|x
                          re.IGNORECASE)
 
 
-def _checked_type(data: bytes, declared: str) -> str:
+def checked_type(data: bytes, declared: str) -> str:
     """The attachment's type as its bytes show it; a file whose bytes contradict its declared type is refused."""
     declared = declared.split(";", 1)[0].strip().lower()
     declared = SAME_KIND.get(declared, declared)
     seen = documents.sniff(data)
     if seen is not None and EXECUTABLES.search(seen):
-        raise _AttachmentRefused(f"refused: the file is a program ({seen}), not a document")
+        raise AttachmentRefused(f"refused: the file is a program ({seen}), not a document")
     if seen is None:
         if declared.startswith("text/"):
-            raise _AttachmentRefused(f"refused: declared {declared} but the bytes are not text")
+            raise AttachmentRefused(f"refused: declared {declared} but the bytes are not text")
         return declared  # a binary nothing recognises (an old .doc, say): kept as declared, no text read
     if seen == "text/plain":
         if declared.startswith("text/") or declared in TEXT_LIKE:
             return declared
-        raise _AttachmentRefused(f"refused: declared {declared} but the bytes are plain text")
+        raise AttachmentRefused(f"refused: declared {declared} but the bytes are plain text")
     if seen == declared or (declared == "application/octet-stream"):
         return seen
     if seen in OLE and declared in OLE:
         return declared  # an old Office file: its container is all the bytes show
     if seen == "application/zip" and declared.startswith("application/vnd.openxmlformats"):
         return declared  # an Office file is a zip; filetype names it only when its parts are in the usual order
-    raise _AttachmentRefused(f"refused: declared {declared} but the bytes are {seen}")
+    raise AttachmentRefused(f"refused: declared {declared} but the bytes are {seen}")
 
 
 def _references(item: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
