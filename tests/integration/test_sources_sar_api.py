@@ -636,6 +636,7 @@ def test_expired_token_is_refreshed_without_failing_the_task(rt, settings, tmp_p
         assert task.status == "done" and task.error is None
         assert {r.record_id for r in session.scalars(select(GatheredRecord))} >= {
             "prisonerDetails", "attachment/1", "attachment/2", "attachment/3", "attachment/4"}
+    assert len([s for s in PrisonService.seen if s["path"] == "/subject-access-request"]) == 1  # one GET a search
     issued = len(Contract.issued)
     Contract.valid_tokens.discard(Contract.issued[-1])  # it expires before the next run
     with rt.db.transaction() as session:
