@@ -1,0 +1,435 @@
+"""Finding people's names in text: those the records list as involved, and those on no list.
+
+Listed people (the subject, relatives, carers, professionals: ``Involvement`` entries of every record of
+the request) are found in any case, on word boundaries, by full name, given or family name alone, title
+with surname (Ms Nowak), initial with surname (J. Nowak, J Nowak) and possessive (Nowak's). The span
+carries every listed person the words could mean; :mod:`rights.redaction.policy` decides whom.
+
+People on no list are found from capitalised words checked against the bundled name lists
+(``rights/data/given_names.txt``, ``surnames.txt``), the full names any configured source knows, and cues:
+a title (Mr, Ms, Dr), a relation before the name ("her partner", "his mother", "a friend called"), a
+reporting verb after it ("said", "told"). Words that are also names (Hope, Rose, Will, Summer, May) count
+only with a cue, or when capitalised inside a sentence, never at the start of one; months and days only
+with a cue. The rules are written, not learned: no model can be downloaded where councils run this, and
+a scan over capitalised words with set look-ups runs at many megabytes a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache, lru_cache
+from importlib import resources
+
+from rights.matching import are_nicknames, fold, name_tokens
+from rights.redaction.identifiers import address_key
+from rights.redaction.model import Kind, Person, RedactionConfig, RedactionContext, Span
+from rights.sources.base import Identity, Involvement
+
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "master", "prof", "rev"})
+POLICE_TITLES = frozenset({"pc", "dc", "ds", "di", "sgt", "insp"})
+CALENDAR = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "christmas", "easter",
+})
+_RELATION_CUE = re.compile(
+    r"(?:\b(?:partner|mother|mum|father|dad|step-?(?:father|mother|dad|mum)|aunt|auntie|uncle|friend|called|named|"
+    r"known as|sister|brother|half-(?:brother|sister)|cousin|nan|nana|gran|granny|grandmother|grandma|grandad|"
+    r"grandfather|neighbour|boyfriend|girlfriend|carer|son|daughter|baby|husband|wife|niece|nephew|classmate|"
+    r"peer|sibling|ex|lodger|flatmate|child|children|spoke to|visited|met|by|with|and|to|from|for)\b)[,:]?\s+$",
+    re.IGNORECASE,
+)
+_STRONG_RELATION_CUE = re.compile(
+    r"\b(?:partner|mother|mum|father|dad|aunt|auntie|uncle|friend|called|named|known as|sister|brother|cousin|"
+    r"nan|nana|gran|granny|grandmother|grandma|grandad|grandfather|neighbour|boyfriend|girlfriend|carer|son|"
+    r"daughter|baby|husband|wife|niece|nephew|classmate|sibling|lodger|flatmate)[,:]?\s+$",
+    re.IGNORECASE,
+)
+_AFTER_CUE = re.compile(
+    r"^(?:'s\b|’s\b|\s+(?:said|says|told|tells|reported|reports|stated|explained|asked|shouted|texted|phoned|"
+    r"disclosed|alleged|admitted|denied|agreed|refused|lives|lived|is|was|has|had|and|who)\b)",
+    re.IGNORECASE,
+)
+PLACE_WORDS = frozenset({
+    "street", "road", "avenue", "lane", "close", "drive", "way", "court", "house", "cottage", "farm", "park", "hill",
+    "school", "academy", "college", "centre", "term", "holiday", "holidays", "ward", "unit", "surgery", "hall",
+    "gardens", "primary", "nursery", "estate", "crescent", "grove", "terrace", "place", "square", "mews", "view",
+    "rise", "green", "row", "walk", "hospital", "clinic", "team", "service", "services", "council", "church",
+})
+_PLACE_AFTER = re.compile(r"^\s+(?:" + "|".join(w.title() for w in sorted(PLACE_WORDS)) + r")\b")
+_SENTENCE_END = frozenset(".!?:;\n•*>|")
+_WORD = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-ÞĀ-ž][\w'’]*(?:-[^\W\d_][\w'’]*)*")
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
+
+
+@cache
+def _word_list(name: str) -> frozenset[str]:
+    text = resources.files("rights").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+def given_names() -> frozenset[str]:
+    return _word_list("given_names.txt")
+
+
+def surnames() -> frozenset[str]:
+    return _word_list("surnames.txt")
+
+
+def ordinary_words() -> frozenset[str]:
+    return _word_list("ordinary_words.txt")
+
+
+# ---------------------------------------------------------------- listed people
+
+
+def _is_professional(role: str, job_title: str | None, config: RedactionConfig) -> bool:
+    """Professional acting in role: listed as one, with a job the configuration counts (police optional)."""
+    title = (job_title or "").lower()
+    if role != "professional":
+        return False
+    if not title:
+        return True
+    return any(r in title for r in config.roles())
+
+
+def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
+    tokens = name_tokens(involvement.name)
+    words = fold(involvement.name).split()
+    given = frozenset(t for w in words[:-1] for t in w.split("-"))
+    family = frozenset(words[-1:]) | frozenset(words[-1].split("-")) if words else frozenset()
+    role = involvement.role
+    if role == "professional" and not _is_professional(role, involvement.job_title, config):
+        role = "other"
+    key = f"person:{involvement.person_id}" if involvement.person_id else f"person:{' '.join(tokens)}"
+    return Person(key, involvement.name, role, involvement.job_title, given, family, involvement.address)
+
+
+def subject_person(identity: Identity) -> Person:
+    given = {t for t in name_tokens(identity.given_names)}
+    family = set(fold(identity.family_name).split()) | set(name_tokens(identity.family_name))
+    for previous in identity.previous_names:
+        words = fold(previous).split()
+        if len(words) > 1:
+            given |= {t for w in words[:-1] for t in w.split("-")}
+        if words:
+            family |= {words[-1], *words[-1].split("-")}
+    return Person("subject", f"{identity.given_names} {identity.family_name}", "subject", None,
+                  frozenset(given), frozenset(family))
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """The listed people of one request, indexed by the folded words of their names."""
+
+    people: tuple[Person, ...]
+    by_given: dict[str, tuple[Person, ...]]
+    by_family: dict[str, tuple[Person, ...]]
+    lower_pattern: re.Pattern[str] | None
+    known_full: frozenset[str]
+    known_words: frozenset[str]
+    subject_is_child: bool
+    config: RedactionConfig
+
+
+@lru_cache(maxsize=256)
+def build_index(subject: Identity, involved: tuple[Involvement, ...], known_people: frozenset[str],
+                config: RedactionConfig, subject_is_child: bool) -> NameIndex:
+    """Index the subject and every listed person (same person listed twice kept once)."""
+    people: dict[str, Person] = {}
+    people["subject"] = subject_person(subject)
+    for involvement in involved:
+        if not involvement.name.strip():
+            continue
+        if involvement.role == "subject":
+            continue
+        p = person_of(involvement, config)
+        people.setdefault(p.key, p)
+    by_given: dict[str, list[Person]] = {}
+    by_family: dict[str, list[Person]] = {}
+    for p in people.values():
+        for g in p.given:
+            by_given.setdefault(g, []).append(p)
+        for f in p.family:
+            by_family.setdefault(f, []).append(p)
+    ordinary = ordinary_words()
+    lower = sorted({w for w in (*by_given, *by_family) if len(w) > 1 and w not in ordinary}, key=len, reverse=True)
+    pattern = (re.compile(r"(?<![\w'’])(?:" + "|".join(re.escape(w) for w in lower) + r")(?![\w])", re.IGNORECASE)
+               if lower else None)
+    known_full = frozenset(" ".join(name_tokens(n)) for n in known_people)
+    known_words = frozenset(t for n in known_full for t in n.split())
+    return NameIndex(tuple(people.values()), {k: tuple(v) for k, v in by_given.items()},
+                     {k: tuple(v) for k, v in by_family.items()}, pattern, known_full, known_words, subject_is_child,
+                     config)
+
+
+def index_for(context: RedactionContext) -> NameIndex:
+    """The name index of a context (cached: every record of one request shares it).
+
+    A subject with no date of birth is taken to be a child, the usual requester in children's services:
+    that only matters for a title with the subject's surname, which then means an adult relative.
+    """
+    involved = tuple(dict.fromkeys((*context.request_involved, *context.involved)))
+    dob = context.subject.date_of_birth
+    is_child = dob is None or (datetime.now(UTC).date() - dob).days < 18 * 365.25
+    return build_index(context.subject, involved, context.known_people, context.config, is_child)
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    end: int  # without a possessive ending
+    word: str  # folded
+    raw: str
+
+
+def _tokens(text: str, index: NameIndex) -> list[_Token]:
+    found: dict[int, _Token] = {}
+    for m in _WORD.finditer(text):
+        raw = m.group()
+        end = m.end()
+        p = _POSSESSIVE.search(raw)
+        if p and len(raw) > 3:
+            raw = raw[: p.start()] if raw[p.start()] in "'’" else raw[:-1]
+            end = m.start() + len(raw)
+        found[m.start()] = _Token(m.start(), end, _fold_word(raw), raw)
+    if index.lower_pattern is not None:
+        for m in index.lower_pattern.finditer(text):
+            if m.start() not in found and m.group()[0].islower():
+                found[m.start()] = _Token(m.start(), m.end(), _fold_word(m.group()), m.group())
+    return [found[k] for k in sorted(found)]
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(raw: str) -> str:
+    return fold(raw).replace(" ", "")
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'‘“(-–[":
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
+
+
+def _joined(text: str, a: _Token, b: _Token) -> bool:
+    gap = text[a.end:b.start]
+    if a.raw[-1:] in "'’" or gap == "":
+        return False
+    if gap.strip(" ") == "" and len(gap) <= 2:
+        return True
+    return gap.strip(" ") == "." and (len(a.raw) == 1 or a.word in TITLES or a.word in POLICE_TITLES)
+
+
+# ---------------------------------------------------------------- mentions
+
+
+def find_names(text: str, index: NameIndex) -> Iterator[Span]:
+    """Every mention of a person's name: listed people with their candidates, others with the evidence."""
+    tokens = _tokens(text, index)
+    n = len(tokens)
+    i = 0
+    while i < n:
+        taken = _mention(text, tokens, i, index)
+        if taken is None:
+            i += 1
+            continue
+        span, used = taken
+        yield span
+        i += used
+
+
+def _listed(word: str, index: NameIndex) -> bool:
+    return word in index.by_given or word in index.by_family or any(
+        part in index.by_family or part in index.by_given for part in word.split("-") if "-" in word)
+
+
+def _namelike(word: str) -> bool:
+    parts = word.split("-")
+    return all(p in given_names() or p in surnames() for p in parts)
+
+
+def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> tuple[Span, int] | None:
+    ordinary = ordinary_words()
+    tok = tokens[i]
+    word = tok.word
+    titled = False
+    initial: str | None = None
+    j = i
+    police = index.config.police_are_professionals and word in POLICE_TITLES and tok.raw.isupper()
+    if (word in TITLES and tok.raw[0].isupper()) or police:
+        titled = True
+        j += 1
+        if j < len(tokens) and not _joined(text, tokens[j - 1], tokens[j]):
+            return None
+    if j < len(tokens) and len(tokens[j].raw) == 1 and tokens[j].raw.isupper():
+        if j + 1 < len(tokens) and _joined(text, tokens[j], tokens[j + 1]):
+            initial = tokens[j].word
+            j += 1
+        else:
+            return None
+    if j >= len(tokens):
+        return None
+    first = tokens[j]
+    if not first.raw[0].isupper() and not _listed(first.word, index):
+        return None
+    if (not titled and initial is None and first.word in ordinary_words() and not _listed(first.word, index)
+            and not _namelike(first.word)):
+        return None  # "Visited Amelia Smith": the name starts at the next word
+    # collect the name words: the first one, then joined words that continue a name
+    words = [first]
+    k = j + 1
+    while k < len(tokens) and len(words) < 4 and _joined(text, tokens[k - 1], tokens[k]):
+        nxt = tokens[k]
+        if not nxt.raw[0].isupper() and not _listed(nxt.word, index):
+            break
+        if nxt.word in TITLES or nxt.word in CALENDAR or nxt.word in PLACE_WORDS:
+            break
+        if nxt.word in ordinary and not (_listed(nxt.word, index) or nxt.word in surnames()):
+            break
+        words.append(nxt)
+        k += 1
+    folded = [w.word for w in words]
+    if not _accept(text, tokens[i], first, words, folded, titled, initial, index):
+        return None
+    start = tokens[i].start
+    end = words[-1].end
+    people = _candidates(folded, initial, index)
+    if people:
+        key = people[0].key if len(people) == 1 else "name:" + " ".join(folded)
+        reason = "listed as involved"
+    else:
+        key = "name:" + " ".join(folded)
+        reason = "a name on no list (" + ("after a title" if titled else "name list or context") + ")"
+    before = text[max(0, start - 48):start]
+    after = text[end:end + 40]
+    professional = _professional_cue(before, after, index.config) or (titled and word == "dr") or police
+    return Span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, professional), k - i
+
+
+def _accept(text: str, lead: _Token, first: _Token, words: list[_Token], folded: list[str], titled: bool,
+            initial: str | None, index: NameIndex) -> bool:
+    """Whether these capitalised words are a person's name (listed, titled, in the lists with cues)."""
+    if any(_listed(w, index) for w in folded):
+        word = folded[0]
+        if len(folded) == 1 and word in ordinary_words() and first.raw.islower():
+            return False
+        if len(folded) == 1 and word in CALENDAR and not titled:
+            return _cued(text, lead, first, strong=True)
+        return True
+    if " ".join(folded) in index.known_full:
+        return True
+    if titled or initial is not None:
+        return all(not w.isdigit() for w in folded) and not (len(folded) == 1 and folded[0] in ordinary_words()
+                                                                and folded[0] not in surnames())
+    ordinary = ordinary_words()
+    head = folded[0]
+    if head in CALENDAR:
+        return _cued(text, lead, first, strong=True)
+    namelike = [_namelike(w) for w in folded]
+    if not namelike[0]:
+        return len(folded) > 1 and _cued(text, lead, first, strong=True)
+    is_given = all(p in given_names() for p in head.split("-"))
+    if head in ordinary:
+        if len(folded) > 1 and namelike[1] and folded[1] not in ordinary:
+            return True  # "Hope Marsden": an ordinary word followed by a surname
+        if _PLACE_AFTER.match(text[words[-1].end:words[-1].end + 20]):
+            return False
+        return _cued(text, lead, first, strong=False) or (
+            is_given and not _sentence_start(text, first.start) and head in given_names()
+            and not _preceded_by_article(text, first.start))
+    if len(head) <= 2:
+        return False
+    if is_given:
+        return not _PLACE_AFTER.match(text[words[-1].end:words[-1].end + 20])
+    # a surname-list word alone: only inside a sentence, or with a cue
+    if len(folded) > 1:
+        return True
+    return not _sentence_start(text, first.start) and (
+        _cued(text, lead, first, strong=False) or _AFTER_CUE.match(text[first.end:first.end + 12]) is not None)
+
+
+def _preceded_by_article(text: str, start: int) -> bool:
+    return re.search(r"\b(?:the|a|an|this|that|of)\s+$", text[max(0, start - 6):start], re.IGNORECASE) is not None
+
+
+_REPORTING = re.compile(r"^\s+(?:said|says|told|reported|stated|explained|asked|disclosed)\b")
+
+
+def _cued(text: str, lead: _Token, first: _Token, *, strong: bool) -> bool:
+    """A cue that these words name a person: a relation before them, or a reporting verb after.
+
+    ``strong`` asks for a relation naming a person ("her friend", "called") or a reporting verb ("said"),
+    needed for months and days; otherwise weaker cues inside a sentence also count ("with Rose and").
+    """
+    before = text[max(0, lead.start - 30):lead.start]
+    after = text[first.end:first.end + 14]
+    if (_STRONG_RELATION_CUE if strong else _RELATION_CUE).search(before):
+        return True
+    if _REPORTING.match(after):
+        return True
+    return not strong and not _sentence_start(text, lead.start) and _AFTER_CUE.match(after) is not None
+
+
+@lru_cache(maxsize=64)
+def _role_patterns(roles: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    alternatives = "|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True))
+    before = re.compile(r"\b(?:" + alternatives + r")\s*[,:(\-–]?\s*$", re.IGNORECASE)
+    after = re.compile(r"^\s*(?:[,(\-–]|\bis\b|\bthe\b)\s*(?:the\s+|a\s+|an\s+|our\s+|her\s+|his\s+)?(?:"
+                       + alternatives + r")\b", re.IGNORECASE)
+    return before, after
+
+
+def _professional_cue(before: str, after: str, config: RedactionConfig) -> bool:
+    b, a = _role_patterns(config.roles())
+    return b.search(before) is not None or a.search(after) is not None
+
+
+def _candidates(folded: list[str], initial: str | None, index: NameIndex) -> tuple[Person, ...]:
+    """Listed people all of whose name words these are (given or family), narrowed by an initial."""
+    result: set[Person] | None = None
+    for word in folded:
+        parts = (word, *word.split("-")) if "-" in word else (word,)
+        matches: set[Person] = set()
+        for part in parts:
+            matches.update(index.by_given.get(part, ()))
+            matches.update(index.by_family.get(part, ()))
+        subject = index.people[0]
+        if subject not in matches and any(are_nicknames(word, g) for g in subject.given):
+            matches.add(subject)
+        if not matches:
+            if len(folded) > 1:
+                return ()  # a word no listed person has: someone else (an unlisted uncle sharing a surname)
+            continue
+        result = matches if result is None else result & matches
+    if not result:
+        return ()
+    if initial is not None:
+        result = {p for p in result if any(g.startswith(initial) for g in p.given)}
+    return tuple(sorted(result, key=lambda p: p.key))
+
+
+def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
+    """Addresses of listed people written out in the text: the first line, in any case and spacing."""
+    for person in people:
+        if not person.address:
+            continue
+        first = person.address.split(",")[0].strip()
+        words = re.findall(r"[\w'’]+", first)
+        if len(words) < 2:
+            continue
+        pattern = _address_pattern(tuple(words))
+        for m in pattern.finditer(text):
+            yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first),
+                       f"address of someone listed as involved ({person.role.replace('_', ' ')})", (person,))
+
+
+@lru_cache(maxsize=1024)
+def _address_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b" + r"[\s,]+".join(re.escape(w) for w in words) + r"\b", re.IGNORECASE)
