@@ -25,11 +25,12 @@ LOCALES = (
 DATA = Path(__file__).resolve().parent.parent / "rights" / "data"
 
 
-def _names(provider: type, attributes: tuple[str, ...]) -> set[str]:
+def _names(provider: type, marker: str) -> set[str]:
+    """Names from every list or weighted dict attribute of the provider whose name contains ``marker``."""
     out: set[str] = set()
-    for attribute in attributes:
+    for attribute in dir(provider):
         value = getattr(provider, attribute, None)
-        if not value:
+        if marker not in attribute or not isinstance(value, list | tuple | dict):
             continue
         for name in value:
             folded = fold(str(name))
@@ -47,9 +48,8 @@ def main() -> None:
             provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         except ModuleNotFoundError:
             continue
-        given |= _names(provider, ("first_names", "first_names_female", "first_names_male",
-                                   "first_names_nonbinary"))
-        family |= _names(provider, ("last_names", "last_names_female", "last_names_male"))
+        given |= _names(provider, "first_name")
+        family |= _names(provider, "last_name")
     header = ("# Derived from Faker's person providers (MIT licence) by scripts/build_name_lists.py; folded, "
               "Latin script only.\n")
     (DATA / "given_names.txt").write_text(header + "\n".join(sorted(given)) + "\n", encoding="utf-8")

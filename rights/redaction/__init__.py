@@ -30,6 +30,8 @@ review page can accept or reject them all at once. Exemption codes live in :mod:
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from rights.redaction.apply import Redaction, Segment, redact_text, segments
 from rights.redaction.codes import CODES, THIRD_PARTY, ExemptionCode, check_code
 from rights.redaction.identifiers import find_identifiers
@@ -48,10 +50,20 @@ def detect(text: str, context: RedactionContext) -> list[Span]:
     """Every span the detectors find (names, listed people's addresses, identifiers), deduplicated."""
     index = index_for(context)
     spans: dict[tuple[int, int, Kind], Span] = {}
-    for span in (*involved_addresses(text, index.people), *find_names(text, index),
-                 *find_identifiers(text, context.config)):
+    found = [*involved_addresses(text, index.people), *find_identifiers(text, context.config)]
+    for span in found:
         spans.setdefault((span.start, span.end, span.kind), span)  # listed-person evidence first
+    taken = sorted((s.start, s.end) for s in found)
+    for span in find_names(text, index):
+        # a word inside an email, address or date is part of that identifier, not a name on its own
+        if not _overlaps(taken, span.start, span.end):
+            spans.setdefault((span.start, span.end, span.kind), span)
     return sorted(spans.values(), key=lambda s: (s.start, -s.end))
+
+
+def _overlaps(intervals: list[tuple[int, int]], start: int, end: int) -> bool:
+    i = bisect_right(intervals, (end, end))
+    return any(s < end and start < e for s, e in intervals[max(0, i - 8):i])
 
 
 def propose(text: str | None, context: RedactionContext) -> list[Proposal]:

@@ -17,9 +17,8 @@ from functools import lru_cache
 
 import phonenumbers
 from stdnum import iban as std_iban
-from stdnum.gb import nhs as std_nhs
-from stdnum.gb import upn as std_upn
 
+from rights import identifiers
 from rights.redaction.model import Kind, RedactionConfig, Span
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -29,7 +28,7 @@ _MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july
 
 # ---------------------------------------------------------------- patterns
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(r"(?<![\w.+-])\w[\w.%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|0)\d(?:[ \-]?\d){8,9}(?!\d)"
                     r"|(?<![\w+])\(0\d{3,4}\)\s?\d{3}\s?\d{3,4}(?!\d)")
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
@@ -73,10 +72,8 @@ def _digits(value: str) -> str:
 
 def nhs_valid(value: str) -> bool:
     """A ten-digit NHS number with a valid check digit, not repeated digits, not in the 999 test range."""
-    digits = _digits(value)
-    if len(digits) != 10 or len(set(digits)) == 1 or digits.startswith("999"):
-        return False
-    return std_nhs.is_valid(digits)
+    digits = identifiers.normalise_nhs_number(value)  # check digit (python-stdnum), repeated digits refused
+    return digits is not None and not digits.startswith("999")  # 999 range: test numbers, never issued
 
 
 def nino_valid(value: str) -> bool:
@@ -185,7 +182,7 @@ def _numbers(text: str) -> Iterator[Span]:
             value = "".join(m.groups())
             yield Span(m.start(), m.end(), Kind.NINO, f"nino:{value}", "National Insurance number, HMRC prefix rules")
     for m in _UPN.finditer(text):
-        if std_upn.is_valid(m.group()):
+        if identifiers.upn_valid(m.group()):
             yield Span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
     for m in _IBAN.finditer(text):
         if std_iban.is_valid(m.group()):

@@ -56,7 +56,9 @@ class Span:
     people: tuple[Person, ...] = ()
     words: tuple[str, ...] = ()  # a name's folded words, title and initial left out
     titled: bool = False  # a title stood before the name (Mrs Smith): it refers to an adult, not a child
-    professional_cue: bool = False  # a role word next to a name on no list ("social worker Jane Doe")
+    initialled: bool = False  # an initial stood before the name (R Boateng): one particular person
+    professional_cue: bool = False  # a role word next to the name ("social worker Jane Doe", "Ms Doe (SW)")
+    relation_cue: bool = False  # a family or social relation before the name ("her uncle", "the neighbour,")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from rights.sources.base import Identity, Involvement
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "master", "prof", "rev"})
 POLICE_TITLES = frozenset({"pc", "dc", "ds", "di", "sgt", "insp"})
 CALENDAR = frozenset({
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues",
+    "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "christmas", "easter",
@@ -60,6 +62,10 @@ PLACE_WORDS = frozenset({
     "rise", "green", "row", "walk", "hospital", "clinic", "team", "service", "services", "council", "church",
 })
 _PLACE_AFTER = re.compile(r"^\s+(?:" + "|".join(w.title() for w in sorted(PLACE_WORDS)) + r")\b")
+PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "le", "la", "al", "el",
+                       "bin", "bint", "ibn", "ap", "ter", "ten", "dos", "das"})
+_PARTICLE_GAP = re.compile(r" (?:" + "|".join(sorted(PARTICLES)) + r")(?: (?:" + "|".join(sorted(PARTICLES))
+                           + r"))? ")
 _SENTENCE_END = frozenset(".!?:;\n•*>|")
 _WORD = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-ÞĀ-ž][\w'’]*(?:-[^\W\d_][\w'’]*)*")
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
@@ -99,8 +105,11 @@ def _is_professional(role: str, job_title: str | None, config: RedactionConfig) 
 def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
     tokens = name_tokens(involvement.name)
     words = fold(involvement.name).split()
-    given = frozenset(t for w in words[:-1] for t in w.split("-"))
-    family = frozenset(words[-1:]) | frozenset(words[-1].split("-")) if words else frozenset()
+    last = len(words) - 1
+    while last > 1 and words[last - 1] in PARTICLES:
+        last -= 1  # "Noah Van der Berg": the family name starts at the particle
+    given = frozenset(t for w in words[:last] for t in w.split("-") if w not in PARTICLES)
+    family = frozenset(t for w in words[last:] for t in (w, *w.split("-")) if w not in PARTICLES)
     role = involvement.role
     if role == "professional" and not _is_professional(role, involvement.job_title, config):
         role = "other"
@@ -109,7 +118,7 @@ def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
 
 
 def subject_person(identity: Identity) -> Person:
-    given = {t for t in name_tokens(identity.given_names)}
+    given = set(name_tokens(identity.given_names))
     family = set(fold(identity.family_name).split()) | set(name_tokens(identity.family_name))
     for previous in identity.previous_names:
         words = fold(previous).split()
@@ -155,8 +164,8 @@ def build_index(subject: Identity, involved: tuple[Involvement, ...], known_peop
             by_given.setdefault(g, []).append(p)
         for f in p.family:
             by_family.setdefault(f, []).append(p)
-    ordinary = ordinary_words()
-    lower = sorted({w for w in (*by_given, *by_family) if len(w) > 1 and w not in ordinary}, key=len, reverse=True)
+    lower = sorted({w for w in (*by_given, *by_family) if len(w) > 1 and w not in TITLES and w not in PARTICLES},
+                   key=len, reverse=True)
     pattern = (re.compile(r"(?<![\w'’])(?:" + "|".join(re.escape(w) for w in lower) + r")(?![\w])", re.IGNORECASE)
                if lower else None)
     known_full = frozenset(" ".join(name_tokens(n)) for n in known_people)
@@ -224,6 +233,8 @@ def _joined(text: str, a: _Token, b: _Token) -> bool:
         return False
     if gap.strip(" ") == "" and len(gap) <= 2:
         return True
+    if _PARTICLE_GAP.fullmatch(gap):
+        return True  # Van der Berg, Da Silva written with a small particle
     return gap.strip(" ") == "." and (len(a.raw) == 1 or a.word in TITLES or a.word in POLICE_TITLES)
 
 
@@ -269,7 +280,7 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
         if j < len(tokens) and not _joined(text, tokens[j - 1], tokens[j]):
             return None
     if j < len(tokens) and len(tokens[j].raw) == 1 and tokens[j].raw.isupper():
-        if j + 1 < len(tokens) and _joined(text, tokens[j], tokens[j + 1]):
+        if j + 1 < len(tokens) and _joined(text, tokens[j], tokens[j + 1]) and tokens[j + 1].raw[0].isupper():
             initial = tokens[j].word
             j += 1
         else:
@@ -291,7 +302,7 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
             break
         if nxt.word in TITLES or nxt.word in CALENDAR or nxt.word in PLACE_WORDS:
             break
-        if nxt.word in ordinary and not (_listed(nxt.word, index) or nxt.word in surnames()):
+        if nxt.word in ordinary and not (_listed(nxt.word, index) or _namelike(nxt.word)):
             break
         words.append(nxt)
         k += 1
@@ -300,7 +311,7 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
         return None
     start = tokens[i].start
     end = words[-1].end
-    people = _candidates(folded, initial, index)
+    people = _candidates(folded, initial, titled, index)
     if people:
         key = people[0].key if len(people) == 1 else "name:" + " ".join(folded)
         reason = "listed as involved"
@@ -310,7 +321,9 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
     before = text[max(0, start - 48):start]
     after = text[end:end + 40]
     professional = _professional_cue(before, after, index.config) or (titled and word == "dr") or police
-    return Span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, professional), k - i
+    relation = _STRONG_RELATION_CUE.search(before[-30:]) is not None
+    return Span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None, professional,
+                relation), k - i
 
 
 def _accept(text: str, lead: _Token, first: _Token, words: list[_Token], folded: list[str], titled: bool,
@@ -318,23 +331,40 @@ def _accept(text: str, lead: _Token, first: _Token, words: list[_Token], folded:
     """Whether these capitalised words are a person's name (listed, titled, in the lists with cues)."""
     if any(_listed(w, index) for w in folded):
         word = folded[0]
-        if len(folded) == 1 and word in ordinary_words() and first.raw.islower():
-            return False
-        if len(folded) == 1 and word in CALENDAR and not titled:
-            return _cued(text, lead, first, strong=True)
+        if (len(folded) == 1 and word in ordinary_words() and not titled and initial is None
+                and (first.raw.islower() or _sentence_start(text, first.start))):
+            # "misses rose and", not "the rose garden", "I will hope" nor "Frank discussion held"
+            if _PLACE_AFTER.match(text[first.end:first.end + 20]):
+                return False
+            return (_cued(text, lead, first, strong=False) and not _preceded_by_article(text, first.start)
+                    and not _SUBJECT_NOUN.search(text[max(0, first.start - 20):first.start]))
+        if len(folded) == 1 and word in CALENDAR and not titled:  # a listed "June", but not "in June"
+            return _cued(text, lead, first, strong=True) or not _date_context(text, first.start, first.end)
         return True
     if " ".join(folded) in index.known_full:
         return True
-    if titled or initial is not None:
-        return all(not w.isdigit() for w in folded) and not (len(folded) == 1 and folded[0] in ordinary_words()
-                                                                and folded[0] not in surnames())
+    if titled or initial is not None:  # "Ms Brook", "J. Moss": a title or initial makes the next word a name
+        head = folded[0]
+        return head not in CALENDAR and head not in PLACE_WORDS and (head not in ordinary_words() or _namelike(head))
     ordinary = ordinary_words()
     head = folded[0]
-    if head in CALENDAR:
+    if head in CALENDAR:  # "June Smith" or "her friend May", not "in May"
+        if len(folded) > 1 and folded[1] in surnames() and folded[1] not in CALENDAR | PLACE_WORDS:
+            return True
         return _cued(text, lead, first, strong=True)
     namelike = [_namelike(w) for w in folded]
-    if not namelike[0]:
-        return len(folded) > 1 and _cued(text, lead, first, strong=True)
+    inside = not _sentence_start(text, first.start)
+    if (len(folded) > 1 and _PARTICULARS.match(text[words[-1].end:words[-1].end + 12])
+            and all(w not in ordinary or _namelike(w) for w in folded)):
+        return True  # a name with particulars after it: "Zuzanna Al-Sayed (DOB ..."
+    if len(folded) > 1 and inside and head not in ordinary and any(namelike[1:]):
+        return True  # "and Rajesh Brook": capitalised words inside a sentence ending in a listed surname
+    if not namelike[0]:  # a word on no list: a name only after a relation ("her friend Oluwaseun")
+        if len(folded) > 1 and inside and all(w not in ordinary for w in folded):
+            return _cued(text, lead, first, strong=False)  # "with Rajesh Wiśniewska"
+        return head not in ordinary and _cued(text, lead, first, strong=True)
+    if len(folded) == 1 and head in PLACE_WORDS:
+        return False
     is_given = all(p in given_names() for p in head.split("-"))
     if head in ordinary:
         if len(folded) > 1 and namelike[1] and folded[1] not in ordinary:
@@ -355,10 +385,24 @@ def _accept(text: str, lead: _Token, first: _Token, words: list[_Token], folded:
         _cued(text, lead, first, strong=False) or _AFTER_CUE.match(text[first.end:first.end + 12]) is not None)
 
 
+_DATE_BEFORE = re.compile(r"(?:\b(?:in|on|of|by|since|until|till|from|to|during|next|last|early|late|mid|this|every|"
+                          r"before|after|until|end|start|beginning)|\d(?:st|nd|rd|th)?)\s*$", re.IGNORECASE)
+
+
+def _date_context(text: str, start: int, end: int) -> bool:
+    """A month or day written as a date: 'in May', '3rd June', 'June 2024', 'on Friday'."""
+    return _DATE_BEFORE.search(text[max(0, start - 12):start]) is not None or re.match(
+        r"^\s*\d", text[end:end + 4]) is not None
+
+
 def _preceded_by_article(text: str, start: int) -> bool:
     return re.search(r"\b(?:the|a|an|this|that|of)\s+$", text[max(0, start - 6):start], re.IGNORECASE) is not None
 
 
+# "Mum will bring her": a relation noun as the subject of the sentence makes the next word its verb
+_SUBJECT_NOUN = re.compile(r"(?:^|[.!?]\s+|\n)(?:mum|dad|mother|father|nan|gran|carer|she|he|they|i|we)\s+$",
+                           re.IGNORECASE)
+_PARTICULARS = re.compile(r"^\s*[,(]?\s*(?:dob|d\.o\.b|born|aged?|nhs|date of birth)\b", re.IGNORECASE)
 _REPORTING = re.compile(r"^\s+(?:said|says|told|reported|stated|explained|asked|disclosed)\b")
 
 
@@ -372,8 +416,8 @@ def _cued(text: str, lead: _Token, first: _Token, *, strong: bool) -> bool:
     after = text[first.end:first.end + 14]
     if (_STRONG_RELATION_CUE if strong else _RELATION_CUE).search(before):
         return True
-    if _REPORTING.match(after):
-        return True
+    if _REPORTING.match(after) or after[:2] in ("'s", "’s") or _PARTICULARS.match(text[first.end:first.end + 12]):
+        return True  # "Moss said", "Moss's NI number", "Zuzanna Al-Sayed (DOB ..."
     return not strong and not _sentence_start(text, lead.start) and _AFTER_CUE.match(after) is not None
 
 
@@ -391,25 +435,40 @@ def _professional_cue(before: str, after: str, config: RedactionConfig) -> bool:
     return b.search(before) is not None or a.search(after) is not None
 
 
-def _candidates(folded: list[str], initial: str | None, index: NameIndex) -> tuple[Person, ...]:
-    """Listed people all of whose name words these are (given or family), narrowed by an initial."""
-    result: set[Person] | None = None
-    for word in folded:
-        parts = (word, *word.split("-")) if "-" in word else (word,)
-        matches: set[Person] = set()
-        for part in parts:
-            matches.update(index.by_given.get(part, ()))
-            matches.update(index.by_family.get(part, ()))
-        subject = index.people[0]
-        if subject not in matches and any(are_nicknames(word, g) for g in subject.given):
-            matches.add(subject)
-        if not matches:
-            if len(folded) > 1:
-                return ()  # a word no listed person has: someone else (an unlisted uncle sharing a surname)
-            continue
-        result = matches if result is None else result & matches
-    if not result:
+def _candidates(folded: list[str], initial: str | None, titled: bool, index: NameIndex) -> tuple[Person, ...]:
+    """Listed people these name words can mean, narrowed by an initial.
+
+    One word: anyone with it as a given name (or, for the subject, a known short form) or family name;
+    after a title or an initial only a family name (Ms Brook is not Brook Smith). Several words: the first
+    must be the person's given name and the last their family name (Rose Rose is not Mrs Katarzyna Rose).
+    """
+    words = [w for w in folded if w not in PARTICLES]
+    if not words:
         return ()
+    subject = index.people[0]
+
+    def given(word: str) -> set[Person]:
+        found = set(index.by_given.get(word, ()))
+        if "-" in word and not found:
+            for part in word.split("-"):
+                found.update(index.by_given.get(part, ()))
+        if subject not in found and any(are_nicknames(word, g) for g in subject.given):
+            found.add(subject)
+        return found
+
+    def family(word: str) -> set[Person]:
+        found = set(index.by_family.get(word, ()))
+        if "-" in word and not found:  # Smith-Jones is not Smith, unless no one is Smith-Jones
+            for part in word.split("-"):
+                found.update(index.by_family.get(part, ()))
+        return found
+
+    if len(words) == 1:
+        result = family(words[0]) if titled or initial is not None else given(words[0]) | family(words[0])
+    else:
+        result = given(words[0]) & family(words[-1])
+        if not result and len(words) > 2:  # "Mary Jane Smith" written with a middle name
+            result = (given(words[0]) | given(words[1])) & family(words[-1])
     if initial is not None:
         result = {p for p in result if any(g.startswith(initial) for g in p.given)}
     return tuple(sorted(result, key=lambda p: p.key))

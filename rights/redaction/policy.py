@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rights.matching import are_nicknames, fold
 from rights.redaction.codes import THIRD_PARTY
 from rights.redaction.identifiers import address_key, phone_valid
 from rights.redaction.model import Kind, Person, Proposal, RedactionContext, Span, Whose
@@ -76,17 +77,33 @@ def _role_text(person: Person) -> str:
     return f"{role} ({person.job_title})" if person.job_title else role
 
 
-def bare_subject_surname(span: Span) -> bool:
-    """A single word that is the subject's family name (shared with relatives or not)."""
-    subject = next((p for p in span.people if p.role == "subject"), None)
-    return subject is not None and len(span.words) == 1 and span.words[0] in subject.family
+def bare_subject_surname(span: Span, subject: Identity) -> bool:
+    """A single word that is the subject's whole family name, now or before (shared with relatives or not).
+
+    A part of a double name is not enough: "Khan" beside a subject called Ahmed-Khan may be the partner
+    Mr Khan, whom it identifies.
+    """
+    if len(span.words) != 1 or not any(p.role == "subject" for p in span.people):
+        return False
+    whole = {fold(subject.family_name).replace(" ", "")}
+    whole |= {fold(n).split()[-1] for n in subject.previous_names if fold(n)}
+    return span.words[0] in whole
 
 
 def decide_name(span: Span, context: RedactionContext, subject_is_child: bool) -> tuple[Whose, str]:
     """Whom a name span identifies, with the reason an officer reads."""
     people = span.people
-    if bare_subject_surname(span) and not span.titled:
+    if bare_subject_surname(span, context.subject) and not span.titled and not span.initialled:
         return Whose.SUBJECT, "the subject's surname alone: identifies no one new"
+    if people and len(span.words) == 1 and not span.titled and not span.initialled and not span.relation_cue:
+        subject = next((p for p in people if p.role == "subject"), None)
+        word = span.words[0]
+        own_given = subject is not None and (word in subject.given
+                                             or any(are_nicknames(word, g) for g in subject.given))
+        if own_given and not any(word in p.given for p in people if p is not subject):
+            # "Rose said": the subject's given name, though the mother's surname is Rose; in the subject's
+            # own record a bare given name is theirs unless someone else listed has that given name
+            return Whose.SUBJECT, "the subject's own name"
     if people:
         if span.titled:
             others = tuple(p for p in people if p.role != "subject")
@@ -94,7 +111,17 @@ def decide_name(span: Span, context: RedactionContext, subject_is_child: bool) -
                 people = others
         if not people:
             return Whose.THIRD_PARTY, "a title with the subject's surname: an adult relative, not the subject"
+        if span.relation_cue:  # "her uncle Andrei": a relative, not the subject nor a professional of that name
+            people = tuple(p for p in people if p.role not in ("professional", "subject"))
+            if not people:
+                return Whose.THIRD_PARTY, "named as a relative or acquaintance, on no list"
         roles = {p.role for p in people}
+        if span.professional_cue and "professional" in roles:
+            people = tuple(p for p in people if p.role == "professional")  # "Ms Evans (family support worker)"
+            roles = {"professional"}
+        elif span.professional_cue and len(span.words) == 1 and "subject" not in roles:
+            # "class teacher, Ms Brook": the role named beside a bare surname outweighs a relative's surname
+            return Whose.PROFESSIONAL, "professional acting in role (role named beside the name)"
         if roles == {"subject"}:
             return Whose.SUBJECT, "the subject's own name"
         if roles <= {"professional", "subject"}:
@@ -105,7 +132,7 @@ def decide_name(span: Span, context: RedactionContext, subject_is_child: bool) -
         if len(people) > len(tp):
             return Whose.THIRD_PARTY, f"listed as involved: {described} (could also be someone kept; redacted)"
         return Whose.THIRD_PARTY, f"listed as involved: {described}"
-    if span.professional_cue:
+    if span.professional_cue and not span.relation_cue:
         return Whose.PROFESSIONAL, "professional acting in role (role named beside the name)"
     return Whose.THIRD_PARTY, f"{span.reason}: not the subject"
 
