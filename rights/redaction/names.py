@@ -37,19 +37,32 @@ CALENDAR = frozenset({
     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "christmas", "easter",
 })
-_RELATION_CUE = re.compile(
-    r"(?:\b(?:partner|mother|mum|father|dad|step-?(?:father|mother|dad|mum)|aunt|auntie|uncle|friend|called|named|"
-    r"known as|sister|brother|half-(?:brother|sister)|cousin|nan|nana|gran|granny|grandmother|grandma|grandad|"
-    r"grandfather|neighbour|boyfriend|girlfriend|carer|son|daughter|baby|husband|wife|niece|nephew|classmate|"
-    r"peer|sibling|ex|lodger|flatmate|child|children|spoke to|visited|met|by|with|and|to|from|for)\b)[,:]?\s+$",
-    re.IGNORECASE,
-)
-_STRONG_RELATION_CUE = re.compile(
-    r"\b(?:partner|mother|mum|father|dad|aunt|auntie|uncle|friend|called|named|known as|sister|brother|cousin|"
-    r"nan|nana|gran|granny|grandmother|grandma|grandad|grandfather|neighbour|boyfriend|girlfriend|carer|son|"
-    r"daughter|baby|husband|wife|niece|nephew|classmate|sibling|lodger|flatmate)[,:]?\s+$",
-    re.IGNORECASE,
-)
+# Words before a name that say it is a person's, most often a relative's or acquaintance's ("her friend").
+STRONG_RELATIONS = frozenset({
+    "partner", "mother", "mum", "father", "dad", "stepfather", "stepmother", "step-father", "step-mother",
+    "stepdad", "stepmum", "step-dad", "step-mum", "aunt", "auntie", "uncle", "friend", "called", "named",
+    "known as", "sister", "brother", "half-brother", "half-sister", "cousin", "nan", "nana", "gran", "granny",
+    "grandmother", "grandma", "grandad", "grandfather", "neighbour", "boyfriend", "girlfriend", "carer", "son",
+    "daughter", "baby", "husband", "wife", "niece", "nephew", "classmate", "sibling", "lodger", "flatmate",
+})
+WEAK_RELATIONS = STRONG_RELATIONS | frozenset({
+    "ex", "peer", "child", "children", "spoke to", "visited", "met", "by", "with", "and", "to", "from", "for",
+})
+
+
+def _tail_phrase(before: str, phrases: frozenset[str]) -> bool:
+    """Whether ``before`` ends (spaces, commas, colons aside) with one of ``phrases`` (one or two words)."""
+    stripped = before.rstrip(" \t,:")
+    if stripped == before.rstrip(" \t") and not before[-1:].isspace():
+        return False  # the name must follow a space: "grandmother" does not end in "mother"
+    words = stripped[-40:].lower().split()
+    if not words:
+        return False
+    if words[-1] in phrases:
+        return True
+    return len(words) > 1 and f"{words[-2]} {words[-1]}" in phrases
+
+
 _AFTER_CUE = re.compile(
     r"^(?:'s\b|’s\b|\s+(?:said|says|told|tells|reported|reports|stated|explained|asked|shouted|texted|phoned|"
     r"disclosed|alleged|admitted|denied|agreed|refused|lives|lived|is|was|has|had|and|who)\b)",
@@ -137,7 +150,7 @@ class NameIndex:
     people: tuple[Person, ...]
     by_given: dict[str, tuple[Person, ...]]
     by_family: dict[str, tuple[Person, ...]]
-    lower_pattern: re.Pattern[str] | None
+    lower_words: tuple[str, ...]  # listed name words, to find them written in lower case
     known_full: frozenset[str]
     known_words: frozenset[str]
     subject_is_child: bool
@@ -166,12 +179,10 @@ def build_index(subject: Identity, involved: tuple[Involvement, ...], known_peop
             by_family.setdefault(f, []).append(p)
     lower = sorted({w for w in (*by_given, *by_family) if len(w) > 1 and w not in TITLES and w not in PARTICLES},
                    key=len, reverse=True)
-    pattern = (re.compile(r"(?<![\w'’])(?:" + "|".join(re.escape(w) for w in lower) + r")(?![\w])", re.IGNORECASE)
-               if lower else None)
     known_full = frozenset(" ".join(name_tokens(n)) for n in known_people)
     known_words = frozenset(t for n in known_full for t in n.split())
     return NameIndex(tuple(people.values()), {k: tuple(v) for k, v in by_given.items()},
-                     {k: tuple(v) for k, v in by_family.items()}, pattern, known_full, known_words, subject_is_child,
+                     {k: tuple(v) for k, v in by_family.items()}, tuple(lower), known_full, known_words, subject_is_child,
                      config)
 
 
@@ -208,11 +219,22 @@ def _tokens(text: str, index: NameIndex) -> list[_Token]:
             raw = raw[: p.start()] if raw[p.start()] in "'’" else raw[:-1]
             end = m.start() + len(raw)
         found[m.start()] = _Token(m.start(), end, _fold_word(raw), raw)
-    if index.lower_pattern is not None:
-        for m in index.lower_pattern.finditer(text):
-            if m.start() not in found and m.group()[0].islower():
-                found[m.start()] = _Token(m.start(), m.end(), _fold_word(m.group()), m.group())
+    lowered = text.lower()
+    if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
+        for word in index.lower_words:
+            at = lowered.find(word)
+            while at >= 0:
+                end = at + len(word)
+                if (text[at].islower() and at not in found and (at == 0 or not _WORDCHAR(lowered[at - 1]))
+                        and (end == len(text) or not _WORDCHAR(lowered[end]))):
+                    raw = text[at:end]
+                    found[at] = _Token(at, end, _fold_word(raw), raw)
+                at = lowered.find(word, end)
     return [found[k] for k in sorted(found)]
+
+
+def _WORDCHAR(ch: str) -> bool:
+    return ch.isalnum() or ch in "'’_"
 
 
 @lru_cache(maxsize=65536)
@@ -247,6 +269,9 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
     n = len(tokens)
     i = 0
     while i < n:
+        if _cannot_start(tokens[i].word, index):
+            i += 1
+            continue
         taken = _mention(text, tokens, i, index)
         if taken is None:
             i += 1
@@ -256,11 +281,18 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
         i += used
 
 
+def _cannot_start(word: str, index: NameIndex) -> bool:
+    """Cheap test: an everyday word that is no name, no title and no listed person's ("Placement", "The")."""
+    return (len(word) > 1 and word in ordinary_words() and word not in TITLES and not _namelike(word)
+            and not _listed(word, index) and word not in CALENDAR)
+
+
 def _listed(word: str, index: NameIndex) -> bool:
     return word in index.by_given or word in index.by_family or any(
         part in index.by_family or part in index.by_given for part in word.split("-") if "-" in word)
 
 
+@lru_cache(maxsize=65536)
 def _namelike(word: str) -> bool:
     parts = word.split("-")
     return all(p in given_names() or p in surnames() for p in parts)
@@ -321,7 +353,7 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
     before = text[max(0, start - 48):start]
     after = text[end:end + 40]
     professional = _professional_cue(before, after, index.config) or (titled and word == "dr") or police
-    relation = _STRONG_RELATION_CUE.search(before[-30:]) is not None
+    relation = _tail_phrase(before, STRONG_RELATIONS)
     return Span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None, professional,
                 relation), k - i
 
@@ -414,7 +446,7 @@ def _cued(text: str, lead: _Token, first: _Token, *, strong: bool) -> bool:
     """
     before = text[max(0, lead.start - 30):lead.start]
     after = text[first.end:first.end + 14]
-    if (_STRONG_RELATION_CUE if strong else _RELATION_CUE).search(before):
+    if _tail_phrase(before, STRONG_RELATIONS if strong else WEAK_RELATIONS):
         return True
     if _REPORTING.match(after) or after[:2] in ("'s", "’s") or _PARTICULARS.match(text[first.end:first.end + 12]):
         return True  # "Moss said", "Moss's NI number", "Zuzanna Al-Sayed (DOB ..."
@@ -422,17 +454,22 @@ def _cued(text: str, lead: _Token, first: _Token, *, strong: bool) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _role_patterns(roles: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _role_phrases(roles: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[str]]:
     alternatives = "|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True))
-    before = re.compile(r"\b(?:" + alternatives + r")\s*[,:(\-–]?\s*$", re.IGNORECASE)
     after = re.compile(r"^\s*(?:[,(\-–]|\bis\b|\bthe\b)\s*(?:the\s+|a\s+|an\s+|our\s+|her\s+|his\s+)?(?:"
                        + alternatives + r")\b", re.IGNORECASE)
-    return before, after
+    return frozenset(r.lower() for r in roles), after
 
 
 def _professional_cue(before: str, after: str, config: RedactionConfig) -> bool:
-    b, a = _role_patterns(config.roles())
-    return b.search(before) is not None or a.search(after) is not None
+    """A role word right before the name ("social worker Jane Doe", "SW: Jane") or after it ("(SW)")."""
+    phrases, after_pattern = _role_phrases(config.roles())
+    stripped = before.rstrip(" \t,:(-–")
+    words = stripped[-48:].lower().split()
+    for k in (1, 2, 3, 4):
+        if len(words) >= k and " ".join(words[-k:]) in phrases:
+            return True
+    return after_pattern.match(after) is not None
 
 
 def _candidates(folded: list[str], initial: str | None, titled: bool, index: NameIndex) -> tuple[Person, ...]:
@@ -475,18 +512,32 @@ def _candidates(folded: list[str], initial: str | None, titled: bool, index: Nam
 
 
 def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
-    """Addresses of listed people written out in the text: the first line, in any case and spacing."""
+    """Addresses of listed people written out in the text: the first line, in any case and spacing.
+
+    A plain substring search finds the usual spelling; the pattern that allows other spacing and commas
+    is compiled only when every word of the line is present but that spelling is not.
+    """
+    lowered = text.lower()
     for person in people:
         if not person.address:
             continue
         first = person.address.split(",")[0].strip()
-        words = re.findall(r"[\w'’]+", first)
+        words = first.split()
         if len(words) < 2:
             continue
-        pattern = _address_pattern(tuple(words))
-        for m in pattern.finditer(text):
-            yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first),
-                       f"address of someone listed as involved ({person.role.replace('_', ' ')})", (person,))
+        reason = f"address of someone listed as involved ({person.role.replace('_', ' ')})"
+        needle = " ".join(words).lower()
+        at = lowered.find(needle)
+        if at >= 0:
+            while at >= 0:
+                end = at + len(needle)
+                if (at == 0 or not lowered[at - 1].isalnum()) and (end == len(text) or not lowered[end].isalnum()):
+                    yield Span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
+                at = lowered.find(needle, end)
+            continue
+        if all(w.lower() in lowered for w in words):
+            for m in _address_pattern(tuple(re.findall(r"[\w'’]+", first))).finditer(text):
+                yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
 
 
 @lru_cache(maxsize=1024)
