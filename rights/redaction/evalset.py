@@ -148,7 +148,8 @@ def _landline(rng: random.Random) -> str:
 
 
 def _postcode(rng: random.Random) -> str:
-    return f"{rng.choice(OUTWARD)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    return f"{rng.choice(OUTWARD)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
 
 
 def _address(rng: random.Random) -> str:
@@ -158,7 +159,8 @@ def _address(rng: random.Random) -> str:
 def _plate(rng: random.Random) -> str:
     letters = "ABCDEFGHJKLMNOPRSTUVWXY"
     age = rng.choice([f"{y:02d}" for y in range(2, 25)] + [str(y) for y in range(51, 75)])
-    return f"{rng.choice(letters)}{rng.choice(letters)}{age} {''.join(rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ') for _ in range(3))}"
+    tail = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(3))
+    return f"{rng.choice(letters)}{rng.choice(letters)}{age} {tail}"
 
 
 def _date(rng: random.Random, start: int, end: int) -> date:

@@ -60,7 +60,7 @@ _IBAN = re.compile(r"\bGB\d{2} ?[A-Z]{4}(?: ?\d{2,4}){4}\b")
 _UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b")
 
 # Quick gates: skip a pattern entirely when the text has nothing that could start a match.
-_HAS_DIGIT_RUN = re.compile(r"\d{4}")
+_HAS_DIGIT_RUN = re.compile(r"\d\d")
 
 
 def _digits(value: str) -> str:
@@ -133,19 +133,18 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
     """Every identifier the patterns find and validation accepts, in no particular order.
 
     Each pattern runs only when a cheap substring test says it can match (an '@' for email, a cue word
-    for dates of birth and bank details, a scheme name for other systems' ids): most notes carry few
+    for dates of birth and bank details, digits for numbers): most notes carry few
     identifiers, and a skipped pass costs nothing.
     """
     if "@" in text:
         for m in _EMAIL.finditer(text):
             yield Span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
-    if _HAS_DIGIT_RUN.search(text) is None:
-        return  # every pattern below needs at least a few digits
     lowered = text.lower()
-    yield from _phones(text)
-    yield from _numbers(text)
-    if "born" in lowered or "birth" in lowered or "dob" in lowered or "d.o.b" in lowered:
-        yield from _dobs(text)
+    if _HAS_DIGIT_RUN.search(text) is not None:  # phones, long numbers, dates and bank details need digits
+        yield from _phones(text)
+        yield from _numbers(text)
+        if "born" in lowered or "birth" in lowered or "dob" in lowered or "d.o.b" in lowered:
+            yield from _dobs(text)
     if "sort" in lowered or "account" in lowered or "acc" in lowered or "bank" in lowered:
         yield from _bank(text)
     for m in _POSTCODE.finditer(text):
@@ -159,10 +158,9 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
             yield Span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                        "vehicle registration (current UK format)")
     for scheme, pattern in config.person_id_patterns:
-        if scheme not in text:
-            continue
         for m in _compiled(pattern).finditer(text):
-            value = re.sub(r"^[A-Z]+[ :#-]?", "", m.group())
+            found = m.group()
+            value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
             yield Span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
 
 

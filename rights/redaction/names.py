@@ -182,8 +182,8 @@ def build_index(subject: Identity, involved: tuple[Involvement, ...], known_peop
     known_full = frozenset(" ".join(name_tokens(n)) for n in known_people)
     known_words = frozenset(t for n in known_full for t in n.split())
     return NameIndex(tuple(people.values()), {k: tuple(v) for k, v in by_given.items()},
-                     {k: tuple(v) for k, v in by_family.items()}, tuple(lower), known_full, known_words, subject_is_child,
-                     config)
+                     {k: tuple(v) for k, v in by_family.items()}, tuple(lower), known_full, known_words,
+                     subject_is_child, config)
 
 
 def index_for(context: RedactionContext) -> NameIndex:
