@@ -41,12 +41,12 @@ CALENDAR = frozenset({
 STRONG_RELATIONS = frozenset({
     "partner", "mother", "mum", "father", "dad", "stepfather", "stepmother", "step-father", "step-mother",
     "stepdad", "stepmum", "step-dad", "step-mum", "aunt", "auntie", "uncle", "friend", "called", "named",
-    "known as", "sister", "brother", "half-brother", "half-sister", "cousin", "nan", "nana", "gran", "granny",
+    "sister", "brother", "half-brother", "half-sister", "cousin", "nan", "nana", "gran", "granny",
     "grandmother", "grandma", "grandad", "grandfather", "neighbour", "boyfriend", "girlfriend", "carer", "son",
     "daughter", "baby", "husband", "wife", "niece", "nephew", "classmate", "sibling", "lodger", "flatmate",
 })
 WEAK_RELATIONS = STRONG_RELATIONS | frozenset({
-    "ex", "peer", "child", "children", "spoke to", "visited", "met", "by", "with", "and", "to", "from", "for",
+    "known as", "ex", "peer", "child", "children", "spoke to", "visited", "met", "by", "with", "and", "to", "from", "for",
 })
 
 
@@ -68,11 +68,13 @@ _AFTER_CUE = re.compile(
     r"disclosed|alleged|admitted|denied|agreed|refused|lives|lived|is|was|has|had|and|who)\b)",
     re.IGNORECASE,
 )
+# Words that end a place's name, not a person's ("Brook Street", "Summer term"). Words that are also common
+# surnames (Hill, Green, Wood, Hall, Park) are left out: "Lucy Green" is a person.
 PLACE_WORDS = frozenset({
-    "street", "road", "avenue", "lane", "close", "drive", "way", "court", "house", "cottage", "farm", "park", "hill",
-    "school", "academy", "college", "centre", "term", "holiday", "holidays", "ward", "unit", "surgery", "hall",
-    "gardens", "primary", "nursery", "estate", "crescent", "grove", "terrace", "place", "square", "mews", "view",
-    "rise", "green", "row", "walk", "hospital", "clinic", "team", "service", "services", "council", "church",
+    "street", "road", "avenue", "lane", "close", "drive", "way", "court", "cottage", "farm", "school", "academy",
+    "college", "centre", "term", "holiday", "holidays", "ward", "unit", "surgery", "gardens", "primary", "nursery",
+    "estate", "crescent", "grove", "terrace", "mews", "hospital", "clinic", "team", "service", "services",
+    "council", "church",
 })
 _PLACE_AFTER = re.compile(r"^\s+(?:" + "|".join(w.title() for w in sorted(PLACE_WORDS)) + r")\b")
 PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "le", "la", "al", "el",
@@ -100,6 +102,14 @@ def surnames() -> frozenset[str]:
 
 def ordinary_words() -> frozenset[str]:
     return _word_list("ordinary_words.txt")
+
+
+@cache
+def name_words() -> frozenset[str]:
+    """The ordinary words that are also names (first section of ordinary_words.txt): Hope, Rose, Will."""
+    text = resources.files("rights").joinpath("data/ordinary_words.txt").read_text(encoding="utf-8")
+    section = text.split("# names that are words", 1)[1].split("\n#", 1)[0]
+    return frozenset(section.split())
 
 
 # ---------------------------------------------------------------- listed people
@@ -294,8 +304,10 @@ def _listed(word: str, index: NameIndex) -> bool:
 
 @lru_cache(maxsize=65536)
 def _namelike(word: str) -> bool:
-    parts = word.split("-")
-    return all(p in given_names() or p in surnames() for p in parts)
+    """In the name lists, and not an everyday word the lists happen to hold ("the", "council")."""
+    ordinary, names = ordinary_words(), name_words()
+    return all((p in given_names() or p in surnames()) and (p not in ordinary or p in names)
+               for p in word.split("-"))
 
 
 def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> tuple[Span, int] | None:
