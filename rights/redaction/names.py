@@ -46,7 +46,8 @@ STRONG_RELATIONS = frozenset({
     "daughter", "baby", "husband", "wife", "niece", "nephew", "classmate", "sibling", "lodger", "flatmate",
 })
 WEAK_RELATIONS = STRONG_RELATIONS | frozenset({
-    "known as", "ex", "peer", "child", "children", "spoke to", "visited", "met", "by", "with", "and", "to", "from", "for",
+    "known as", "ex", "peer", "child", "children", "spoke to", "visited", "met", "by", "with", "and", "to",
+    "from", "for",
 })
 
 

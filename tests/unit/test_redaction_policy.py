@@ -32,7 +32,8 @@ def _decision(text: str, mention: str, context: RedactionContext = CONTEXT) -> t
     for p in propose(text, context):
         if p.start == start and p.end == start + len(mention):
             return p.whose, p.redact
-    raise AssertionError(f"no proposal for {mention!r}: {[(text[p.start:p.end], p.whose) for p in propose(text, context)]}")
+    found = [(text[p.start:p.end], p.whose) for p in propose(text, context)]
+    raise AssertionError(f"no proposal for {mention!r}: {found}")
 
 
 @pytest.mark.parametrize(("text", "mention", "whose", "redact"), [
@@ -100,7 +101,8 @@ def test_police_can_be_configured_out_of_the_professionals() -> None:
 
 
 def test_roles_kept_are_configuration() -> None:
-    context = RedactionContext(SUBJECT, INVOLVED, INVOLVED, config=RedactionConfig(professional_roles=("social worker",)))
+    config = RedactionConfig(professional_roles=("social worker",))
+    context = RedactionContext(SUBJECT, INVOLVED, INVOLVED, config=config)
     assert _decision("Lucy Green phoned.", "Lucy Green", context) == (Whose.THIRD_PARTY, True)
     assert _decision("Jane Doe visited.", "Jane Doe", context) == (Whose.PROFESSIONAL, False)
 
