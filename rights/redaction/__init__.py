@@ -35,14 +35,22 @@ from bisect import bisect_right
 from rights.redaction.apply import Redaction, Segment, redact_text, segments
 from rights.redaction.codes import CODES, THIRD_PARTY, ExemptionCode, check_code
 from rights.redaction.identifiers import find_identifiers
-from rights.redaction.model import Kind, Proposal, RedactionConfig, RedactionContext, Span, Whose
+from rights.redaction.model import (
+    Kind,
+    Proposal,
+    RedactionConfig,
+    RedactionContext,
+    Span,
+    Whose,
+    involvements_from_json,
+)
 from rights.redaction.names import find_names, index_for, involved_addresses
 from rights.redaction.policy import decide, needs_officer
 
 __all__ = [
     "CODES", "THIRD_PARTY", "ExemptionCode", "Kind", "Proposal", "Redaction", "RedactionConfig",
-    "RedactionContext", "Segment", "Span", "Whose", "check_code", "detect", "needs_officer", "propose",
-    "redact_text", "segments",
+    "RedactionContext", "Segment", "Span", "Whose", "check_code", "detect", "involvements_from_json",
+    "needs_officer", "propose", "redact_text", "segments",
 ]
 
 

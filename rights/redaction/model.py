@@ -6,8 +6,10 @@ record's text and involvement list, builds a :class:`RedactionContext`, and stor
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from rights.sources.base import Identity, Involvement
 
@@ -128,6 +130,20 @@ class RedactionConfig:
 
     def roles(self) -> tuple[str, ...]:
         return self.professional_roles + (POLICE_ROLES if self.police_are_professionals else ())
+
+
+def involvements_from_json(items: Iterable[Mapping[str, Any]]) -> tuple[Involvement, ...]:
+    """Involvement lists as ``rights.search.record_involved`` returns them (decrypted dicts) -> dataclasses.
+
+    Entries without a name are dropped: they cannot be found in text.
+    """
+    out = []
+    for item in items:
+        name = str(item.get("name") or "").strip()
+        if name:
+            out.append(Involvement(name, str(item.get("role") or "other"), item.get("job_title"),
+                                   item.get("person_id"), item.get("address")))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

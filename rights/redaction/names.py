@@ -280,7 +280,8 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
     n = len(tokens)
     i = 0
     while i < n:
-        if _cannot_start(tokens[i].word, index):
+        tok = tokens[i]
+        if _cannot_start(tok.word, index) or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index)):
             i += 1
             continue
         taken = _mention(text, tokens, i, index)
@@ -294,8 +295,16 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
 
 def _cannot_start(word: str, index: NameIndex) -> bool:
     """Cheap test: an everyday word that is no name, no title and no listed person's ("Placement", "The")."""
+    if any(c.isdigit() for c in word):
+        return True  # SY3, 2nd: names have no digits
     return (len(word) > 1 and word in ordinary_words() and word not in TITLES and not _namelike(word)
             and not _listed(word, index) and word not in CALENDAR)
+
+
+def _acronym(word: str, index: NameIndex) -> bool:
+    """A word in capitals that is no name, no title and no listed person's (NHS, UPN, SY3, CAMHS)."""
+    return (word not in TITLES and word not in POLICE_TITLES and not _namelike(word) and not _listed(word, index)
+            and word not in index.known_words)
 
 
 def _listed(word: str, index: NameIndex) -> bool:

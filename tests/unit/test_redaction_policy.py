@@ -133,3 +133,11 @@ def test_scan_without_text_layer_is_flagged_not_decided(text: str | None) -> Non
 
 def test_text_is_not_flagged() -> None:
     assert needs_officer("Home visit.") is None
+
+
+def test_involvements_from_stored_json() -> None:
+    from rights.redaction import involvements_from_json
+
+    stored = [{"name": "Piotr Nowak", "role": "family_member", "job_title": None, "person_id": "P2",
+               "address": "4 Elm Close"}, {"name": "", "role": "other"}]
+    assert involvements_from_json(stored) == (Involvement("Piotr Nowak", "family_member", None, "P2", "4 Elm Close"),)
