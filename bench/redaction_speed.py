@@ -137,7 +137,8 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     print(f"{results['notes']} notes, {results['megabytes']} MB, one core")
-    print("| engine | CPU seconds | MB/s per core | TP recall | TP listed recall | subject/professional mentions touched |")
+    print("| engine | CPU seconds | MB/s per core | TP recall | TP listed recall "
+          "| subject/professional mentions touched |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name in ("rights_desk", "presidio"):
         r = results[name]

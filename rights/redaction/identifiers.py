@@ -93,7 +93,7 @@ def vehicle_valid(value: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def phone_valid(value: str) -> str | None:
-    """The E.164 form of a valid UK phone number, or None."""
+    """The E.164 form of a possible UK phone number (landline 01/02, 03, mobile 07), or None."""
     try:
         number = phonenumbers.parse(value, "GB")
     except phonenumbers.NumberParseException:
