@@ -17,7 +17,8 @@ Rules, in order (legal-rules.md section 3):
    surname ("Mrs Smith") refers to an adult relative, not the child subject, and identifies her, so it is
    redacted whole; when the subject is an adult and no one else listed shares the surname, it is theirs.
 4. **Doubt redacts**: a name that could be a third party or the subject or a professional (two listed
-   people share a given name) is proposed for redaction; the officer can release it.
+   people share a given name; the subject's given name Rose is the mother's surname) is proposed for
+   redaction; the officer can release it, for every mention at once.
 
 A record with no text layer (a scan) gets no proposals but a flag (:func:`needs_officer`): an officer
 withholds it or redacts by page region.
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rights.matching import are_nicknames, fold
+from rights.matching import fold
 from rights.redaction.codes import THIRD_PARTY
 from rights.redaction.identifiers import address_key, phone_valid
 from rights.redaction.model import Kind, Person, Proposal, RedactionContext, Span, Whose
@@ -85,6 +86,8 @@ def bare_subject_surname(span: Span, subject: Identity) -> bool:
     """
     if len(span.words) != 1 or not any(p.role == "subject" for p in span.people):
         return False
+    if any(span.words[0] in p.given for p in span.people if p.role != "subject"):
+        return False  # "Frank" is also the given name of the mother's partner: it may identify him
     whole = {fold(subject.family_name).replace(" ", "")}
     whole |= {fold(n).split()[-1] for n in subject.previous_names if fold(n)}
     return span.words[0] in whole
@@ -95,15 +98,6 @@ def decide_name(span: Span, context: RedactionContext, subject_is_child: bool) -
     people = span.people
     if bare_subject_surname(span, context.subject) and not span.titled and not span.initialled:
         return Whose.SUBJECT, "the subject's surname alone: identifies no one new"
-    if people and len(span.words) == 1 and not span.titled and not span.initialled and not span.relation_cue:
-        subject = next((p for p in people if p.role == "subject"), None)
-        word = span.words[0]
-        own_given = subject is not None and (word in subject.given
-                                             or any(are_nicknames(word, g) for g in subject.given))
-        if own_given and not any(word in p.given for p in people if p is not subject):
-            # "Rose said": the subject's given name, though the mother's surname is Rose; in the subject's
-            # own record a bare given name is theirs unless someone else listed has that given name
-            return Whose.SUBJECT, "the subject's own name"
     if people:
         if span.titled:
             others = tuple(p for p in people if p.role != "subject")

@@ -141,3 +141,16 @@ def test_involvements_from_stored_json() -> None:
     stored = [{"name": "Piotr Nowak", "role": "family_member", "job_title": None, "person_id": "P2",
                "address": "4 Elm Close"}, {"name": "", "role": "other"}]
     assert involvements_from_json(stored) == (Involvement("Piotr Nowak", "family_member", None, "P2", "4 Elm Close"),)
+
+
+@pytest.mark.parametrize(("text", "mention", "whose", "redact"), [
+    ("Rose said she was fine.", "Rose", Whose.THIRD_PARTY, True),  # subject Rose, mother's surname Rose
+    ("Rose Frank said she was fine.", "Rose Frank", Whose.SUBJECT, False),
+    ("Mum said Frank had left.", "Frank", Whose.THIRD_PARTY, True),  # subject's surname, the partner's given
+    ("Mrs Rose came.", "Mrs Rose", Whose.THIRD_PARTY, True),
+])
+def test_doubt_redacts(text: str, mention: str, whose: Whose, redact: bool) -> None:
+    subject = Identity("Rose", "Frank", date(2015, 1, 1))
+    involved = (Involvement("Katarzyna Rose", "family_member", "Mother", "M1"),
+                Involvement("Frank Osei", "family_member", "Mother's partner", "M2"))
+    assert _decision(text, mention, RedactionContext(subject, involved, involved)) == (whose, redact)
