@@ -223,13 +223,9 @@ class _Token:
 def _tokens(text: str, index: NameIndex) -> list[_Token]:
     found: dict[int, _Token] = {}
     for m in _WORD.finditer(text):
-        raw = m.group()
-        end = m.end()
-        p = _POSSESSIVE.search(raw)
-        if p and len(raw) > 3:
-            raw = raw[: p.start()] if raw[p.start()] in "'’" else raw[:-1]
-            end = m.start() + len(raw)
-        found[m.start()] = _Token(m.start(), end, _fold_word(raw), raw)
+        start = m.start()
+        raw, word = _base(m.group())
+        found[start] = _Token(start, start + len(raw), word, raw)
     lowered = text.lower()
     if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
         for word in index.lower_words:
@@ -242,6 +238,15 @@ def _tokens(text: str, index: NameIndex) -> list[_Token]:
                     found[at] = _Token(at, end, _fold_word(raw), raw)
                 at = lowered.find(word, end)
     return [found[k] for k in sorted(found)]
+
+
+@lru_cache(maxsize=65536)
+def _base(raw: str) -> tuple[str, str]:
+    """A word without its possessive ending (Nowak's, James'), and its folded form."""
+    p = _POSSESSIVE.search(raw)
+    if p and len(raw) > 3:
+        raw = raw[: p.start()] if raw[p.start()] in "'’" else raw[:-1]
+    return raw, _fold_word(raw)
 
 
 def _WORDCHAR(ch: str) -> bool:
