@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
@@ -87,6 +87,9 @@ _WORD = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-ÞĀ-ž][\w'’]*(?:-[^\W\d_][\w'�
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
 
 
+_fold = lru_cache(maxsize=65536)(fold)  # names repeat across a request's records; folding is slow
+
+
 @cache
 def _word_list(name: str) -> frozenset[str]:
     text = resources.files("rights").joinpath(f"data/{name}").read_text(encoding="utf-8")
@@ -128,7 +131,7 @@ def _is_professional(role: str, job_title: str | None, config: RedactionConfig) 
 
 def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
     tokens = name_tokens(involvement.name)
-    words = fold(involvement.name).split()
+    words = _fold(involvement.name).split()
     last = len(words) - 1
     while last > 1 and words[last - 1] in PARTICLES:
         last -= 1  # "Noah Van der Berg": the family name starts at the particle
@@ -143,9 +146,9 @@ def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
 
 def subject_person(identity: Identity) -> Person:
     given = set(name_tokens(identity.given_names))
-    family = set(fold(identity.family_name).split()) | set(name_tokens(identity.family_name))
+    family = set(_fold(identity.family_name).split()) | set(name_tokens(identity.family_name))
     for previous in identity.previous_names:
-        words = fold(previous).split()
+        words = _fold(previous).split()
         if len(words) > 1:
             given |= {t for w in words[:-1] for t in w.split("-")}
         if words:
@@ -166,6 +169,12 @@ class NameIndex:
     known_words: frozenset[str]
     subject_is_child: bool
     config: RedactionConfig
+    role_phrases: frozenset[str] = frozenset()
+    role_after: re.Pattern[str] | None = None
+    # Memos of per-word answers that depend on this index only (a request's records repeat the same names).
+    listed_memo: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    candidates_memo: dict[tuple[tuple[str, ...], str | None, bool], tuple[Person, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @lru_cache(maxsize=256)
@@ -192,9 +201,14 @@ def build_index(subject: Identity, involved: tuple[Involvement, ...], known_peop
                    key=len, reverse=True)
     known_full = frozenset(" ".join(name_tokens(n)) for n in known_people)
     known_words = frozenset(t for n in known_full for t in n.split())
+    phrases, after = _role_phrases(config.roles())
     return NameIndex(tuple(people.values()), {k: tuple(v) for k, v in by_given.items()},
                      {k: tuple(v) for k, v in by_family.items()}, tuple(lower), known_full, known_words,
-                     subject_is_child, config)
+                     subject_is_child, config, phrases, after)
+
+
+_BY_CONTEXT: dict[int, tuple[RedactionContext, NameIndex]] = {}
+_BY_CONTEXT_MAX = 64
 
 
 def index_for(context: RedactionContext) -> NameIndex:
@@ -202,7 +216,23 @@ def index_for(context: RedactionContext) -> NameIndex:
 
     A subject with no date of birth is taken to be a child, the usual requester in children's services:
     that only matters for a title with the subject's surname, which then means an adult relative.
+
+    Two caches: by the context object itself (a caller passes one context for all records of a request;
+    hashing a context's fields costs more than a note's detection) and by value (:func:`build_index`),
+    for callers that build an equal context per record. The entry holds the context, so its id cannot be
+    reused by another object while the entry lives.
     """
+    hit = _BY_CONTEXT.get(id(context))
+    if hit is not None and hit[0] is context:
+        return hit[1]
+    index = _index_of(context)
+    if len(_BY_CONTEXT) >= _BY_CONTEXT_MAX:
+        del _BY_CONTEXT[next(iter(_BY_CONTEXT))]
+    _BY_CONTEXT[id(context)] = (context, index)
+    return index
+
+
+def _index_of(context: RedactionContext) -> NameIndex:
     involved = tuple(dict.fromkeys((*context.request_involved, *context.involved)))
     dob = context.subject.date_of_birth
     is_child = dob is None or (datetime.now(UTC).date() - dob).days < 18 * 365.25
@@ -212,12 +242,16 @@ def index_for(context: RedactionContext) -> NameIndex:
 # ---------------------------------------------------------------- tokens
 
 
-@dataclass(frozen=True, slots=True)
 class _Token:
-    start: int
-    end: int  # without a possessive ending
-    word: str  # folded
-    raw: str
+    """A word of the text (a plain slotted class: tens of thousands are made per megabyte)."""
+
+    __slots__ = ("end", "raw", "start", "word")
+
+    def __init__(self, start: int, end: int, word: str, raw: str) -> None:
+        self.start = start
+        self.end = end  # without a possessive ending
+        self.word = word  # folded
+        self.raw = raw
 
 
 def _tokens(text: str, index: NameIndex) -> list[_Token]:
@@ -300,21 +334,36 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
 
 def _cannot_start(word: str, index: NameIndex) -> bool:
     """Cheap test: an everyday word that is no name, no title and no listed person's ("Placement", "The")."""
+    static = _skip_word(word)
+    return static == 2 or (static == 1 and not _listed(word, index))
+
+
+@lru_cache(maxsize=65536)
+def _skip_word(word: str) -> int:
+    """The part of :func:`_cannot_start` that needs no index: 2 always skip, 1 skip unless listed, 0 keep."""
     if any(c.isdigit() for c in word):
-        return True  # SY3, 2nd: names have no digits
-    return (len(word) > 1 and word in ordinary_words() and word not in TITLES and not _namelike(word)
-            and not _listed(word, index) and word not in CALENDAR)
+        return 2  # SY3, 2nd: names have no digits
+    return int(len(word) > 1 and word in ordinary_words() and word not in TITLES and not _namelike(word)
+               and word not in CALENDAR)
 
 
 def _acronym(word: str, index: NameIndex) -> bool:
     """A word in capitals that is no name, no title and no listed person's (NHS, UPN, SY3, CAMHS)."""
-    return (word not in TITLES and word not in POLICE_TITLES and not _namelike(word) and not _listed(word, index)
-            and word not in index.known_words)
+    return _plain_capitals(word) and not _listed(word, index) and word not in index.known_words
+
+
+@lru_cache(maxsize=65536)
+def _plain_capitals(word: str) -> bool:
+    return word not in TITLES and word not in POLICE_TITLES and not _namelike(word)
 
 
 def _listed(word: str, index: NameIndex) -> bool:
-    return word in index.by_given or word in index.by_family or any(
-        part in index.by_family or part in index.by_given for part in word.split("-") if "-" in word)
+    memo = index.listed_memo
+    found = memo.get(word)
+    if found is None:
+        found = memo[word] = word in index.by_given or word in index.by_family or any(
+            part in index.by_family or part in index.by_given for part in word.split("-") if "-" in word)
+    return found
 
 
 @lru_cache(maxsize=65536)
@@ -379,7 +428,7 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
         reason = "a name on no list (" + ("after a title" if titled else "name list or context") + ")"
     before = text[max(0, start - 48):start]
     after = text[end:end + 40]
-    professional = _professional_cue(before, after, index.config) or (titled and word == "dr") or police
+    professional = _professional_cue(before, after, index) or (titled and word == "dr") or police
     relation = _tail_phrase(before, STRONG_RELATIONS)
     return Span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None, professional,
                 relation), k - i
@@ -488,9 +537,10 @@ def _role_phrases(roles: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[st
     return frozenset(r.lower() for r in roles), after
 
 
-def _professional_cue(before: str, after: str, config: RedactionConfig) -> bool:
+def _professional_cue(before: str, after: str, index: NameIndex) -> bool:
     """A role word right before the name ("social worker Jane Doe", "SW: Jane") or after it ("(SW)")."""
-    phrases, after_pattern = _role_phrases(config.roles())
+    phrases, after_pattern = index.role_phrases, index.role_after
+    assert after_pattern is not None
     stripped = before.rstrip(" \t,:(-–")
     words = stripped[-48:].lower().split()
     for k in (1, 2, 3, 4):
@@ -506,6 +556,14 @@ def _candidates(folded: list[str], initial: str | None, titled: bool, index: Nam
     after a title or an initial only a family name (Ms Brook is not Brook Smith). Several words: the first
     must be the person's given name and the last their family name (Rose Rose is not Mrs Katarzyna Rose).
     """
+    memo_key = (tuple(folded), initial, titled)
+    found = index.candidates_memo.get(memo_key)
+    if found is None:
+        found = index.candidates_memo[memo_key] = _candidates_of(folded, initial, titled, index)
+    return found
+
+
+def _candidates_of(folded: list[str], initial: str | None, titled: bool, index: NameIndex) -> tuple[Person, ...]:
     words = [w for w in folded if w not in PARTICLES]
     if not words:
         return ()
@@ -516,7 +574,7 @@ def _candidates(folded: list[str], initial: str | None, titled: bool, index: Nam
         if "-" in word and not found:
             for part in word.split("-"):
                 found.update(index.by_given.get(part, ()))
-        if subject not in found and any(are_nicknames(word, g) for g in subject.given):
+        if subject not in found and any(_nicknames(word, g) for g in subject.given):
             found.add(subject)
         return found
 
@@ -536,6 +594,9 @@ def _candidates(folded: list[str], initial: str | None, titled: bool, index: Nam
     if initial is not None:
         result = {p for p in result if any(g.startswith(initial) for g in p.given)}
     return tuple(sorted(result, key=lambda p: p.key))
+
+
+_nicknames = lru_cache(maxsize=65536)(are_nicknames)
 
 
 def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:

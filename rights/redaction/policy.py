@@ -78,25 +78,31 @@ def _role_text(person: Person) -> str:
     return f"{role} ({person.job_title})" if person.job_title else role
 
 
-def bare_subject_surname(span: Span, subject: Identity) -> bool:
+def whole_family_names(subject: Identity) -> frozenset[str]:
+    """The subject's whole family names, now and before, folded (what a bare surname is compared with)."""
+    whole = {fold(subject.family_name).replace(" ", "")}
+    whole |= {fold(n).split()[-1] for n in subject.previous_names if fold(n)}
+    return frozenset(whole)
+
+
+def bare_subject_surname(span: Span, subject: Identity, whole: frozenset[str] | None = None) -> bool:
     """A single word that is the subject's whole family name, now or before (shared with relatives or not).
 
     A part of a double name is not enough: "Khan" beside a subject called Ahmed-Khan may be the partner
-    Mr Khan, whom it identifies.
+    Mr Khan, whom it identifies. ``whole`` is :func:`whole_family_names` when the caller has it already.
     """
     if len(span.words) != 1 or not any(p.role == "subject" for p in span.people):
         return False
     if any(span.words[0] in p.given for p in span.people if p.role != "subject"):
         return False  # "Frank" is also the given name of the mother's partner: it may identify him
-    whole = {fold(subject.family_name).replace(" ", "")}
-    whole |= {fold(n).split()[-1] for n in subject.previous_names if fold(n)}
-    return span.words[0] in whole
+    return span.words[0] in (whole if whole is not None else whole_family_names(subject))
 
 
-def decide_name(span: Span, context: RedactionContext, subject_is_child: bool) -> tuple[Whose, str]:
+def decide_name(span: Span, context: RedactionContext, subject_is_child: bool,
+                whole: frozenset[str] | None = None) -> tuple[Whose, str]:
     """Whom a name span identifies, with the reason an officer reads."""
     people = span.people
-    if bare_subject_surname(span, context.subject) and not span.titled and not span.initialled:
+    if bare_subject_surname(span, context.subject, whole) and not span.titled and not span.initialled:
         return Whose.SUBJECT, "the subject's surname alone: identifies no one new"
     if people:
         if span.titled:
@@ -153,10 +159,11 @@ def decide_identifier(span: Span, context: RedactionContext, own: frozenset[str]
 def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: bool = True) -> list[Proposal]:
     """A proposal for every span: redact with TP when it identifies someone other than subject or professional."""
     own = subject_keys(context.subject, context.subject_contacts)
+    whole = whole_family_names(context.subject)
     out: list[Proposal] = []
     for span in spans:
         if span.kind is Kind.NAME:
-            whose, reason = decide_name(span, context, subject_is_child)
+            whose, reason = decide_name(span, context, subject_is_child, whole)
         else:
             whose, reason = decide_identifier(span, context, own)
         redact = whose is Whose.THIRD_PARTY
