@@ -30,36 +30,47 @@ _MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july
 
 _EMAIL = re.compile(r"(?<![\w.+-])\w[\w.%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Identifiers are written in ASCII digits and capitals: ASCII classes make each pass about a third faster.
+# Where a pattern would start with a look-behind or \b ("no word character before"), it starts instead
+# with the character class and checks the character before it afterwards ("[A-Z](?<!\w[A-Z])" is
+# "\b[A-Z]"): the same matches, but the engine can then skip ahead to the characters that can start one
+# instead of trying every position (two to five times faster per pass).
 _A = re.ASCII
-_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|0)\d(?:[ \-]?\d){8,9}(?!\d)"
-                    r"|(?<![\w+])\(0\d{3,4}\)\s?\d{3}\s?\d{3,4}(?!\d)", _A)
+_PHONE = re.compile(r"\+(?<![\w+]\+)44\s?\(?0?\)?\s?\d(?:[ \-]?\d){8,9}(?!\d)"
+                    r"|0(?<![\w+]0)\d(?:[ \-]?\d){8,9}(?!\d)"
+                    r"|\((?<![\w+]\()0\d{3,4}\)\s?\d{3}\s?\d{3,4}(?!\d)", _A)
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE | _A)
 _STREET_WORDS = (
     "road", "rd", "street", "st", "avenue", "ave", "lane", "ln", "close", "drive", "dr", "way", "crescent",
     "court", "ct", "place", "gardens", "terrace", "grove", "walk", "square", "hill", "mews", "row", "park", "view",
     "rise", "green", "parade", "fields", "meadow", "meadows", "bank", "gate", "croft", "end", "wharf", "yard",
 )
-_ADDRESS = re.compile(
-    r"(?:\b(?:Flat|Apartment|Unit)\s+\d+[A-Za-z]?,?\s+)?"
-    r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){1,3}(?:" + "|".join(w.title() for w in _STREET_WORDS) + r")\b\.?"
+# A house number (after "Flat 3, " or not), one to three capitalised words, a street word, maybe a town:
+# (Flat|Apartment|Unit \d+,? )?\b\d{1,4}..., written as one branch per first character (see above).
+_ADDRESS_REST = (
+    r"\d{0,3}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){1,3}(?:" + "|".join(w.title() for w in _STREET_WORDS) + r")\b\.?"
     r"(?:,\s*[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2}(?=[,.;\s]|$))?"
 )
-_NHS = re.compile(r"(?<![\d])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d])", _A)
+_ADDRESS = re.compile(
+    r"[FAU\d](?<!\w.)(?:" + "|".join(f"(?<={w[0]}){w[1:]}\\s+\\d+[A-Za-z]?,?\\s+\\d" + _ADDRESS_REST
+                                      for w in ("Flat", "Apartment", "Unit"))
+    + r"|(?<=\d)" + _ADDRESS_REST + ")"
+)
+_NHS = re.compile(r"\d(?<!\d\d)\d{2}[ -]?\d{3}[ -]?\d{4}(?![\d])", _A)
 # HMRC: first letter not D F I Q U V; second not D F I O Q U V; some prefixes never issued; suffix A-D.
-_NINO = re.compile(r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-D])\b", _A)
+_NINO = re.compile(r"([A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-D])\b", _A)
 _NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 _DATE = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r",?\s+\d{4}"
          r"|" + _MONTH_RE + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
          r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))")
-_DOB = re.compile(r"\b(?:born(?:\s+on)?|d\.?o\.?b\.?|date\s+of\s+birth)\s*(?:is|was)?\s*[:\-]?\s*(?:on\s+)?"
-                  r"(" + _DATE + r")", re.IGNORECASE)
+_DOB = re.compile(r"[BbDd](?<!\w.)(?i:(?<=[Bb])orn(?:\s+on)?|(?<=[Dd])\.?o\.?b\.?|(?<=[Dd])ate\s+of\s+birth)"
+                  r"(?i:\s*(?:is|was)?\s*[:\-]?\s*(?:on\s+)?(" + _DATE + r"))")  # \b(?:born|dob|date of birth) ...
 # Current format (since 2001): two letters, age identifier (02-25 March, 51-75 September), three letters.
-_VEHICLE = re.compile(r"\b([A-HJ-PR-Y][A-HJ-PR-Y])(\d{2}) ?([A-HJ-PR-Z]{3})\b", _A)
-_SORT_CODE = re.compile(r"\b\d{2}-\d{2}-\d{2}\b|\b\d{2} \d{2} \d{2}\b", _A)
-_ACCOUNT = re.compile(r"(?<![\d-])\d{8}(?![\d-])", _A)
+_VEHICLE = re.compile(r"([A-HJ-PR-Y](?<!\w[A-Z])[A-HJ-PR-Y])(\d{2}) ?([A-HJ-PR-Z]{3})\b", _A)
+_SORT_CODE = re.compile(r"\d(?<!\w\d)\d-\d{2}-\d{2}\b|\d(?<!\w\d)\d \d{2} \d{2}\b", _A)
+_ACCOUNT = re.compile(r"\d(?<![\d-]\d)\d{7}(?![\d-])", _A)
 _BANK_CUE = re.compile(r"sort\s*code|account|acc(?:t)?\.?\s*(?:no|number)|bank", re.IGNORECASE)
-_IBAN = re.compile(r"\bGB\d{2} ?[A-Z]{4}(?: ?\d{2,4}){4}\b", _A)
-_UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b", _A)
+_IBAN = re.compile(r"G(?<!\wG)B\d{2} ?[A-Z]{4}(?: ?\d{2,4}){4}\b", _A)
+_UPN = re.compile(r"[A-HJ-NP-RT-Z](?<!\w[A-Z])\d{11}[0-9A-HJ-NP-RT-Z]\b", _A)
 
 # Quick gates: skip a pattern entirely when the text has nothing that could start a match.
 _HAS_DIGIT_RUN = re.compile(r"\d\d")

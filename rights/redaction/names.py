@@ -83,7 +83,7 @@ PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "del"
 _PARTICLE_GAP = re.compile(r" (?:" + "|".join(sorted(PARTICLES)) + r")(?: (?:" + "|".join(sorted(PARTICLES))
                            + r"))? ")
 _SENTENCE_END = frozenset(".!?:;\n•*>|")
-_WORD = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-ÞĀ-ž][\w'’]*(?:-[^\W\d_][\w'’]*)*")
+_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ž](?<![\w'’].)[\w'’]*(?:-[^\W\d_][\w'’]*)*")
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
 
 
