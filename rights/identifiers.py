@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+from stdnum.gb import nhs as std_nhs
+from stdnum.gb import upn as std_upn
+
 _NON_DIGITS = re.compile(r"\D")
 _SEPARATORS = re.compile(r"[\s-]+")
 
@@ -21,14 +24,11 @@ def nhs_check_digit(first_nine: str) -> int | None:
     NHS Data Dictionary: weights 10 down to 2, remainder mod 11 taken from 11; 11 becomes 0 and 10 means
     the nine digits are never issued. The check catches every single-digit error and every transposition
     of adjacent digits, which is why a valid number is good evidence that it was typed as issued.
+    The arithmetic is python-stdnum's (``stdnum.gb.nhs``): the digit whose full number checks to zero.
     """
     if len(first_nine) != 9 or not first_nine.isdigit():
         raise ValueError("nine digits expected")
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    return None if check == 10 else check
+    return next((d for d in range(10) if std_nhs.checksum(first_nine + str(d)) == 0), None)
 
 
 def normalise_nhs_number(value: str | None) -> str | None:
@@ -41,7 +41,7 @@ def normalise_nhs_number(value: str | None) -> str | None:
     digits = _NON_DIGITS.sub("", text)
     if len(digits) != 10 or len(set(digits)) == 1:  # 0000000000 passes the arithmetic but is never issued
         return None
-    return digits if nhs_check_digit(digits[:9]) == int(digits[9]) else None
+    return digits if std_nhs.is_valid(digits) else None
 
 
 def nhs_number_valid(value: str | None) -> bool:
@@ -59,20 +59,17 @@ def format_nhs_number(value: str) -> str:
 
 # DfE UPN alphabet: 23 letters without I, O and S (easily misread), valued 0..22. Digits count as their
 # own value. The check letter at position 1 is the weighted sum (weights 2..13 over characters 2..13)
-# mod 23, written in the same alphabet. Temporary UPNs end in a letter instead of a digit.
+# mod 23, written in the same alphabet (python-stdnum's ``stdnum.gb.upn`` computes it). Temporary UPNs
+# end in a letter instead of a digit. stdnum's ``is_valid`` also insists on a local-authority code from
+# its own list; we check only format and check letter, so a new authority's pupils still match.
 _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-
-
-def _upn_value(ch: str) -> int:
-    return int(ch) if ch.isdigit() else _UPN_LETTERS.index(ch)
 
 
 def upn_check_letter(last_twelve: str) -> str:
     """The check letter for characters 2..13 of a UPN (eleven digits then a digit or a letter)."""
     if not re.fullmatch(rf"\d{{11}}[\d{_UPN_LETTERS}]", last_twelve):
         raise ValueError("eleven digits and a final digit or UPN letter expected")
-    total = sum(_upn_value(ch) * weight for ch, weight in zip(last_twelve, range(2, 14), strict=True))
-    return _UPN_LETTERS[total % 23]
+    return std_upn.calc_check_digit(last_twelve)
 
 
 def normalise_upn(value: str | None) -> str | None:

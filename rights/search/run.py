@@ -53,8 +53,11 @@ from rights.security import store_for
 from rights.sources import registry
 from rights.sources.base import (
     Candidate,
+    IncompleteRecords,
     NotSearchable,
+    SearchTerms,
     SourceError,
+    SourceRecord,
 )
 
 log = logging.getLogger(__name__)
@@ -171,13 +174,26 @@ def run_task(db: Database, settings: Settings, task_id: int) -> dict[str, Any]:
             to_fetch = [(row.id, _candidate_of(row, source_name)) for row in rows if effective_outcome(row) == ACCEPT]
         new_records = 0
         for candidate_id, candidate in to_fetch:
-            records = call_with_timeout(source.connector.fetch_records, candidate, terms,
-                                        timeout=source.timeout_seconds, what=source_name)
+            records = _fetch_keeping_partial(db, settings, task_id, candidate_id, source, candidate, terms)
             new_records += store_records(db, settings, task_id, candidate_id, records)
     except Exception as exc:  # recorded on the task, then re-raised so RQ retries the job
         _fail(db, task_id, exc)
         raise
     return _finish(db, task_id, new_records=new_records)
+
+
+def _fetch_keeping_partial(db: Database, settings: Settings, task_id: int, candidate_id: int,
+                           source: registry.Source, candidate: Candidate, terms: SearchTerms) -> list[SourceRecord]:
+    """A candidate's records; when some parts failed, what did arrive is stored before the error is raised.
+
+    The error then fails the task visibly and the job is retried; records already stored are not stored twice.
+    """
+    try:
+        return call_with_timeout(source.connector.fetch_records, candidate, terms,
+                                 timeout=source.timeout_seconds, what=source.name)
+    except IncompleteRecords as exc:
+        store_records(db, settings, task_id, candidate_id, exc.records)
+        raise
 
 
 def _candidate_of(row: SearchCandidate, source: str) -> Candidate:
@@ -311,8 +327,7 @@ def fetch_candidate_records(db: Database, settings: Settings, candidate_id: int)
     stage = f"fetching the records of {candidate.person_id}"
     try:
         source = registry.find(settings.sources_file, source_name)
-        records = call_with_timeout(source.connector.fetch_records, candidate, terms,
-                                    timeout=source.timeout_seconds, what=source_name)
+        records = _fetch_keeping_partial(db, settings, task_id, candidate_id, source, candidate, terms)
         new = store_records(db, settings, task_id, candidate_id, records)
     except Exception as exc:  # noted on the task (its search itself stands), then retried by RQ
         message = f"{stage}: {exc}"[:4000]

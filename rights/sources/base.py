@@ -92,6 +92,19 @@ class NotSearchable(SourceError):
     """
 
 
+class IncompleteRecords(SourceError):
+    """Some of a person's records came back, but parts could not be gathered (an attachment refused or failed).
+
+    ``records`` holds what was gathered, so the caller can store it before recording the error on the task;
+    the job is then retried like any SourceError, and records already stored are not stored twice. A caller
+    that does not know this class still sees a SourceError: the task fails visibly and nothing is half-told.
+    """
+
+    def __init__(self, message: str, records: list[SourceRecord]) -> None:
+        super().__init__(message)
+        self.records = records
+
+
 @runtime_checkable
 class Connector(Protocol):
     name: str

@@ -38,6 +38,31 @@ def content_type_for(filename: str) -> str:
     return CONTENT_TYPES.get(PurePath(filename).suffix.lower(), "application/octet-stream")
 
 
+def suffix_for(content_type: str) -> str | None:
+    """The extension the extractors read a content type under (``text/html`` -> ``.html``), if any."""
+    wanted = content_type.split(";", 1)[0].strip().lower()
+    return next((suffix for suffix, kind in CONTENT_TYPES.items() if kind == wanted), None)
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the bytes themselves show, or None for a binary nothing recognises.
+
+    Why by content: a file's name and declared type are whatever the sender says. File signatures come
+    from ``filetype`` (PDF, images, DOCX, archives, executables, media); text is what has no NUL bytes and
+    almost no control characters, so a binary renamed ``.txt`` is not taken for text.
+    """
+    import filetype
+
+    kind = filetype.guess(data[:8192])
+    if kind is not None:
+        return str(kind.mime)
+    head = data[:65536]
+    if not head or b"\x00" in head:
+        return None
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return "text/plain" if controls * 100 <= len(head) else None
+
+
 def extract(filename: str, data: bytes) -> tuple[str, dict[str, Any]]:
     """Return ``(text, metadata)`` for one document; metadata says what was found (pages, headers)."""
     suffix = PurePath(filename).suffix.lower()

@@ -6,7 +6,7 @@ A council lists its systems once::
     name = "lcs"                       # unique; stored on search tasks and gathered records
     service = "childrens_social_care"
     type = "sql"                       # sql | folder | sar-api | demo
-    timeout_seconds = 60               # per call to the system (default 30)
+    timeout_seconds = 60               # per call to the system (default 30; sar-api: per request, default 60)
     [source.settings]
     url = "postgresql+psycopg://reader@replica/lcs"
     ...
@@ -139,18 +139,22 @@ def _build(path: Path, index: int, entry: dict[str, Any]) -> Source:
     kind = entry.get("type")
     if kind not in CONNECTOR_MODULES:
         raise SourceConfigError(f"{where}: type must be one of {', '.join(sorted(CONNECTOR_MODULES))}, not {kind!r}")
-    timeout = entry.get("timeout_seconds", DEFAULT_TIMEOUT)
+    module = importlib.import_module(CONNECTOR_MODULES[kind])
+    # A connector type may set its own default (sar-api: the government client's 60 s per request).
+    timeout = entry.get("timeout_seconds", getattr(module, "DEFAULT_TIMEOUT_SECONDS", DEFAULT_TIMEOUT))
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise SourceConfigError(f"{where}: timeout_seconds must be a positive number, not {timeout!r}")
     settings = entry.get("settings", {})
     if not isinstance(settings, dict):
         raise SourceConfigError(f"{where}: settings must be a table ([source.settings])")
     reader = SettingsReader(where, settings)
-    module = importlib.import_module(CONNECTOR_MODULES[kind])
     connector: Connector = module.from_settings(name=name, service=service, settings=reader, timeout=float(timeout),
                                                 base_dir=path.parent)
     reader.finish()
-    return Source(name=name, service=service, type=kind, timeout_seconds=float(timeout), connector=connector)
+    # The deadline of one connector call: a connector that retries within a call (sar-api) says how long
+    # all its attempts may take; otherwise timeout_seconds is the deadline.
+    deadline = float(getattr(connector, "deadline_seconds", timeout))
+    return Source(name=name, service=service, type=kind, timeout_seconds=deadline, connector=connector)
 
 
 def demo() -> list[Source]:

@@ -61,7 +61,7 @@ def sources_file(path: Path, exports: dict[str, Path], failing: bool = True) -> 
     ]
     if failing:  # nothing listens on port 9: the source is unreachable
         sources.append({"name": "probation", "service": "youth_justice", "type": "sar-api", "timeout_seconds": 3,
-                        "settings": {"base_url": "http://127.0.0.1:9", "token": "t"}})
+                        "settings": {"base_url": "http://127.0.0.1:9", "token": "t", "retries": 0}})
     return str(write_sources(path, sources))
 
 
