@@ -30,8 +30,9 @@ Two further rules protect against pulling in another child:
   children have been taken for one, or a number was mistyped, and only a person can say which.
 - **Initials** (:func:`initial_rule`): a record holding only the subject's initial is accepted only with a
   deterministic key (the request's or another system's NHS number, UPN or id), an exact date of birth and
-  the subject's surname (current or linked previous), and never when any source returned another child
-  with that initial and surname (a twin, a sibling). Weight alone never accepts an initial.
+  the subject's surname (current or linked previous), and never when the same source holds another child
+  with that initial and surname, or any source holds one at the subject's address (the request's or an
+  accepted record's): a twin, a sibling. Weight alone never accepts an initial.
 
 Pure: no database. The search jobs call it through :mod:`rights.search.resolution`; the matching
 evaluation calls the same function.
@@ -44,7 +45,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from rights import identifiers
-from rights.matching.compare import _show_id, compare_family_names, compare_given_names, dob_level
+from rights.matching.compare import (
+    _show_id,
+    compare_addresses,
+    compare_family_names,
+    compare_given_names,
+    dob_level,
+)
 from rights.matching.decide import match
 from rights.matching.scoring import ACCEPTABLE_FAMILY, Level, MatchResult, Outcome, guard_ambiguity
 from rights.names import fold, name_tokens
@@ -166,8 +173,10 @@ def _initial(identity: Identity) -> str | None:
     return tokens[0][0] if tokens else None
 
 
-def _same_surname(a: Identity, b: Identity) -> bool:
-    return compare_family_names(a, b).level in ACCEPTABLE_FAMILY
+def _same_surname(a: Identity, b: Identity, *, strict: bool = False) -> bool:
+    """The subject's surname (any acceptable form); ``strict``: the same surname, not a shared part."""
+    level = compare_family_names(a, b).level
+    return level in (Level.EXACT, Level.PREVIOUS) if strict else level in ACCEPTABLE_FAMILY
 
 
 def _could_be_sibling(subject_dob: date | None, other_dob: date | None) -> bool:
@@ -181,8 +190,9 @@ def initial_rule(subject: Identity, candidate: Candidate, result: MatchResult,
     """Hold an automatic accept that rests on an initial unless the rule for initials is met.
 
     Accepted only with a deterministic key, an exact date of birth and the subject's surname; and never
-    when another child with that initial and surname came back from any source (the same source, or a
-    household another source's record shows): "J. Smith" is then as likely the twin or the sibling.
+    when the same source holds another child with that initial and surname, or any source holds one in
+    the subject's household (an address the request or an accepted record gives): "J. Smith" is then as
+    likely the twin or the sibling. ``subject`` carries the addresses the other sources confirmed.
     """
     if result.outcome is not Outcome.ACCEPT or result.deterministic_key == "confirmed_person_id":
         return result
@@ -195,24 +205,36 @@ def initial_rule(subject: Identity, candidate: Candidate, result: MatchResult,
         held.append("the date of birth is not exact")
     if not _same_surname(subject, candidate.identity):
         held.append("the surname is not the subject's")
-    letter = _initial(candidate.identity)
-    for other in others:
-        if _key(other) == _key(candidate) or _key(other) in accepted:
-            continue
-        theirs = identifiers.normalise_nhs_number(other.identity.nhs_number)
-        same_record_holder = bool(theirs) and theirs == identifiers.normalise_nhs_number(candidate.identity.nhs_number)
-        subject_again = (compare_given_names(subject, other.identity).level in (Level.EXACT, Level.NICKNAME)
-                         and dob_level(subject.date_of_birth, other.identity.date_of_birth) is Level.EXACT)
-        if (not same_record_holder and not subject_again and _initial(other.identity) == letter
-                and _same_surname(other.identity, candidate.identity)
-                and _could_be_sibling(subject.date_of_birth, other.identity.date_of_birth)):
-            held.append(f"{other.source} holds another child with that initial and surname "
-                        f"(record {other.person_id}: a twin or sibling?)")
-            break
+    sibling = _same_initial_child(subject, candidate, others, accepted)
+    if sibling is not None:
+        where = "" if sibling.source == candidate.source else " at the subject's address"
+        held.append(f"{sibling.source} holds another child with that initial and surname{where} "
+                    f"(record {sibling.person_id}: a twin or sibling?)")
     if not held:
         return result
     note = "officer review: the record gives only an initial and " + "; ".join(held)
     return replace(result, outcome=Outcome.REVIEW, explanation=(*result.explanation, note))
+
+
+def _same_initial_child(subject: Identity, candidate: Candidate, others: Sequence[Candidate],
+                        accepted: set[tuple[str, str]]) -> Candidate | None:
+    """Another child the initial could stand for: in the same source, or in the subject's household."""
+    letter = _initial(candidate.identity)
+    mine = identifiers.normalise_nhs_number(candidate.identity.nhs_number)
+    for other in others:
+        if _key(other) == _key(candidate) or _key(other) in accepted:
+            continue
+        if mine and identifiers.normalise_nhs_number(other.identity.nhs_number) == mine:
+            continue  # the same child's other record
+        if (compare_given_names(subject, other.identity).level in (Level.EXACT, Level.NICKNAME)
+                and dob_level(subject.date_of_birth, other.identity.date_of_birth) is Level.EXACT):
+            continue  # the subject's own record, waiting for review
+        if (_initial(other.identity) != letter or not _same_surname(other.identity, candidate.identity, strict=True)
+                or not _could_be_sibling(subject.date_of_birth, other.identity.date_of_birth)):
+            continue
+        if other.source == candidate.source or compare_addresses(subject, other.identity).level is Level.SHARED:
+            return other
+    return None
 
 
 # ---------------------------------------------------------------- resolution
