@@ -20,6 +20,12 @@ Figures (the targets in brackets):
 - **review share** (primary): the subject's own person records sent to officer review, over all the
   subject's person records [<= 5%]; also reported: all review items (the subject's and other people's)
   per subject person record, and the share of subjects needing any officer decision.
+
+Then the council-variants evaluation (``bench/council_variants.py``, built apart from the demo county):
+per way a system holds the subject, records accepted automatically, sent to review, missed, and the
+share accepted of those some system corroborates [>= 95%]; per kind of look-alike, records accepted
+automatically [0]; and the run time of the resolution pass over the seven systems' candidates. Both
+evaluations score through :func:`rights.matching.resolve`, the function the search jobs call.
 """
 
 from __future__ import annotations
