@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from rights import search
 from rights.cli.process import run_pending
-from rights.models import AuditEvent, GatheredRecord, SearchCandidate
+from rights.models import AuditEvent, GatheredRecord, SearchCandidate, SearchTask
 from tests.factories import make_person, make_request
 from tests.integration.source_builders import SUBJECT, write_export, write_sources
 
@@ -71,6 +71,9 @@ def test_nhs_number_confirmed_in_one_source_settles_a_previous_surname_in_anothe
         b1 = session.scalars(select(SearchCandidate).where(SearchCandidate.person_id == "B-1")).one()
         assert ("evidence from another system: NHS number 943 476 5919 confirmed by early_help_docs record A-1, "
                 "accepted automatically") in b1.explanation
+        views = search.task_views(session, list(session.scalars(select(SearchTask))))  # the case page's panel
+        shown = {line for v in views for cand in v.candidates if cand.person_id == "B-1" for line in cand.explanation}
+        assert any("NHS number 943 476 5919 confirmed by early_help_docs record A-1" in line for line in shown)
         log = {e["source"]: e for e in search.search_log(session, request_id)}
         assert "confirmed by early_help_docs record A-1" in search.render_search_log(list(log.values()), "REF")
         a1 = session.scalars(select(SearchCandidate).where(SearchCandidate.person_id == "A-1")).one()
