@@ -16,7 +16,6 @@ Lock order, to avoid deadlocks: the request row, then search tasks, then candida
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -33,7 +32,6 @@ from rights.search.terms import identity_from_json, search_terms
 from rights.security import store_for
 from rights.sources.base import Candidate
 
-log = logging.getLogger(__name__)
 __all__ = ["FETCH_JOB", "Changes", "candidate_of", "current_queue", "lock_request", "refresh_counts",
            "remove_records", "resolve_request", "settle"]
 FETCH_JOB = "search_fetch_candidate"
