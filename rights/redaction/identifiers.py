@@ -19,7 +19,7 @@ import phonenumbers
 from stdnum import iban as std_iban
 
 from rights import identifiers
-from rights.redaction.model import Kind, RedactionConfig, Span
+from rights.redaction.model import Kind, RedactionConfig, Span, new_span
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -194,7 +194,7 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
     """
     if "@" in text:
         for m in _EMAIL.finditer(text):
-            yield Span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
+            yield new_span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
     lowered = text.lower()
     if _HAS_DIGIT_RUN.search(text) is not None:  # phones, long numbers, dates and bank details need digits
         yield from _phones(text)
@@ -205,19 +205,19 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
         yield from _bank(text)
     for m in _POSTCODE.finditer(text):
         compact = m.group().upper().replace(" ", "")
-        yield Span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
+        yield new_span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
     for m in _ADDRESS.finditer(text):
         first = m.group().split(",")[0] if not m.group().startswith(("Flat", "Apartment", "Unit")) else m.group()
-        yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address")
+        yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address")
     for m in _VEHICLE.finditer(text):
         if vehicle_valid(m.group()):
-            yield Span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
+            yield new_span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                        "vehicle registration (current UK format)")
     for scheme, pattern in config.person_id_patterns:
         for m in _compiled(pattern).finditer(text):
             found = m.group()
             value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
-            yield Span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
+            yield new_span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
 
 
 @lru_cache(maxsize=64)
@@ -234,24 +234,25 @@ def _phones(text: str) -> Iterator[Span]:
     for m in _PHONE.finditer(text):
         e164 = phone_valid(m.group())
         if e164:
-            yield Span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
+            yield new_span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
 
 
 def _numbers(text: str) -> Iterator[Span]:
     for m in _NHS.finditer(text):
         if nhs_valid(m.group()):
-            yield Span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
+            yield new_span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
     for m in _NINO.finditer(text):
         if m.group(1) not in _NINO_BAD_PREFIXES:
             value = "".join(m.groups())
-            yield Span(m.start(), m.end(), Kind.NINO, f"nino:{value}", "National Insurance number, HMRC prefix rules")
+            yield new_span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
+                           "National Insurance number, HMRC prefix rules")
     for m in _UPN.finditer(text):
         if identifiers.upn_valid(m.group()):
-            yield Span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
+            yield new_span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
     for m in _IBAN.finditer(text) if "GB" in text else ():
         if std_iban.is_valid(m.group()):
             compact = m.group().replace(" ", "")
-            yield Span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
+            yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
 
 
 def _dobs(text: str) -> Iterator[Span]:
@@ -259,7 +260,7 @@ def _dobs(text: str) -> Iterator[Span]:
         when = parse_date(m.group(1))
         if when is None:
             continue
-        yield Span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth")
+        yield new_span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth")
 
 
 def _bank(text: str) -> Iterator[Span]:
@@ -267,4 +268,4 @@ def _bank(text: str) -> Iterator[Span]:
         for m in pattern.finditer(text):
             window = text[max(0, m.start() - 60):m.start()]
             if _BANK_CUE.search(window):
-                yield Span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)")
+                yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)")

@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
 
-from rights.matching import are_nicknames, fold, name_tokens
+from rights.matching import _nickname_groups, are_nicknames, fold, name_tokens
 from rights.redaction.identifiers import address_key
-from rights.redaction.model import Kind, Person, RedactionConfig, RedactionContext, Span
+from rights.redaction.model import Kind, Person, RedactionConfig, RedactionContext, Span, new_span
 from rights.sources.base import Identity, Involvement
 
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "master", "prof", "rev"})
@@ -171,8 +171,9 @@ class NameIndex:
     config: RedactionConfig
     role_phrases: frozenset[str] = frozenset()
     role_after: re.Pattern[str] | None = None
-    # Memos of per-word answers that depend on this index only (a request's records repeat the same names).
-    listed_memo: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    listed_words: frozenset[str] = frozenset()  # every given and family name word of a listed person
+    subject_nicknames: frozenset[str] = frozenset()  # words the nickname table ties to a subject's given name
+    # Listed people per name words, remembered (a request's records repeat the same names).
     candidates_memo: dict[tuple[tuple[str, ...], str | None, bool], tuple[Person, ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -204,7 +205,8 @@ def build_index(subject: Identity, involved: tuple[Involvement, ...], known_peop
     phrases, after = _role_phrases(config.roles())
     return NameIndex(tuple(people.values()), {k: tuple(v) for k, v in by_given.items()},
                      {k: tuple(v) for k, v in by_family.items()}, tuple(lower), known_full, known_words,
-                     subject_is_child, config, phrases, after)
+                     subject_is_child, config, phrases, after, frozenset(by_given) | frozenset(by_family),
+                     frozenset(n for g in people["subject"].given for n in _nickname_partners(g)))
 
 
 _BY_CONTEXT: dict[int, tuple[RedactionContext, NameIndex]] = {}
@@ -289,7 +291,12 @@ def _WORDCHAR(ch: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _fold_word(raw: str) -> str:
+    if raw.isascii():  # what fold does to ASCII: lower case, keep letters and hyphens (a quarter of the time)
+        return _NOT_ASCII_NAME.sub("", raw.lower())
     return fold(raw).replace(" ", "")
+
+
+_NOT_ASCII_NAME = re.compile(r"[^a-z-]")
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -358,12 +365,9 @@ def _plain_capitals(word: str) -> bool:
 
 
 def _listed(word: str, index: NameIndex) -> bool:
-    memo = index.listed_memo
-    found = memo.get(word)
-    if found is None:
-        found = memo[word] = word in index.by_given or word in index.by_family or any(
-            part in index.by_family or part in index.by_given for part in word.split("-") if "-" in word)
-    return found
+    if word in index.listed_words:
+        return True
+    return "-" in word and any(part in index.listed_words for part in word.split("-"))
 
 
 @lru_cache(maxsize=65536)
@@ -430,8 +434,8 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
     after = text[end:end + 40]
     professional = _professional_cue(before, after, index) or (titled and word == "dr") or police
     relation = _tail_phrase(before, STRONG_RELATIONS)
-    return Span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None, professional,
-                relation), k - i
+    return new_span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None,
+                    professional, relation), k - i
 
 
 def _accept(text: str, lead: _Token, first: _Token, words: list[_Token], folded: list[str], titled: bool,
@@ -574,7 +578,7 @@ def _candidates_of(folded: list[str], initial: str | None, titled: bool, index: 
         if "-" in word and not found:
             for part in word.split("-"):
                 found.update(index.by_given.get(part, ()))
-        if subject not in found and any(_nicknames(word, g) for g in subject.given):
+        if subject not in found and word in index.subject_nicknames:
             found.add(subject)
         return found
 
@@ -596,7 +600,21 @@ def _candidates_of(folded: list[str], initial: str | None, titled: bool, index: 
     return tuple(sorted(result, key=lambda p: p.key))
 
 
-_nicknames = lru_cache(maxsize=65536)(are_nicknames)
+@lru_cache(maxsize=4096)
+def _nickname_partners(given: str) -> frozenset[str]:
+    """Every word ``w`` with ``are_nicknames(w, given)``: a set look-up per word instead of a table walk."""
+    members = _nickname_members()
+    return frozenset(w for group in _nickname_groups().get(given, ()) for w in members[group]
+                     if are_nicknames(w, given))
+
+
+@cache
+def _nickname_members() -> dict[int, tuple[str, ...]]:
+    members: dict[int, list[str]] = {}
+    for word, groups in _nickname_groups().items():
+        for group in groups:
+            members.setdefault(group, []).append(word)
+    return {group: tuple(words) for group, words in members.items()}
 
 
 def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
@@ -620,12 +638,12 @@ def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
             while at >= 0:
                 end = at + len(needle)
                 if (at == 0 or not lowered[at - 1].isalnum()) and (end == len(text) or not lowered[end].isalnum()):
-                    yield Span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
+                    yield new_span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
                 at = lowered.find(needle, end)
             continue
         if all(w.lower() in lowered for w in words):
             for m in _address_pattern(tuple(re.findall(r"[\w'’]+", first))).finditer(text):
-                yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
+                yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
 
 
 @lru_cache(maxsize=1024)

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from rights.matching import fold
 from rights.redaction.codes import THIRD_PARTY
 from rights.redaction.identifiers import address_key, phone_valid
-from rights.redaction.model import Kind, Person, Proposal, RedactionContext, Span, Whose
+from rights.redaction.model import Kind, Person, Proposal, RedactionContext, Span, Whose, new_proposal
 from rights.sources.base import Identity
 
 NO_TEXT_LAYER = "no text layer (a scan): withhold the record or redact by page region"
@@ -167,6 +167,6 @@ def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: b
         else:
             whose, reason = decide_identifier(span, context, own)
         redact = whose is Whose.THIRD_PARTY
-        out.append(Proposal(span.start, span.end, span.kind, span.key, whose, redact,
-                            THIRD_PARTY if redact else None, reason))
+        out.append(new_proposal(span.start, span.end, span.kind, span.key, whose, redact,
+                                THIRD_PARTY if redact else None, reason))
     return out
