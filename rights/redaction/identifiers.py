@@ -214,6 +214,9 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
             yield new_span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                        "vehicle registration (current UK format)")
     for scheme, pattern in config.person_id_patterns:
+        needed = _required_text(pattern)
+        if needed and needed not in text:
+            continue
         for m in _compiled(pattern).finditer(text):
             found = m.group()
             value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
@@ -223,6 +226,20 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
 @lru_cache(maxsize=64)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
+
+
+@lru_cache(maxsize=64)
+def _required_text(pattern: str) -> str:
+    """Letters every match of ``pattern`` starts with, when it plainly says so (r"\\bLCS..." -> "LCS"), or "".
+
+    A pass over a note without them cannot match and is skipped. Only a leading ``\\b`` then letters and
+    digits count, never a pattern with flags, alternatives or a quantifier on the last of them.
+    """
+    m = re.match(r"\\b([A-Za-z0-9]+)(.?)", pattern)
+    if m is None or "|" in pattern or "(?" in pattern:
+        return ""
+    letters = m.group(1)
+    return letters if m.group(2) not in ("?", "*", "{") else letters[:-1]
 
 
 def address_key(first_line: str) -> str:
