@@ -84,9 +84,20 @@ def _digits(value: str) -> str:
 
 
 def nhs_valid(value: str) -> bool:
-    """A ten-digit NHS number with a valid check digit, not repeated digits, not in the 999 test range."""
-    digits = identifiers.normalise_nhs_number(value)  # check digit (python-stdnum), repeated digits refused
-    return digits is not None and not digits.startswith("999")  # 999 range: test numbers, never issued
+    """A ten-digit NHS number with a valid check digit, not repeated digits, not in the 999 test range.
+
+    What the pattern found (ten digits, maybe spaced) is checked here with the modulus 11 sum directly,
+    a tenth of the time of the general path; anything else goes to ``rights.identifiers`` (python-stdnum).
+    A unit test holds the two to the same answers.
+    """
+    digits = value.replace(" ", "").replace("-", "")
+    if len(digits) == 10 and digits.isascii() and digits.isdigit():
+        if digits.startswith("999") or digits == digits[0] * 10:
+            return False  # 999 range: test numbers, never issued; 0000000000 passes the arithmetic
+        total = sum(int(d) * w for d, w in zip(digits, range(10, 0, -1), strict=True))
+        return total % 11 == 0
+    normalised = identifiers.normalise_nhs_number(value)  # check digit (python-stdnum), repeated digits refused
+    return normalised is not None and not normalised.startswith("999")
 
 
 def nino_valid(value: str) -> bool:

@@ -129,9 +129,13 @@ def _is_professional(role: str, job_title: str | None, config: RedactionConfig) 
     return any(r in title for r in config.roles())
 
 
+def _folded_words(name: str) -> list[str]:
+    """``fold(name).split()`` word by word: folding works letter by letter, and words repeat across names."""
+    return [piece for word in name.split() for piece in _fold(word).split()]
+
+
 def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
-    tokens = name_tokens(involvement.name)
-    words = _fold(involvement.name).split()
+    words = _folded_words(involvement.name)
     last = len(words) - 1
     while last > 1 and words[last - 1] in PARTICLES:
         last -= 1  # "Noah Van der Berg": the family name starts at the particle
@@ -140,7 +144,8 @@ def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
     role = involvement.role
     if role == "professional" and not _is_professional(role, involvement.job_title, config):
         role = "other"
-    key = f"person:{involvement.person_id}" if involvement.person_id else f"person:{' '.join(tokens)}"
+    key = (f"person:{involvement.person_id}" if involvement.person_id
+           else f"person:{' '.join(name_tokens(involvement.name))}")
     return Person(key, involvement.name, role, involvement.job_title, given, family, involvement.address)
 
 
@@ -173,6 +178,8 @@ class NameIndex:
     role_after: re.Pattern[str] | None = None
     listed_words: frozenset[str] = frozenset()  # every given and family name word of a listed person
     subject_nicknames: frozenset[str] = frozenset()  # words the nickname table ties to a subject's given name
+    given_keyed: dict[str, dict[str, Person]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    family_keyed: dict[str, dict[str, Person]] = field(default_factory=dict, compare=False, hash=False, repr=False)
     # Listed people per name words, remembered (a request's records repeat the same names).
     candidates_memo: dict[tuple[tuple[str, ...], str | None, bool], tuple[Person, ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False)
@@ -206,7 +213,9 @@ def build_index(subject: Identity, involved: tuple[Involvement, ...], known_peop
     return NameIndex(tuple(people.values()), {k: tuple(v) for k, v in by_given.items()},
                      {k: tuple(v) for k, v in by_family.items()}, tuple(lower), known_full, known_words,
                      subject_is_child, config, phrases, after, frozenset(by_given) | frozenset(by_family),
-                     frozenset(n for g in people["subject"].given for n in _nickname_partners(g)))
+                     frozenset(n for g in people["subject"].given for n in _nickname_partners(g)),
+                     {k: {p.key: p for p in v} for k, v in by_given.items()},
+                     {k: {p.key: p for p in v} for k, v in by_family.items()})
 
 
 _BY_CONTEXT: dict[int, tuple[RedactionContext, NameIndex]] = {}
@@ -575,20 +584,20 @@ def _candidates_of(folded: list[str], initial: str | None, titled: bool, index: 
     # Sets of people as dicts by key: the index holds one Person per key, and a string hashes far faster
     # than a dataclass.
 
-    def given(word: str) -> dict[str, Person]:
-        found = {p.key: p for p in index.by_given.get(word, ())}
+    none: dict[str, Person] = {}
+
+    def given(word: str) -> dict[str, Person]:  # the index's own dict: read, never changed
+        found = index.given_keyed.get(word, none)
         if "-" in word and not found:
-            for part in word.split("-"):
-                found.update((p.key, p) for p in index.by_given.get(part, ()))
+            found = {k: p for part in word.split("-") for k, p in index.given_keyed.get(part, none).items()}
         if subject.key not in found and word in index.subject_nicknames:
-            found[subject.key] = subject
+            found = {**found, subject.key: subject}
         return found
 
     def family(word: str) -> dict[str, Person]:
-        found = {p.key: p for p in index.by_family.get(word, ())}
+        found = index.family_keyed.get(word, none)
         if "-" in word and not found:  # Smith-Jones is not Smith, unless no one is Smith-Jones
-            for part in word.split("-"):
-                found.update((p.key, p) for p in index.by_family.get(part, ()))
+            found = {k: p for part in word.split("-") for k, p in index.family_keyed.get(part, none).items()}
         return found
 
     def both(a: dict[str, Person], b: dict[str, Person]) -> dict[str, Person]:

@@ -39,3 +39,22 @@ def test_phone_fast_path_agrees_with_phonenumbers(value: str) -> None:
 ])
 def test_person_id_passes_are_skipped_only_for_text_every_match_starts_with(pattern: str, needed: str) -> None:
     assert _required_text(pattern) == needed
+
+
+def test_nhs_check_digit_shortcut_agrees_with_python_stdnum() -> None:
+    import random
+
+    from rights import identifiers
+    from rights.redaction.identifiers import nhs_valid
+
+    def slow(value: str) -> bool:
+        digits = identifiers.normalise_nhs_number(value)
+        return digits is not None and not digits.startswith("999")
+
+    rng = random.Random(5)
+    values = ["".join(rng.choice("0123456789") for _ in range(10)) for _ in range(20_000)]
+    values += [f"{v[:3]} {v[3:6]} {v[6:]}" for v in values[:2000]]
+    values += [f"{v[:3]}-{v[3:6]}-{v[6:]}" for v in values[:2000]]
+    values += ["0000000000", "4444444444", "9990000000", "943 476 5919", "12345", "١٢٣٤٥٦٧٨٩٠"]
+    assert sum(nhs_valid(v) for v in values) > 1000  # the sample holds valid numbers, not only refusals
+    assert [v for v in values if nhs_valid(v) != slow(v)] == []
