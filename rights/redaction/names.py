@@ -244,7 +244,9 @@ def index_for(context: RedactionContext) -> NameIndex:
 
 
 def _index_of(context: RedactionContext) -> NameIndex:
-    involved = tuple(dict.fromkeys((*context.request_involved, *context.involved)))
+    involved = context.request_involved
+    if context.involved is not involved:  # this record's people added to the request's, each once
+        involved = tuple(dict.fromkeys((*involved, *context.involved)))  # (build_index keeps one per key)
     dob = context.subject.date_of_birth
     is_child = dob is None or (datetime.now(UTC).date() - dob).days < 18 * 365.25
     return build_index(context.subject, involved, context.known_people, context.config, is_child)
@@ -266,23 +268,35 @@ class _Token:
 
 
 def _tokens(text: str, index: NameIndex) -> list[_Token]:
-    found: dict[int, _Token] = {}
+    tokens = []
     for m in _WORD.finditer(text):
         start = m.start()
         raw, word = _base(m.group())
-        found[start] = _Token(start, start + len(raw), word, raw)
+        tokens.append(_Token(start, start + len(raw), word, raw))
     lowered = text.lower()
     if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
+        starts: set[int] | None = None  # made only when a listed name is written in lower case
+        size = len(text)
         for word in index.lower_words:
             at = lowered.find(word)
             while at >= 0:
                 end = at + len(word)
-                if (text[at].islower() and at not in found and (at == 0 or not _WORDCHAR(lowered[at - 1]))
-                        and (end == len(text) or not _WORDCHAR(lowered[end]))):
-                    raw = text[at:end]
-                    found[at] = _Token(at, end, _fold_word(raw), raw)
+                if (text[at].islower() and (at == 0 or not _WORDCHAR(lowered[at - 1]))
+                        and (end == size or not _WORDCHAR(lowered[end]))):
+                    if starts is None:
+                        starts = {t.start for t in tokens}
+                    if at not in starts:
+                        starts.add(at)
+                        raw = text[at:end]
+                        tokens.append(_Token(at, end, _fold_word(raw), raw))
                 at = lowered.find(word, end)
-    return [found[k] for k in sorted(found)]
+        if starts is not None:
+            tokens.sort(key=_start)
+    return tokens
+
+
+def _start(token: _Token) -> int:
+    return token.start
 
 
 @lru_cache(maxsize=65536)
@@ -611,7 +625,9 @@ def _candidates_of(folded: list[str], initial: str | None, titled: bool, index: 
             result = both(given(words[0]) | given(words[1]), family(words[-1]))
     if initial is not None:
         result = {k: p for k, p in result.items() if any(g.startswith(initial) for g in p.given)}
-    return tuple(p for _, p in sorted(result.items()))
+    if len(result) < 2:
+        return tuple(result.values())
+    return tuple(result[k] for k in sorted(result))
 
 
 @lru_cache(maxsize=4096)
