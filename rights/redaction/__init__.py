@@ -66,15 +66,16 @@ __all__ = [
 def detect(text: str, context: RedactionContext) -> list[Span]:
     """Every span the detectors find (names, listed people's addresses, identifiers), deduplicated."""
     index = index_for(context)
-    spans: dict[tuple[int, int, Kind], Span] = {}
+    # keyed by the kind's id: a Kind is a singleton, and an enum member hashes through Python code
+    spans: dict[tuple[int, int, int], Span] = {}
     found = [*involved_addresses(text, index.people), *find_identifiers(text, context.config)]
     for span in found:
-        spans.setdefault((span.start, span.end, span.kind), span)  # listed-person evidence first
+        spans.setdefault((span.start, span.end, id(span.kind)), span)  # listed-person evidence first
     taken = sorted((s.start, s.end) for s in found)
     for span in find_names(text, index):
         # a word inside an email, address or date is part of that identifier, not a name on its own
         if not _overlaps(taken, span.start, span.end):
-            spans.setdefault((span.start, span.end, span.kind), span)
+            spans.setdefault((span.start, span.end, id(span.kind)), span)
     return sorted(spans.values(), key=lambda s: (s.start, -s.end))
 
 

@@ -204,7 +204,7 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
     identifiers, and a skipped pass costs nothing.
     """
     if "@" in text:
-        for m in _EMAIL.finditer(text):
+        for m in _emails(text):
             yield new_span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
     lowered = text.lower()
     if _HAS_DIGIT_RUN.search(text) is not None:  # phones, long numbers, dates and bank details need digits
@@ -232,6 +232,32 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
             found = m.group()
             value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
             yield new_span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
+
+
+_LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.%+'-")
+
+
+def _emails(text: str) -> Iterator[re.Match[str]]:
+    """``_EMAIL.finditer(text)``, searching only from the run of address characters before each '@'.
+
+    Every match holds exactly one '@' with address characters from its start up to it, so the next match
+    after ``pos`` starts within the run before the first '@' after ``pos``: the same matches, without
+    trying the pattern at every word of the note.
+    """
+    pos = 0
+    size = len(text)
+    while pos < size:
+        at = text.find("@", pos)
+        if at < 0:
+            return
+        lo = at
+        while lo > pos and (text[lo - 1] in _LOCAL_PART or (not text[lo - 1].isascii() and text[lo - 1].isalnum())):
+            lo -= 1  # back over [\w.%+'-]
+        m = _EMAIL.search(text, lo)
+        if m is None:
+            return
+        yield m
+        pos = m.end()
 
 
 @lru_cache(maxsize=64)

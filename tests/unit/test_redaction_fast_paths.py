@@ -58,3 +58,16 @@ def test_nhs_check_digit_shortcut_agrees_with_python_stdnum() -> None:
     values += ["0000000000", "4444444444", "9990000000", "943 476 5919", "12345", "١٢٣٤٥٦٧٨٩٠"]
     assert sum(nhs_valid(v) for v in values) > 1000  # the sample holds valid numbers, not only refusals
     assert [v for v in values if nhs_valid(v) != slow(v)] == []
+
+
+def test_email_search_from_each_at_sign_finds_what_a_full_scan_finds() -> None:
+    import random
+
+    from rights.redaction.identifiers import _EMAIL, _emails
+
+    rng = random.Random(1)
+    alphabet = "ab.Z9_%+'-@ ,é中x.com"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(20_000)]
+    texts += ["a@b.co @@x.com x@y@z.com é.ü@mail.org +a@b.cd .a@b.cd _a@b.cd", "a" * 500 + "@x.com"]
+    assert sum(1 for t in texts for _ in _EMAIL.finditer(t)) > 100
+    assert [t for t in texts if [m.span() for m in _EMAIL.finditer(t)] != [m.span() for m in _emails(t)]] == []
