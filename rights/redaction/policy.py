@@ -140,7 +140,7 @@ def decide_name(span: Span, context: RedactionContext, subject_is_child: bool,
 def decide_identifier(span: Span, context: RedactionContext, own: frozenset[str]) -> tuple[Whose, str]:
     """Whom an identifier span identifies: the subject's own, a professional's work email, or someone else."""
     config = context.config
-    protected = [p for p in span.people if p.role in config.protected_address_roles]
+    protected = [p for p in span.people if p.role in config.protected_address_roles] if span.people else None
     if protected:
         return Whose.THIRD_PARTY, f"{span.reason}: {_role_text(protected[0])}'s address, kept from requesters"
     if span.key in own:
@@ -161,9 +161,18 @@ def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: b
     own = subject_keys(context.subject, context.subject_contacts)
     whole = whole_family_names(context.subject)
     out: list[Proposal] = []
+    # A note names the same people several times: one answer per same evidence. The people tuple is keyed
+    # by id (the detector shares one per name; a dataclass hashes slowly) and kept alive in the value, so
+    # no other tuple can take its id while this runs.
+    named: dict[tuple[object, ...], tuple[tuple[Whose, str], tuple[Person, ...]]] = {}
     for span in spans:
         if span.kind is Kind.NAME:
-            whose, reason = decide_name(span, context, subject_is_child, whole)
+            evidence = (id(span.people), span.words, span.titled, span.initialled, span.professional_cue,
+                        span.relation_cue, span.reason)
+            hit = named.get(evidence)
+            if hit is None:
+                hit = named[evidence] = (decide_name(span, context, subject_is_child, whole), span.people)
+            whose, reason = hit[0]
         else:
             whose, reason = decide_identifier(span, context, own)
         redact = whose is Whose.THIRD_PARTY
