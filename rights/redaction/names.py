@@ -176,6 +176,7 @@ class NameIndex:
     config: RedactionConfig
     role_phrases: frozenset[str] = frozenset()
     role_after: re.Pattern[str] | None = None
+    role_last_words: frozenset[str] = frozenset()  # the last word of every role phrase
     listed_words: frozenset[str] = frozenset()  # every given and family name word of a listed person
     subject_nicknames: frozenset[str] = frozenset()  # words the nickname table ties to a subject's given name
     given_keyed: dict[str, dict[str, Person]] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -212,7 +213,8 @@ def build_index(subject: Identity, involved: tuple[Involvement, ...], known_peop
     phrases, after = _role_phrases(config.roles())
     return NameIndex(tuple(people.values()), {k: tuple(v) for k, v in by_given.items()},
                      {k: tuple(v) for k, v in by_family.items()}, tuple(lower), known_full, known_words,
-                     subject_is_child, config, phrases, after, frozenset(by_given) | frozenset(by_family),
+                     subject_is_child, config, phrases, after, frozenset(p.split()[-1] for p in phrases if p.split()),
+                     frozenset(by_given) | frozenset(by_family),
                      frozenset(n for g in people["subject"].given for n in _nickname_partners(g)),
                      {k: {p.key: p for p in v} for k, v in by_given.items()},
                      {k: {p.key: p for p in v} for k, v in by_family.items()})
@@ -570,9 +572,10 @@ def _professional_cue(before: str, after: str, index: NameIndex) -> bool:
     assert after_pattern is not None
     stripped = before.rstrip(" \t,:(-–")
     words = stripped[-48:].lower().split()
-    for k in (1, 2, 3, 4):
-        if len(words) >= k and " ".join(words[-k:]) in phrases:
-            return True
+    if words and words[-1] in index.role_last_words:  # a phrase ending anywhere else cannot match
+        for k in (1, 2, 3, 4):
+            if len(words) >= k and " ".join(words[-k:]) in phrases:
+                return True
     return after_pattern.match(after) is not None
 
 
@@ -615,10 +618,17 @@ def _candidates_of(folded: list[str], initial: str | None, titled: bool, index: 
         return found
 
     def both(a: dict[str, Person], b: dict[str, Person]) -> dict[str, Person]:
+        if not a or not b:
+            return none
+        if len(a) == 1:  # the usual case: one person has that given name
+            return a if next(iter(a)) in b else none
         return {k: p for k, p in a.items() if k in b}
 
     if len(words) == 1:
-        result = family(words[0]) if titled or initial is not None else given(words[0]) | family(words[0])
+        result = family(words[0])
+        if not titled and initial is None:
+            named = given(words[0])
+            result = (result | named) if result and named else (result or named)
     else:
         result = both(given(words[0]), family(words[-1]))
         if not result and len(words) > 2:  # "Mary Jane Smith" written with a middle name
