@@ -352,7 +352,9 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
     i = 0
     while i < n:
         tok = tokens[i]
-        if _cannot_start(tok.word, index) or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index)):
+        skip = _skip_word(tok.word)  # _cannot_start, unrolled: it runs for every capitalised word
+        if (skip == 2 or (skip == 1 and not _listed(tok.word, index))
+                or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index))):
             i += 1
             continue
         taken = _mention(text, tokens, i, index)
@@ -466,7 +468,8 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
 def _accept(text: str, lead: _Token, first: _Token, words: list[_Token], folded: list[str], titled: bool,
             initial: str | None, index: NameIndex) -> bool:
     """Whether these capitalised words are a person's name (listed, titled, in the lists with cues)."""
-    if any(_listed(w, index) for w in folded):
+    listed = index.listed_words
+    if any(w in listed or ("-" in w and _listed(w, index)) for w in folded):
         word = folded[0]
         if (len(folded) == 1 and word in ordinary_words() and not titled and initial is None
                 and (first.raw.islower() or _sentence_start(text, first.start))):
