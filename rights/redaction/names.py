@@ -352,7 +352,9 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
     i = 0
     while i < n:
         tok = tokens[i]
-        skip = _skip_word(tok.word)  # _cannot_start, unrolled: it runs for every capitalised word
+        # Cheap tests first: an everyday word that is no name, no title and no listed person's
+        # ("Placement", "The"), or a word in capitals that is no name (NHS, CAMHS).
+        skip = _skip_word(tok.word)
         if (skip == 2 or (skip == 1 and not _listed(tok.word, index))
                 or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index))):
             i += 1
@@ -366,15 +368,10 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
         i += used
 
 
-def _cannot_start(word: str, index: NameIndex) -> bool:
-    """Cheap test: an everyday word that is no name, no title and no listed person's ("Placement", "The")."""
-    static = _skip_word(word)
-    return static == 2 or (static == 1 and not _listed(word, index))
-
-
 @lru_cache(maxsize=65536)
 def _skip_word(word: str) -> int:
-    """The part of :func:`_cannot_start` that needs no index: 2 always skip, 1 skip unless listed, 0 keep."""
+    """Whether a word cannot start a name: 2 never (it has digits), 1 unless a listed person has it
+    (an everyday word that is no name, title or month), 0 it may."""
     if any(c.isdigit() for c in word):
         return 2  # SY3, 2nd: names have no digits
     return int(len(word) > 1 and word in ordinary_words() and word not in TITLES and not _namelike(word)
