@@ -32,9 +32,10 @@ Why our own detectors rather than Presidio's recognisers: Presidio needs a spaCy
 context words, and ships US-first recognisers; the UK rules (HMRC NI prefixes, NHS test range, DfE UPN
 check letters, current plates) and the name rules (listed people in every form, titles, initials,
 relations, ordinary words that are names) are short to write and check with python-stdnum and
-phonenumbers. ``bench/redaction_speed.py`` measures both on the same notes: 3.0-3.2x Presidio's
-throughput per core at 99.9% recall of third-party mentions against its 78% (the 10x goal is not met:
-the per-word name rules run in Python). ``bench/redaction_quality.py`` reports quality per kind.
+phonenumbers. ``bench/redaction_speed.py`` measures both on the same notes: 4.7-5.1x Presidio's
+throughput per core (0.77-0.83 MB/s) at 99.97% recall of third-party mentions against its 78% (the 10x
+goal is not met: the name rules run per capitalised word in Python, and each note's people are indexed
+afresh in the bench). ``bench/redaction_quality.py`` reports quality per kind.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Detectors for identifiers written in text: each a compiled pattern, then validation.
 
 Own compiled regular expressions rather than Presidio's recognisers: Presidio runs every text through a
-spaCy pipeline and scores each recogniser's matches with context words, which costs an order of magnitude
-more time per megabyte (``bench/redaction_speed.py`` measures both) and its shipped recognisers follow
+spaCy pipeline and scores each recogniser's matches with context words, which costs several times more
+time per megabyte (``bench/redaction_speed.py`` measures both) and its shipped recognisers follow
 US formats (SSN, US phone, US bank). The UK rules here (HMRC NI prefixes, NHS test ranges, DfE UPN check
 letters, current vehicle registrations) are short and checked by python-stdnum and phonenumbers, so
 nothing needs a model or a network.

@@ -10,8 +10,9 @@ People on no list are found from capitalised words checked against the bundled n
 a title (Mr, Ms, Dr), a relation before the name ("her partner", "his mother", "a friend called"), a
 reporting verb after it ("said", "told"). Words that are also names (Hope, Rose, Will, Summer, May) count
 only with a cue, or when capitalised inside a sentence, never at the start of one; months and days only
-with a cue. The rules are written, not learned: no model can be downloaded where councils run this, and
-a scan over capitalised words with set look-ups runs at many megabytes a second.
+with a cue. The rules are written, not learned: no model can be downloaded where councils run this.
+They are still most of the time a note takes (``bench/redaction_speed.py``): one pass over capitalised
+words, set look-ups, and per-request answers remembered on the index.
 """
 
 from __future__ import annotations
