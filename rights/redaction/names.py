@@ -10,8 +10,9 @@ People on no list are found from capitalised words checked against the bundled n
 a title (Mr, Ms, Dr), a relation before the name ("her partner", "his mother", "a friend called"), a
 reporting verb after it ("said", "told"). Words that are also names (Hope, Rose, Will, Summer, May) count
 only with a cue, or when capitalised inside a sentence, never at the start of one; months and days only
-with a cue. The rules are written, not learned: no model can be downloaded where councils run this, and
-a scan over capitalised words with set look-ups runs at many megabytes a second.
+with a cue. The rules are written, not learned: no model can be downloaded where councils run this.
+They are still most of the time a note takes (``bench/redaction_speed.py``): one pass over capitalised
+words, set look-ups, and per-request answers remembered on the index.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
 
-from rights.matching import are_nicknames, fold, name_tokens
+from rights.matching import _nickname_groups, are_nicknames, fold, name_tokens
 from rights.redaction.identifiers import address_key
-from rights.redaction.model import Kind, Person, RedactionConfig, RedactionContext, Span
+from rights.redaction.model import Kind, Person, RedactionConfig, RedactionContext, Span, new_span
 from rights.sources.base import Identity, Involvement
 
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "master", "prof", "rev"})
@@ -129,9 +130,13 @@ def _is_professional(role: str, job_title: str | None, config: RedactionConfig) 
     return any(r in title for r in config.roles())
 
 
+def _folded_words(name: str) -> list[str]:
+    """``fold(name).split()`` word by word: folding works letter by letter, and words repeat across names."""
+    return [piece for word in name.split() for piece in _fold(word).split()]
+
+
 def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
-    tokens = name_tokens(involvement.name)
-    words = _fold(involvement.name).split()
+    words = _folded_words(involvement.name)
     last = len(words) - 1
     while last > 1 and words[last - 1] in PARTICLES:
         last -= 1  # "Noah Van der Berg": the family name starts at the particle
@@ -140,7 +145,8 @@ def person_of(involvement: Involvement, config: RedactionConfig) -> Person:
     role = involvement.role
     if role == "professional" and not _is_professional(role, involvement.job_title, config):
         role = "other"
-    key = f"person:{involvement.person_id}" if involvement.person_id else f"person:{' '.join(tokens)}"
+    key = (f"person:{involvement.person_id}" if involvement.person_id
+           else f"person:{' '.join(name_tokens(involvement.name))}")
     return Person(key, involvement.name, role, involvement.job_title, given, family, involvement.address)
 
 
@@ -171,8 +177,12 @@ class NameIndex:
     config: RedactionConfig
     role_phrases: frozenset[str] = frozenset()
     role_after: re.Pattern[str] | None = None
-    # Memos of per-word answers that depend on this index only (a request's records repeat the same names).
-    listed_memo: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    role_last_words: frozenset[str] = frozenset()  # the last word of every role phrase
+    listed_words: frozenset[str] = frozenset()  # every given and family name word of a listed person
+    subject_nicknames: frozenset[str] = frozenset()  # words the nickname table ties to a subject's given name
+    given_keyed: dict[str, dict[str, Person]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    family_keyed: dict[str, dict[str, Person]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # Listed people per name words, remembered (a request's records repeat the same names).
     candidates_memo: dict[tuple[tuple[str, ...], str | None, bool], tuple[Person, ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -204,7 +214,11 @@ def build_index(subject: Identity, involved: tuple[Involvement, ...], known_peop
     phrases, after = _role_phrases(config.roles())
     return NameIndex(tuple(people.values()), {k: tuple(v) for k, v in by_given.items()},
                      {k: tuple(v) for k, v in by_family.items()}, tuple(lower), known_full, known_words,
-                     subject_is_child, config, phrases, after)
+                     subject_is_child, config, phrases, after, frozenset(p.split()[-1] for p in phrases if p.split()),
+                     frozenset(by_given) | frozenset(by_family),
+                     frozenset(n for g in people["subject"].given for n in _nickname_partners(g)),
+                     {k: {p.key: p for p in v} for k, v in by_given.items()},
+                     {k: {p.key: p for p in v} for k, v in by_family.items()})
 
 
 _BY_CONTEXT: dict[int, tuple[RedactionContext, NameIndex]] = {}
@@ -233,7 +247,9 @@ def index_for(context: RedactionContext) -> NameIndex:
 
 
 def _index_of(context: RedactionContext) -> NameIndex:
-    involved = tuple(dict.fromkeys((*context.request_involved, *context.involved)))
+    involved = context.request_involved
+    if context.involved is not involved:  # this record's people added to the request's, each once
+        involved = tuple(dict.fromkeys((*involved, *context.involved)))  # (build_index keeps one per key)
     dob = context.subject.date_of_birth
     is_child = dob is None or (datetime.now(UTC).date() - dob).days < 18 * 365.25
     return build_index(context.subject, involved, context.known_people, context.config, is_child)
@@ -255,23 +271,35 @@ class _Token:
 
 
 def _tokens(text: str, index: NameIndex) -> list[_Token]:
-    found: dict[int, _Token] = {}
+    tokens = []
     for m in _WORD.finditer(text):
         start = m.start()
         raw, word = _base(m.group())
-        found[start] = _Token(start, start + len(raw), word, raw)
+        tokens.append(_Token(start, start + len(raw), word, raw))
     lowered = text.lower()
     if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
+        starts: set[int] | None = None  # made only when a listed name is written in lower case
+        size = len(text)
         for word in index.lower_words:
             at = lowered.find(word)
             while at >= 0:
                 end = at + len(word)
-                if (text[at].islower() and at not in found and (at == 0 or not _WORDCHAR(lowered[at - 1]))
-                        and (end == len(text) or not _WORDCHAR(lowered[end]))):
-                    raw = text[at:end]
-                    found[at] = _Token(at, end, _fold_word(raw), raw)
+                if (text[at].islower() and (at == 0 or not _WORDCHAR(lowered[at - 1]))
+                        and (end == size or not _WORDCHAR(lowered[end]))):
+                    if starts is None:
+                        starts = {t.start for t in tokens}
+                    if at not in starts:
+                        starts.add(at)
+                        raw = text[at:end]
+                        tokens.append(_Token(at, end, _fold_word(raw), raw))
                 at = lowered.find(word, end)
-    return [found[k] for k in sorted(found)]
+        if starts is not None:
+            tokens.sort(key=_start)
+    return tokens
+
+
+def _start(token: _Token) -> int:
+    return token.start
 
 
 @lru_cache(maxsize=65536)
@@ -289,7 +317,12 @@ def _WORDCHAR(ch: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _fold_word(raw: str) -> str:
+    if raw.isascii():  # what fold does to ASCII: lower case, keep letters and hyphens (a quarter of the time)
+        return _NOT_ASCII_NAME.sub("", raw.lower())
     return fold(raw).replace(" ", "")
+
+
+_NOT_ASCII_NAME = re.compile(r"[^a-z-]")
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -320,7 +353,11 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
     i = 0
     while i < n:
         tok = tokens[i]
-        if _cannot_start(tok.word, index) or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index)):
+        # Cheap tests first: an everyday word that is no name, no title and no listed person's
+        # ("Placement", "The"), or a word in capitals that is no name (NHS, CAMHS).
+        skip = _skip_word(tok.word)
+        if (skip == 2 or (skip == 1 and not _listed(tok.word, index))
+                or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index))):
             i += 1
             continue
         taken = _mention(text, tokens, i, index)
@@ -332,15 +369,10 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
         i += used
 
 
-def _cannot_start(word: str, index: NameIndex) -> bool:
-    """Cheap test: an everyday word that is no name, no title and no listed person's ("Placement", "The")."""
-    static = _skip_word(word)
-    return static == 2 or (static == 1 and not _listed(word, index))
-
-
 @lru_cache(maxsize=65536)
 def _skip_word(word: str) -> int:
-    """The part of :func:`_cannot_start` that needs no index: 2 always skip, 1 skip unless listed, 0 keep."""
+    """Whether a word cannot start a name: 2 never (it has digits), 1 unless a listed person has it
+    (an everyday word that is no name, title or month), 0 it may."""
     if any(c.isdigit() for c in word):
         return 2  # SY3, 2nd: names have no digits
     return int(len(word) > 1 and word in ordinary_words() and word not in TITLES and not _namelike(word)
@@ -358,12 +390,9 @@ def _plain_capitals(word: str) -> bool:
 
 
 def _listed(word: str, index: NameIndex) -> bool:
-    memo = index.listed_memo
-    found = memo.get(word)
-    if found is None:
-        found = memo[word] = word in index.by_given or word in index.by_family or any(
-            part in index.by_family or part in index.by_given for part in word.split("-") if "-" in word)
-    return found
+    if word in index.listed_words:
+        return True
+    return "-" in word and any(part in index.listed_words for part in word.split("-"))
 
 
 @lru_cache(maxsize=65536)
@@ -430,14 +459,15 @@ def _mention(text: str, tokens: Sequence[_Token], i: int, index: NameIndex) -> t
     after = text[end:end + 40]
     professional = _professional_cue(before, after, index) or (titled and word == "dr") or police
     relation = _tail_phrase(before, STRONG_RELATIONS)
-    return Span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None, professional,
-                relation), k - i
+    return new_span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None,
+                    professional, relation), k - i
 
 
 def _accept(text: str, lead: _Token, first: _Token, words: list[_Token], folded: list[str], titled: bool,
             initial: str | None, index: NameIndex) -> bool:
     """Whether these capitalised words are a person's name (listed, titled, in the lists with cues)."""
-    if any(_listed(w, index) for w in folded):
+    listed = index.listed_words
+    if any(w in listed or ("-" in w and _listed(w, index)) for w in folded):
         word = folded[0]
         if (len(folded) == 1 and word in ordinary_words() and not titled and initial is None
                 and (first.raw.islower() or _sentence_start(text, first.start))):
@@ -543,9 +573,10 @@ def _professional_cue(before: str, after: str, index: NameIndex) -> bool:
     assert after_pattern is not None
     stripped = before.rstrip(" \t,:(-–")
     words = stripped[-48:].lower().split()
-    for k in (1, 2, 3, 4):
-        if len(words) >= k and " ".join(words[-k:]) in phrases:
-            return True
+    if words and words[-1] in index.role_last_words:  # a phrase ending anywhere else cannot match
+        for k in (1, 2, 3, 4):
+            if len(words) >= k and " ".join(words[-k:]) in phrases:
+                return True
     return after_pattern.match(after) is not None
 
 
@@ -568,35 +599,63 @@ def _candidates_of(folded: list[str], initial: str | None, titled: bool, index: 
     if not words:
         return ()
     subject = index.people[0]
+    # Sets of people as dicts by key: the index holds one Person per key, and a string hashes far faster
+    # than a dataclass.
 
-    def given(word: str) -> set[Person]:
-        found = set(index.by_given.get(word, ()))
+    none: dict[str, Person] = {}
+
+    def given(word: str) -> dict[str, Person]:  # the index's own dict: read, never changed
+        found = index.given_keyed.get(word, none)
         if "-" in word and not found:
-            for part in word.split("-"):
-                found.update(index.by_given.get(part, ()))
-        if subject not in found and any(_nicknames(word, g) for g in subject.given):
-            found.add(subject)
+            found = {k: p for part in word.split("-") for k, p in index.given_keyed.get(part, none).items()}
+        if subject.key not in found and word in index.subject_nicknames:
+            found = {**found, subject.key: subject}
         return found
 
-    def family(word: str) -> set[Person]:
-        found = set(index.by_family.get(word, ()))
+    def family(word: str) -> dict[str, Person]:
+        found = index.family_keyed.get(word, none)
         if "-" in word and not found:  # Smith-Jones is not Smith, unless no one is Smith-Jones
-            for part in word.split("-"):
-                found.update(index.by_family.get(part, ()))
+            found = {k: p for part in word.split("-") for k, p in index.family_keyed.get(part, none).items()}
         return found
+
+    def both(a: dict[str, Person], b: dict[str, Person]) -> dict[str, Person]:
+        if not a or not b:
+            return none
+        if len(a) == 1:  # the usual case: one person has that given name
+            return a if next(iter(a)) in b else none
+        return {k: p for k, p in a.items() if k in b}
 
     if len(words) == 1:
-        result = family(words[0]) if titled or initial is not None else given(words[0]) | family(words[0])
+        result = family(words[0])
+        if not titled and initial is None:
+            named = given(words[0])
+            result = (result | named) if result and named else (result or named)
     else:
-        result = given(words[0]) & family(words[-1])
+        result = both(given(words[0]), family(words[-1]))
         if not result and len(words) > 2:  # "Mary Jane Smith" written with a middle name
-            result = (given(words[0]) | given(words[1])) & family(words[-1])
+            result = both(given(words[0]) | given(words[1]), family(words[-1]))
     if initial is not None:
-        result = {p for p in result if any(g.startswith(initial) for g in p.given)}
-    return tuple(sorted(result, key=lambda p: p.key))
+        result = {k: p for k, p in result.items() if any(g.startswith(initial) for g in p.given)}
+    if len(result) < 2:
+        return tuple(result.values())
+    return tuple(result[k] for k in sorted(result))
 
 
-_nicknames = lru_cache(maxsize=65536)(are_nicknames)
+@lru_cache(maxsize=4096)
+def _nickname_partners(given: str) -> frozenset[str]:
+    """Every word ``w`` with ``are_nicknames(w, given)``: a set look-up per word instead of a table walk."""
+    members = _nickname_members()
+    return frozenset(w for group in _nickname_groups().get(given, ()) for w in members[group]
+                     if are_nicknames(w, given))
+
+
+@cache
+def _nickname_members() -> dict[int, tuple[str, ...]]:
+    members: dict[int, list[str]] = {}
+    for word, groups in _nickname_groups().items():
+        for group in groups:
+            members.setdefault(group, []).append(word)
+    return {group: tuple(words) for group, words in members.items()}
 
 
 def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
@@ -620,12 +679,12 @@ def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
             while at >= 0:
                 end = at + len(needle)
                 if (at == 0 or not lowered[at - 1].isalnum()) and (end == len(text) or not lowered[end].isalnum()):
-                    yield Span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
+                    yield new_span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
                 at = lowered.find(needle, end)
             continue
         if all(w.lower() in lowered for w in words):
             for m in _address_pattern(tuple(re.findall(r"[\w'’]+", first))).finditer(text):
-                yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
+                yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
 
 
 @lru_cache(maxsize=1024)
