@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
 
-from rights.matching import _nickname_groups, are_nicknames, fold, name_tokens
+from rights.names import _nickname_groups, are_nicknames, fold, name_tokens
 from rights.redaction.identifiers import address_key
 from rights.redaction.model import Kind, Person, RedactionConfig, RedactionContext, Span, new_span
 from rights.sources.base import Identity, Involvement

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rights.matching import fold
+from rights.names import fold
 from rights.redaction.codes import THIRD_PARTY
 from rights.redaction.identifiers import address_key, phone_valid
 from rights.redaction.model import Kind, Person, Proposal, RedactionContext, Span, Whose, new_proposal
