@@ -51,10 +51,6 @@ def rows(rt, record_id: int) -> list[Redaction]:  # type: ignore[no-untyped-def]
         return found
 
 
-def words(row: Redaction) -> str:
-    return (VISIT if row.record_id % 2 else CALL)[row.start:row.end]  # only for the record it came from
-
-
 def test_proposing_stores_spans_not_names_and_is_idempotent(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
     assert propose(rt, settings, case) == 3
     visit = rows(rt, case["visit"])
@@ -192,7 +188,8 @@ def test_rights_redact_json_proposes_without_deciding_then_accepts_as_a_named_ac
     assert (by_id["N-1"]["decision"], by_id["N-2"]["decision"], by_id["N-3"]["decision"]) == (
         "include", "include", "undecided")
     assert all(r["status"] == "accepted" for r in by_id["N-1"]["redactions"])
-    assert by_id["N-2"]["disclosed_text"] == "[TP] called on [TP] about Amelia. [TP] was angry and mentioned the blue van."
+    assert by_id["N-2"]["disclosed_text"] == (
+        "[TP] called on [TP] about Amelia. [TP] was angry and mentioned the blue van.")
     with rt.db.transaction() as session:
         events = session.scalars(select(AuditEvent).where(AuditEvent.actor == "batch:eval")).all()
         assert {e.action for e in events} == {"record.included", "redaction.batch_accepted"}
@@ -250,7 +247,8 @@ def test_review_pages_for_officers(app, rt, settings, case) -> None:  # type: ig
     page = client.get(base).get_data(as_text=True)
     assert "0 of 3 records decided" in page and "No text layer" in page
     page = client.get(f"{base}/{case['visit']}").get_data(as_text=True)
-    assert '<mark class="app-mark app-mark--proposed">Joanne Hart' in page and "listed as involved: family member" in page
+    assert '<mark class="app-mark app-mark--proposed">Joanne Hart' in page
+    assert "listed as involved: family member" in page
     token = csrf(client, f"{base}/{case['visit']}")
     mother = next(r for r in rows(rt, case["visit"]) if VISIT[r.start:r.end] == "Joanne Hart")
     response = client.post(f"{base}/{case['visit']}/redactions/{mother.id}", data={"csrf_token": token,
