@@ -1,27 +1,41 @@
 """Job handlers for searches of the source systems (see :mod:`rights.search`).
 
 Both are idempotent: records are stored once per (request, source, record id), so RQ's retries and the
-sweeper's re-enqueues never gather anything twice. When a run stores new records, proposing their
-redactions is queued (its own idempotent job, after this commit).
+sweeper's re-enqueues never gather anything twice.
+
+When a run stores new records, their redactions are proposed: as a job deferred onto the queue this job
+came from (so a worker picks it up; the job is idempotent), or, when the job was run in-process by
+``rights process`` (no RQ job, a private queue nobody else drains), right here after the search.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rq import get_current_job
+
 from rights import jobs, runtime, search
 from rights.db import Database
 from rights.models import SearchCandidate, SearchTask
 from rights.redaction import service as redaction
+from rights.security import cipher_for
 
 
 def _propose_after(db: Database, result: dict[str, Any], task_id: int | None) -> dict[str, Any]:
     if task_id is None or not result.get("new_records"):
         return result
+    current = get_current_job()
+    settings = runtime.current().settings
     with db.transaction() as session:
         task = session.get(SearchTask, task_id)
-        if task is not None:
-            redaction.defer_proposals(session, runtime.current().queue, task.request_id)
+        if task is None:
+            return result
+        if current is not None:
+            redaction.defer_proposals(session, jobs.JobQueue.bound(current.connection, current.origin),
+                                      task.request_id)
+        else:
+            redaction.propose_for_request(session, cipher_for(settings.encryption_keys), settings.secret_key,
+                                          task.request_id)
     return result
 
 
