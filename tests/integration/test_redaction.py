@@ -5,6 +5,9 @@ person across the request, officer-added, withholding, the undecided count block
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from typing import Any
 
@@ -12,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from rights import cases, jobs
+from rights import cases, jobs, search
 from rights.cli.process import run_pending
 from rights.cli.redact import redact_command
 from rights.errors import CaseError
@@ -21,13 +24,16 @@ from rights.permissions import Actor
 from rights.redaction import decisions, review, service
 from rights.redaction.disclosure import disclosure_set
 from rights.security import cipher_for
+from tests.factories import make_person, make_request
 from tests.integration.redaction_support import CALL, SECRETS, VISIT, gathered_case
+from tests.integration.source_builders import SUBJECT
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
     csrf,
     make_staff,
     signed_in_client,
 )
+from tests.integration.test_search_tasks import ROOT, exports, sources_file  # noqa: F401 - exports: fixture
 
 OFFICER = Actor(id=0, role=Role.OFFICER.value, name="Test", reference="user:test")
 
@@ -270,3 +276,26 @@ def test_review_pages_for_officers(app, rt, settings, case) -> None:  # type: ig
         assert statuses == {"accepted"}
     holder = signed_in_client(app, rt, make_staff(rt, "record_holder", services=("childrens_social_care",)))
     assert holder.get(base).status_code in (302, 403, 404)
+
+
+def test_gathering_records_proposes_in_process_and_through_a_real_worker(rt, settings, exports, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    settings.sources_file = sources_file(tmp_path / "ok.toml", exports, failing=False)
+    with rt.db.transaction() as session:
+        first = make_request(session, subject=make_person(addresses=SUBJECT["addresses"])).id
+        second = make_request(session, subject=make_person(addresses=SUBJECT["addresses"])).id
+        search.start_searches(session, rt.queue, first, "user:1")
+    run_pending(rt.db, rt.queue, 2)  # in-process, as `rights process` runs them: proposed in place
+    with rt.db.transaction() as session:
+        assert len(session.scalars(select(RecordDecision).where(RecordDecision.request_id == first)).all()) == 4
+        search.start_searches(session, rt.queue, second, "user:1")
+    env = {**os.environ, "RIGHTS_ENV": "test", "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "RIGHTS_QUEUE": settings.queue_name, "RIGHTS_SOURCES": settings.sources_file,
+           "RIGHTS_UPLOAD_DIR": settings.upload_dir}
+    proc = subprocess.run([sys.executable, "-m", "rights", "worker", "--burst"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    with rt.db.transaction() as session:
+        runs = session.scalars(select(JobRun).where(JobRun.name == service.PROPOSE_JOB,
+                                                    JobRun.request_id == second)).all()
+        assert runs and {r.status for r in runs} == {"finished"}
+        assert len(session.scalars(select(RecordDecision).where(RecordDecision.request_id == second)).all()) == 4
