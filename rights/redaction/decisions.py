@@ -81,9 +81,10 @@ def _decision_row(session: Session, record: GatheredRecord) -> RecordDecision:
 def decided_record_ids(session: Session, request_id: int) -> set[int]:
     """The records of a request that are decided: a decision, and no redaction still proposed."""
     open_ = select(Redaction.record_id).where(Redaction.request_id == request_id, Redaction.status == PROPOSED)
+    present = select(GatheredRecord.id).where(GatheredRecord.request_id == request_id)  # none left behind
     return set(session.scalars(select(RecordDecision.record_id).where(
         RecordDecision.request_id == request_id, RecordDecision.decision.is_not(None),
-        RecordDecision.record_id.not_in(open_))))
+        RecordDecision.record_id.in_(present), RecordDecision.record_id.not_in(open_))))
 
 
 def progress(session: Session, request_id: int) -> Progress:

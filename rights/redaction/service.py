@@ -79,6 +79,8 @@ def propose_for_request(session: Session, cipher: Cipher, secret: str, request_i
     Safe to run twice, or twice at once: the request row is locked while proposing, a record with a
     decision row is skipped, and redactions are unique by (record, start, end, origin).
     """
+    if not _missing(session, request_id):
+        return 0  # the usual case on a page view: nothing to do, and no lock taken
     request = session.get(RightsRequest, request_id, with_for_update=True)
     if request is None:
         return 0
@@ -111,6 +113,13 @@ def propose_for_request(session: Session, cipher: Cipher, secret: str, request_i
         decision.proposed_at = utcnow()
     session.flush()
     return len(todo)
+
+
+def _missing(session: Session, request_id: int) -> bool:
+    proposed = select(RecordDecision.record_id).where(RecordDecision.request_id == request_id,
+                                                      RecordDecision.proposed_at.is_not(None))
+    return session.scalar(select(GatheredRecord.id).where(GatheredRecord.request_id == request_id,
+                                                          GatheredRecord.id.not_in(proposed)).limit(1)) is not None
 
 
 def defer_proposals(session: Session, queue: jobs.JobQueue, request_id: int) -> None:

@@ -113,7 +113,7 @@ ACCESS = Workflow(
            guards=(not_paused, records_decided)),
         _t("return_for_changes", "Return for changes", {"awaiting_approval"}, "review", MANAGERS, reason=True),
         _t("approve", "Approve the release", {"awaiting_approval"}, "ready", MANAGERS,
-           guards=(approver_is_not_preparer,)),
+           guards=(approver_is_not_preparer, records_decided)),
         _t("release", "Record the response as released", {"ready"}, "released", CASEWORKERS),
         _t("close", "Close the case", {"released"}, "closed", CASEWORKERS),
         _extend_row({"received", "awaiting_id", "searching", "review", "awaiting_approval", "ready"}),

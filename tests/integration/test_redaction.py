@@ -19,7 +19,7 @@ from rights import cases, jobs, search
 from rights.cli.process import run_pending
 from rights.cli.redact import redact_command
 from rights.errors import CaseError
-from rights.models import AuditEvent, JobRun, RecordDecision, Redaction, RightsRequest, Role
+from rights.models import AuditEvent, GatheredRecord, JobRun, RecordDecision, Redaction, RightsRequest, Role
 from rights.permissions import Actor
 from rights.redaction import decisions, review, service
 from rights.redaction.disclosure import disclosure_set
@@ -35,7 +35,8 @@ from tests.integration.staff_support import (
 )
 from tests.integration.test_search_tasks import ROOT, exports, sources_file  # noqa: F401 - exports: fixture
 
-OFFICER = Actor(id=0, role=Role.OFFICER.value, name="Test", reference="user:test")
+OFFICER = Actor(id=0, role=Role.OFFICER.value, name="Test", reference="user:0")
+MANAGER = Actor(id=5, role=Role.MANAGER.value, name="Manager", reference="user:5")
 
 
 @pytest.fixture
@@ -126,6 +127,21 @@ def test_undecided_records_block_sending_for_approval_until_all_are_decided(rt, 
             decisions.withhold_record(session, case["id"], case["visit"], "TP", "user:test")
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.request_id == case["id"])).all()
         assert actions.count("record.included") == 2 and actions.count("record.withheld") == 1
+        late = GatheredRecord(request_id=case["id"], task_id=session.get(GatheredRecord, case["call"]).task_id,
+                              source="csc_notes", record_id="N-9", person_id="P1", title="Uploaded late",
+                              origin="upload", added_by="user:9")
+        session.add(late)  # a record holder's upload after the case was sent for approval
+    with pytest.raises(CaseError, match="1 gathered record is not decided yet"), rt.db.transaction() as session:
+        cases.perform(session, rt.queue, session.get(RightsRequest, case["id"]), MANAGER, "approve",
+                      today=date(2026, 3, 10))
+    with rt.db.transaction() as session:
+        session.delete(session.scalars(select(GatheredRecord).where(GatheredRecord.record_id == "N-9")).one())
+        session.delete(session.get(GatheredRecord, case["scan"]))  # a match rejected later: its records go
+    with rt.db.transaction() as session:
+        assert decisions.undecided_count(session, case["id"]) == 0
+        assert session.scalar(select(RecordDecision).where(RecordDecision.record_id == case["scan"])) is None
+        cases.perform(session, rt.queue, session.get(RightsRequest, case["id"]), MANAGER, "approve",
+                      today=date(2026, 3, 10))
 
 
 def test_one_decision_and_every_mention_of_a_person_across_the_request(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
