@@ -74,11 +74,14 @@ def test_officer_reviews_redactions_and_decides_records(live_server, page, setti
 
     page.goto(live_server.path(f"/staff/cases/{case['reference']}/review/{case['scan']}"))
     assert "no text layer" in page.locator("main").inner_text()
+    shot(page, "review-scan")
     page.locator("#withhold-code").select_option("SWHARM")
     page.get_by_role("button", name="Withhold the whole record").click()
     assert "Record withheld (SWHARM)" in banner(page)
     assert_accessible(page)
 
-    page.goto(live_server.path(f"/staff/cases/{case['reference']}/review"))
+    page.goto(live_server.path(f"/staff/cases/{case['reference']}"))
+    assert "(2 of 3 decided)" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Review the records and redactions").click()
     assert "2 of 3 records decided" in page.locator("#review-progress").inner_text()
     shot(page, "review-list-after")
