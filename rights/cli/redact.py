@@ -19,6 +19,7 @@ import sys
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rights import audit, runtime
 from rights.errors import CaseError
@@ -60,7 +61,7 @@ def redact_command(reference: str, accept_proposed: bool, actor: str | None, as_
     click.echo(json.dumps(result, indent=2, ensure_ascii=False))
 
 
-def accept_everything(session, request_id: int, actor: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def accept_everything(session: Session, request_id: int, actor: str) -> dict[str, int]:
     """Accept every open proposal and include every undecided record with a text layer."""
     included = accepted = 0
     for row in review.record_rows(session, request_id):

@@ -315,3 +315,22 @@ def test_gathering_records_proposes_in_process_and_through_a_real_worker(rt, set
                                                     JobRun.request_id == second)).all()
         assert runs and {r.status for r in runs} == {"finished"}
         assert len(session.scalars(select(RecordDecision).where(RecordDecision.request_id == second)).all()) == 4
+
+
+def test_review_is_read_only_once_sent_for_approval_and_a_withheld_preview_shows_no_text(app, rt, settings) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    case = gathered_case(rt, settings)
+    propose(rt, settings, case)
+    with rt.db.transaction() as session:
+        decisions.withhold_record(session, case["id"], case["call"], "CRIME", "user:test")
+        session.get(RightsRequest, case["id"]).status = "awaiting_approval"
+    client = signed_in_client(app, rt, make_staff(rt, "manager"))
+    base = f"/staff/cases/{case['reference']}/review"
+    page = client.get(f"{base}/{case['visit']}").get_data(as_text=True)
+    assert "Joanne Hart" in page and ">Accept<" not in page and "Withhold the whole record" not in page
+    token = csrf(client, base)
+    client.post(f"{base}/{case['visit']}/withhold", data={"csrf_token": token, "withhold-code": "TP"})
+    with rt.db.transaction() as session:
+        assert session.scalar(select(RecordDecision.decision).where(RecordDecision.record_id == case["visit"])) is None
+    preview = client.get(f"{base}/{case['call']}/preview").get_data(as_text=True)
+    assert "withheld in full under <strong>CRIME</strong>" in preview
+    assert not any(s in preview for s in ("Kyle", "07700", "blue van", "called on"))
