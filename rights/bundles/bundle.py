@@ -1,0 +1,378 @@
+"""The disclosure bundle: what a requester receives, rendered from decided records (plain dataclasses).
+
+Shape: a cover sheet; an index (document, service, date, pages) followed by the records withheld in full (with
+their code) and the meaning of every code used; then each record on a new page under a header (service, date,
+title). A redaction is a :class:`Redaction` carrying only its code: the original text is never given to this
+module, so it cannot reach the HTML, the PDF or its text layer. Every page has the council, the reference and
+"Page n of N" in its footer, and "DRAFT" across it until the version is approved. Bookmarks go by service,
+then record. Records are grouped by service (in order of first appearance), then by date, so that the index,
+the pages and the bookmarks follow one order.
+
+Why chunked: a care leaver's file can run to 10,000 pages, and WeasyPrint lays a whole document out in
+memory (several GB at that size) on one core. So records are cut into contiguous chunks rendered in parallel
+worker processes (each under the render limits) straight to temporary files; the front matter is rendered
+once the chunks' page counts are known (so the index can give real pages); the footers, which need the
+bundle-wide page numbers, are rendered as a separate transparent overlay per run of pages and laid over each
+page while pikepdf joins the files. Each process holds at most one chunk, so memory stays flat as the bundle
+grows. A completeness gate compares pages joined with pages rendered and every record with the index and the
+outline, and raises rather than produce a bundle that silently lost a record.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import pikepdf
+
+from rights.bundles import render
+from rights.redaction.codes import CODES, Code
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """Removed text: only the code is known here; the box shows it."""
+
+    code: str
+    kind: Literal["redaction"] = "redaction"
+
+
+@dataclass(frozen=True)
+class Html:
+    """An imported email's HTML part; sanitised (nh3) before it reaches WeasyPrint."""
+
+    html: str
+    kind: Literal["html"] = "html"
+
+    @property
+    def clean(self) -> str:
+        return render.sanitise_email_html(self.html)
+
+
+Segment = Text | Redaction | Html
+
+
+@dataclass(frozen=True)
+class BundleRecord:
+    key: str
+    service: str  # the service's label, as the requester should read it
+    date: date
+    title: str
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class WithheldRecord:
+    key: str
+    service: str
+    date: date
+    title: str
+    code: str
+
+
+@dataclass(frozen=True)
+class BundleMeta:
+    reference: str
+    council_name: str
+    prepared_on: date
+    large_print: bool = False
+    draft: bool = True
+    pdf_a: bool = False
+    title: str = "Your information: disclosure bundle"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    key: str
+    anchor: str
+    service: str
+    date: date
+    title: str
+    first_page: int
+    last_page: int
+
+    @property
+    def pages(self) -> str:
+        return str(self.first_page) if self.first_page == self.last_page else f"{self.first_page}–{self.last_page}"
+
+
+@dataclass
+class BundleResult:
+    path: Path
+    pages: int
+    front_pages: int
+    entries: list[IndexEntry]
+    withheld: list[WithheldRecord]
+    codes_used: list[str]
+    chunks: int = 0
+    chunk_pages: list[int] = field(default_factory=list)
+
+
+class BundleError(RuntimeError):
+    """The bundle is incomplete or inconsistent; the message says what is missing."""
+
+
+def order(records: Sequence[BundleRecord]) -> list[BundleRecord]:
+    """Group by service (in order of first appearance), then date, then key: one order for pages and index."""
+    rank: dict[str, int] = {}
+    for r in records:
+        rank.setdefault(r.service, len(rank))
+    return sorted(records, key=lambda r: (rank[r.service], r.date, r.key))
+
+
+def codes_used(records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> list[str]:
+    used = {s.code for r in records for s in r.segments if isinstance(s, Redaction)} | {w.code for w in withheld}
+    unknown = sorted(used - CODES.keys())
+    if unknown:
+        raise BundleError(f"unknown exemption code(s): {', '.join(unknown)}")
+    return sorted(used)
+
+
+def _check_input(records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> None:
+    keys = [r.key for r in records] + [w.key for w in withheld]
+    if len(set(keys)) != len(keys):
+        raise BundleError("a record appears twice (disclosed and withheld, or twice in one list)")
+    if not records and not withheld:
+        raise BundleError("nothing to put in the bundle")
+
+
+def chunk(records: Sequence[BundleRecord], max_chars: int) -> list[list[tuple[str, BundleRecord]]]:
+    """Contiguous runs of (anchor, record) of about ``max_chars`` of text each (a long record stays whole)."""
+    chunks: list[list[tuple[str, BundleRecord]]] = []
+    current: list[tuple[str, BundleRecord]] = []
+    size = 0
+    for i, r in enumerate(records):
+        n = 400 + sum(len(getattr(s, "text", "") or getattr(s, "html", "")) + 8 for s in r.segments)
+        if current and size + n > max_chars:
+            chunks.append(current)
+            current, size = [], 0
+        current.append((f"r{i}", r))
+        size += n
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+# ----------------------------------------------------------------------------- worker tasks (pickled by name)
+
+def _render_chunk(meta: BundleMeta, records: list[tuple[str, BundleRecord]], target: str,
+                  seconds: int) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Render one chunk to ``target``; returns its page count and each record's first and last page (0-based)."""
+    html = render.render_template("bundle_records.html", {"meta": meta, "records": records})
+    with render.deadline(seconds):
+        doc = render.document(html)
+        first: dict[str, int] = {}
+        for number, page in enumerate(doc.pages):
+            for anchor in page.anchors:
+                first.setdefault(anchor, number)
+        pages = len(doc.pages)
+        render.write(doc, target, pdf_a=meta.pdf_a)
+    anchors = [a for a, _r in records]
+    missing = [a for a in anchors if a not in first]
+    if missing:
+        raise BundleError(f"{len(missing)} record(s) did not reach the rendered pages")
+    last = {a: (first[anchors[i + 1]] - 1 if i + 1 < len(anchors) else pages - 1) for i, a in enumerate(anchors)}
+    return pages, first, last
+
+
+def _render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord], codes: list[Code],
+                  target: str, seconds: int) -> int:
+    html = render.render_template("bundle_front.html",
+                                  {"meta": meta, "entries": entries, "withheld": withheld, "codes": codes})
+    with render.deadline(seconds):
+        doc = render.document(html)
+        render.write(doc, target, pdf_a=meta.pdf_a)
+        return len(doc.pages)
+
+
+def _render_overlay(meta: BundleMeta, start: int, end: int, total: int, target: str, seconds: int) -> int:
+    html = render.render_template("bundle_overlay.html",
+                                  {"meta": meta, "pages": range(start, end + 1), "total": total})
+    with render.deadline(seconds):
+        doc = render.document(html)
+        render.write(doc, target, pdf_a=meta.pdf_a)
+        return len(doc.pages)
+
+
+# ------------------------------------------------------------------------------------------------- pipeline
+
+OVERLAY_RUN = 1500  # pages per overlay document: cheap pages, but kept bounded like the chunks
+
+
+def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord],
+                  target: str | Path, limits: render.RenderLimits | None = None, *,
+                  max_chunk_chars: int = 120_000, workdir: str | Path | None = None) -> BundleResult:
+    """Render the bundle to ``target`` (a path); chunks render in ``limits.workers`` processes.
+
+    Raises :class:`BundleError` if the result is incomplete, :class:`render.RenderError` if a worker failed.
+    """
+    limits = limits or render.RenderLimits()
+    _check_input(records, withheld)
+    ordered = order(records)
+    withheld_sorted = sorted(withheld, key=lambda w: (w.service, w.date, w.key))
+    codes = [CODES[c] for c in codes_used(ordered, withheld_sorted)]
+    chunks = chunk(ordered, max_chunk_chars)
+    with tempfile.TemporaryDirectory(prefix="bundle-", dir=workdir) as tmp, render.pool(limits) as executor:
+        try:
+            return _pipeline(meta, chunks, withheld_sorted, codes, Path(target), Path(tmp), executor, limits)
+        except (BundleError, render.RenderError):
+            raise
+        except Exception as exc:  # a worker killed by the kernel (memory), or WeasyPrint failing on input
+            raise render.RenderError(f"bundle rendering failed: {type(exc).__name__}: {exc}") from None
+
+
+def _pipeline(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], withheld: list[WithheldRecord],
+              codes: list[Code], target: Path, tmp: Path, executor: object,
+              limits: render.RenderLimits) -> BundleResult:
+    submit = executor.submit  # type: ignore[attr-defined]
+    wait = limits.seconds + 30
+    chunk_futures: list[Future] = [submit(_render_chunk, meta, c, str(tmp / f"chunk{i}.pdf"), limits.seconds)
+                                   for i, c in enumerate(chunks)]
+    results = [f.result(timeout=wait * max(1, len(chunks))) for f in chunk_futures]
+    chunk_pages = [pages for pages, _first, _last in results]
+
+    # Front matter: its length moves every record's page number, so lay it out until it is stable.
+    def entries_at(offset: int) -> list[IndexEntry]:
+        out: list[IndexEntry] = []
+        base = offset
+        for records, (pages, first, last) in zip(chunks, results, strict=True):
+            out.extend(IndexEntry(r.key, a, r.service, r.date, r.title, base + first[a] + 1, base + last[a] + 1)
+                       for a, r in records)
+            base += pages
+        return out
+
+    front_path = str(tmp / "front.pdf")
+    front_pages = 1
+    for _attempt in range(4):
+        entries = entries_at(front_pages)
+        got = submit(_render_front, meta, entries, withheld, codes, front_path, limits.seconds).result(timeout=wait)
+        if got == front_pages:
+            break
+        front_pages = got
+    else:
+        raise BundleError("the index's length did not settle; cannot number the pages")
+    total = front_pages + sum(chunk_pages)
+
+    overlay_runs = [(s, min(s + OVERLAY_RUN - 1, total)) for s in range(1, total + 1, OVERLAY_RUN)]
+    overlay_futures = [submit(_render_overlay, meta, s, e, total, str(tmp / f"overlay{i}.pdf"), limits.seconds)
+                       for i, (s, e) in enumerate(overlay_runs)]
+    overlay_pages = [f.result(timeout=wait * len(overlay_runs)) for f in overlay_futures]
+    if overlay_pages != [e - s + 1 for s, e in overlay_runs]:
+        raise BundleError("footer pages do not match the bundle's pages")
+
+    parts = [front_path] + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))]
+    _join(meta, parts, [str(tmp / f"overlay{i}.pdf") for i in range(len(overlay_runs))], entries, target)
+    _gate(target, total, entries)
+    return BundleResult(path=target, pages=total, front_pages=front_pages, entries=entries, withheld=withheld,
+                        codes_used=[c.code for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
+
+
+def _join(meta: BundleMeta, parts: list[str], overlays: list[str], entries: list[IndexEntry], target: Path) -> None:
+    """Concatenate the parts, lay each page's footer over it, add bookmarks and metadata, write ``target``."""
+    out = pikepdf.new()
+    opened = [pikepdf.open(p) for p in parts]
+    overlay_docs = [pikepdf.open(p) for p in overlays]
+    try:
+        for src in opened:
+            out.pages.extend(src.pages)
+        overlay_pages = (page for doc in overlay_docs for page in doc.pages)
+        for page in out.pages:
+            page.add_overlay(next(overlay_pages))
+        _outline(out, entries)
+        _metadata(out, meta, opened[0])
+        out.save(str(target))
+    finally:
+        for doc in opened + overlay_docs:
+            doc.close()
+        out.close()
+
+
+def _outline(out: pikepdf.Pdf, entries: list[IndexEntry]) -> None:
+    with out.open_outline() as outline:
+        outline.root.append(pikepdf.OutlineItem("Cover and index", 0))
+        by_service: dict[str, pikepdf.OutlineItem] = {}
+        for e in entries:
+            if e.service not in by_service:
+                by_service[e.service] = pikepdf.OutlineItem(e.service, e.first_page - 1)
+                outline.root.append(by_service[e.service])
+            by_service[e.service].children.append(
+                pikepdf.OutlineItem(f"{e.title} ({e.date.isoformat()})", e.first_page - 1))
+
+
+def _metadata(out: pikepdf.Pdf, meta: BundleMeta, first: pikepdf.Pdf) -> None:
+    """Title, subject and keywords name the document and the reference only: never the requester or a record."""
+    title = meta.title + (" (DRAFT)" if meta.draft else "")
+    subject = f"Response to information rights request {meta.reference}"
+    keywords = f"disclosure bundle, {meta.reference}"
+    if meta.pdf_a and "/OutputIntents" in first.Root:
+        out.Root.OutputIntents = out.copy_foreign(first.Root.OutputIntents)
+    with out.open_metadata(set_pikepdf_as_editor=False) as xmp:
+        xmp["dc:title"] = title
+        xmp["dc:description"] = subject
+        xmp["pdf:Keywords"] = keywords
+        xmp["dc:creator"] = [meta.council_name]
+        xmp["pdf:Producer"] = "Rights Desk"
+        if meta.pdf_a:
+            xmp["pdfaid:part"] = "2"
+            xmp["pdfaid:conformance"] = "B"
+    out.docinfo["/Title"] = title
+    out.docinfo["/Subject"] = subject
+    out.docinfo["/Keywords"] = keywords
+    out.docinfo["/Author"] = meta.council_name
+    out.docinfo["/Producer"] = "Rights Desk"
+
+
+def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
+    """Completeness: pages joined equal pages rendered; every record in the outline at its index page."""
+    with pikepdf.open(target) as pdf:
+        if len(pdf.pages) != total:
+            raise BundleError(f"joined {len(pdf.pages)} pages but rendered {total}")
+        found = outline_entries(pdf)
+    expected = [(f"{e.title} ({e.date.isoformat()})", e.first_page - 1) for e in entries]
+    bookmarked = [(title, page) for title, page, level in found if level == 2]
+    if bookmarked != expected:
+        raise BundleError(f"the bookmarks do not match the index ({len(bookmarked)} bookmarked, "
+                          f"{len(expected)} in the index)")
+    if entries and not (entries[-1].last_page == total and all(1 <= e.first_page <= total for e in entries)):
+        raise BundleError("index page numbers fall outside the bundle")
+
+
+def outline_entries(pdf: pikepdf.Pdf) -> list[tuple[str, int, int]]:
+    """Every bookmark as (title, 0-based page, level): for the gate and for tests."""
+    pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
+    found: list[tuple[str, int, int]] = []
+
+    def walk(items: list[pikepdf.OutlineItem], level: int) -> None:
+        for item in items:
+            dest = item.destination
+            if dest is None and item.action is not None:
+                dest = item.action.get("/D")
+            page = pages.get(dest[0].objgen, -1) if dest is not None and len(dest) else -1
+            found.append((item.title, page, level))
+            walk(item.children, level + 1)
+
+    with pdf.open_outline() as outline:
+        walk(outline.root, 1)
+    return found
+
+
+def one_pass_html(meta: BundleMeta, records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> str:
+    """The same bundle as a single HTML document (index pages by target-counter): the benchmark's baseline."""
+    ordered = order(records)
+    entries = [IndexEntry(r.key, f"r{i}", r.service, r.date, r.title, 0, 0) for i, r in enumerate(ordered)]
+    codes = [CODES[c] for c in codes_used(ordered, withheld)]
+    return render.render_template("bundle_one_pass.html", {
+        "meta": meta, "entries": entries, "withheld": list(withheld), "codes": codes,
+        "records": [(f"r{i}", r) for i, r in enumerate(ordered)]})
+
