@@ -316,7 +316,7 @@ def _metadata(out: pikepdf.Pdf, meta: BundleMeta, first: pikepdf.Pdf) -> None:
     subject = f"Response to information rights request {meta.reference}"
     keywords = f"disclosure bundle, {meta.reference}"
     if meta.pdf_a and "/OutputIntents" in first.Root:
-        out.Root.OutputIntents = out.copy_foreign(first.Root.OutputIntents)
+        out.Root.OutputIntents = out.copy_foreign(first.make_indirect(first.Root.OutputIntents))
     with out.open_metadata(set_pikepdf_as_editor=False) as xmp:
         xmp["dc:title"] = title
         xmp["dc:description"] = subject
