@@ -12,6 +12,7 @@ time, pages per second and peak RSS (sum over the process tree at the sampled in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _meta():  # noqa: ANN202
+def _meta():
     from rights.bundles.bundle import BundleMeta
 
     return BundleMeta(reference="SAR-2026-0042", council_name="Exampleshire County Council",
@@ -67,10 +68,8 @@ def measure(mode: str, pages: int, workers: int, timeout: int) -> dict[str, obje
             total = 0
             try:
                 for p in [root, *root.children(recursive=True)]:
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
             except psutil.Error:
                 pass
             peak = max(peak, total)

@@ -12,6 +12,7 @@ so a redacted "Jo" does not flag every "job".
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import unicodedata
@@ -62,7 +63,7 @@ class _Matcher:
 
 
 def _pdftotext_pages(path: Path) -> list[str]:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],  # noqa: S607 - poppler-utils
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],  # noqa: S603,S607 - poppler-utils, fixed args
                          capture_output=True, check=True, timeout=600).stdout.decode("utf-8", "replace")
     pages = out.split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
@@ -72,9 +73,7 @@ def _strings(obj: object, depth: int = 0) -> Iterator[str]:
     """Every string inside a PDF object (dictionaries and arrays followed, pages and streams not)."""
     if depth > 8:
         return
-    if isinstance(obj, pikepdf.String):
-        yield str(obj)
-    elif isinstance(obj, pikepdf.Name):
+    if isinstance(obj, (pikepdf.String, pikepdf.Name)):
         yield str(obj)
     elif isinstance(obj, pikepdf.Array):
         for item in obj:
@@ -118,10 +117,8 @@ def check(path: str | Path, forbidden: Iterable[str]) -> list[Finding]:
         for name, spec in pdf.attachments.items():
             findings.append(Finding("(embedded file)", f"attachment {name}"))
             scan(name, "attachment name")
-            try:
+            with contextlib.suppress(pikepdf.PdfError, ValueError):
                 scan(spec.get_file().read_bytes().decode("utf-8", "replace"), f"attachment {name}")
-            except (pikepdf.PdfError, ValueError):
-                pass
         if "/Names" in pdf.Root and "/JavaScript" in pdf.Root.Names:
             findings.append(Finding("(JavaScript)", "document names"))
     return findings

@@ -57,7 +57,7 @@ def test_every_code_box_present_where_the_redaction_was(built):
     body = text.split("What the codes mean", 1)[1]
     found = re.findall(r"\b(TP|CRIME|SWHARM)\b", body.split("What it means", 1)[1])
     # the codes table lists each code once; the boxes are the rest
-    assert sorted(found) == sorted(expected + ["CRIME", "SWHARM", "TP"])
+    assert sorted(found) == sorted([*expected, "CRIME", "SWHARM", "TP"])
     assert "COURT" in text and "Court report" in text  # withheld record listed with its code
 
 
