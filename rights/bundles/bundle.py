@@ -12,10 +12,12 @@ Why chunked: a care leaver's file can run to 10,000 pages, and WeasyPrint lays a
 memory (several GB at that size) on one core. So records are cut into contiguous chunks rendered in parallel
 worker processes (each under the render limits) straight to temporary files; the front matter is rendered
 once the chunks' page counts are known (so the index can give real pages); the footers, which need the
-bundle-wide page numbers, are rendered as a separate transparent overlay per run of pages and laid over each
-page while pikepdf joins the files. Each process holds at most one chunk, so memory stays flat as the bundle
-grows. A completeness gate compares pages joined with pages rendered and every record with the index and the
-outline, and raises rather than produce a bundle that silently lost a record.
+bundle-wide page numbers, are rendered as a transparent overlay per part and laid over its pages in the
+workers, which also drop each page's unused resources; the parts are then streamed into one file
+(``pdfjoin``) part by part, so the joining process does not grow with the page count either. Each
+worker holds at most one chunk, so its memory stays flat as the bundle grows. A completeness gate compares
+pages joined with pages rendered and every record with the index and the outline, and raises rather than
+produce a bundle that silently lost a record.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Literal
 
 import pikepdf
 
-from rights.bundles import render
+from rights.bundles import pdfjoin, render
 from rights.redaction.codes import CODES, Code
 
 
@@ -196,19 +198,31 @@ def _render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[Wi
         return len(doc.pages)
 
 
-def _render_overlay(meta: BundleMeta, start: int, end: int, total: int, target: str, seconds: int) -> int:
-    html = render.render_template("bundle_overlay.html",
-                                  {"meta": meta, "pages": range(start, end + 1), "total": total})
-    with render.deadline(seconds):
-        doc = render.document(html)
-        render.write(doc, target, pdf_a=meta.pdf_a)
-        return len(doc.pages)
+def _finish(meta: BundleMeta, part: str, first_page: int, total: int, target: str, seconds: int) -> int:
+    """Lay the footers (pages first_page.. of total) and DRAFT mark over a rendered part, drop each page's
+    unused resources, and write ``target``. Done in the workers so the parent only concatenates slim pages."""
+    with pikepdf.open(part) as pdf:
+        count = len(pdf.pages)
+        html = render.render_template("bundle_overlay.html", {
+            "meta": meta, "pages": range(first_page, first_page + count), "total": total})
+        overlay_path = target + ".overlay.pdf"
+        with render.deadline(seconds):
+            doc = render.document(html)
+            if len(doc.pages) != count:
+                raise BundleError("footer pages do not match the bundle's pages")
+            render.write(doc, overlay_path, pdf_a=meta.pdf_a)
+        del doc
+        with pikepdf.open(overlay_path) as overlay:
+            for page, over in zip(pdf.pages, overlay.pages, strict=True):
+                page.add_overlay(over)
+            pdf.remove_unreferenced_resources()
+            pdf.save(target, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    Path(overlay_path).unlink()
+    Path(part).unlink()
+    return count
 
 
 # ------------------------------------------------------------------------------------------------- pipeline
-
-OVERLAY_RUN = 1500  # pages per overlay document: cheap pages, but kept bounded like the chunks
-
 
 def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord],
                   target: str | Path, limits: render.RenderLimits | None = None, *,
@@ -264,73 +278,43 @@ def _pipeline(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], wi
         raise BundleError("the index's length did not settle; cannot number the pages")
     total = front_pages + sum(chunk_pages)
 
-    overlay_runs = [(s, min(s + OVERLAY_RUN - 1, total)) for s in range(1, total + 1, OVERLAY_RUN)]
-    overlay_futures = [submit(_render_overlay, meta, s, e, total, str(tmp / f"overlay{i}.pdf"), limits.seconds)
-                       for i, (s, e) in enumerate(overlay_runs)]
-    overlay_pages = [f.result(timeout=wait * len(overlay_runs)) for f in overlay_futures]
-    if overlay_pages != [e - s + 1 for s, e in overlay_runs]:
-        raise BundleError("footer pages do not match the bundle's pages")
-
     parts = [front_path] + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))]
-    _join(meta, parts, [str(tmp / f"overlay{i}.pdf") for i in range(len(overlay_runs))], entries, target)
+    starts = [1]
+    for pages in [front_pages, *chunk_pages][:-1]:
+        starts.append(starts[-1] + pages)
+    finish_futures = [submit(_finish, meta, part, start, total, part + ".done.pdf", limits.seconds)
+                      for part, start in zip(parts, starts, strict=True)]
+    finished = [f.result(timeout=wait * len(parts)) for f in finish_futures]
+    if finished != [front_pages, *chunk_pages]:
+        raise BundleError("pages finished do not match pages rendered")
+    _join(meta, [p + ".done.pdf" for p in parts], entries, target)
     _gate(target, total, entries)
     return BundleResult(path=target, pages=total, front_pages=front_pages, entries=entries, withheld=withheld,
                         codes_used=[c.code for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
 
 
-def _join(meta: BundleMeta, parts: list[str], overlays: list[str], entries: list[IndexEntry], target: Path) -> None:
-    """Concatenate the parts, lay each page's footer over it, add bookmarks and metadata, write ``target``."""
-    out = pikepdf.new()
-    opened = [pikepdf.open(p) for p in parts]
-    overlay_docs = [pikepdf.open(p) for p in overlays]
-    try:
-        for src in opened:
-            out.pages.extend(src.pages)
-        overlay_pages = (page for doc in overlay_docs for page in doc.pages)
-        for page in out.pages:
-            page.add_overlay(next(overlay_pages))
-        _outline(out, entries)
-        _metadata(out, meta, opened[0])
-        out.save(str(target))
-    finally:
-        for doc in opened + overlay_docs:
-            doc.close()
-        out.close()
-
-
-def _outline(out: pikepdf.Pdf, entries: list[IndexEntry]) -> None:
-    with out.open_outline() as outline:
-        outline.root.append(pikepdf.OutlineItem("Cover and index", 0))
-        by_service: dict[str, pikepdf.OutlineItem] = {}
-        for e in entries:
-            if e.service not in by_service:
-                by_service[e.service] = pikepdf.OutlineItem(e.service, e.first_page - 1)
-                outline.root.append(by_service[e.service])
-            by_service[e.service].children.append(
-                pikepdf.OutlineItem(f"{e.title} ({e.date.isoformat()})", e.first_page - 1))
-
-
-def _metadata(out: pikepdf.Pdf, meta: BundleMeta, first: pikepdf.Pdf) -> None:
-    """Title, subject and keywords name the document and the reference only: never the requester or a record."""
+def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target: Path) -> None:
+    """Stream the finished parts into ``target`` with bookmarks (service, then record) and metadata that name
+    the document and the reference only: never the requester or a record."""
+    marks = [pdfjoin.Bookmark("Cover and index", 0)]
+    by_service: dict[str, pdfjoin.Bookmark] = {}
+    for e in entries:
+        if e.service not in by_service:
+            by_service[e.service] = pdfjoin.Bookmark(e.service, e.first_page - 1)
+            marks.append(by_service[e.service])
+        by_service[e.service].children.append(pdfjoin.Bookmark(_mark(e), e.first_page - 1))
     title = meta.title + (" (DRAFT)" if meta.draft else "")
     subject = f"Response to information rights request {meta.reference}"
     keywords = f"disclosure bundle, {meta.reference}"
-    if meta.pdf_a and "/OutputIntents" in first.Root:
-        out.Root.OutputIntents = out.copy_foreign(first.make_indirect(first.Root.OutputIntents))
-    with out.open_metadata(set_pikepdf_as_editor=False) as xmp:
-        xmp["dc:title"] = title
-        xmp["dc:description"] = subject
-        xmp["pdf:Keywords"] = keywords
-        xmp["dc:creator"] = [meta.council_name]
-        xmp["pdf:Producer"] = "Rights Desk"
-        if meta.pdf_a:
-            xmp["pdfaid:part"] = "2"
-            xmp["pdfaid:conformance"] = "B"
-    out.docinfo["/Title"] = title
-    out.docinfo["/Subject"] = subject
-    out.docinfo["/Keywords"] = keywords
-    out.docinfo["/Author"] = meta.council_name
-    out.docinfo["/Producer"] = "Rights Desk"
+    pdfjoin.join(parts, target, bookmarks=marks,
+                 info={"Title": title, "Subject": subject, "Keywords": keywords, "Author": meta.council_name,
+                       "Producer": "Rights Desk"},
+                 xmp=pdfjoin.xmp_packet(title, subject, keywords, meta.council_name, pdf_a=meta.pdf_a),
+                 output_intents_from_first=meta.pdf_a)
+
+
+def _mark(e: IndexEntry) -> str:
+    return f"{e.title} ({e.date.isoformat()})"
 
 
 def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
@@ -339,7 +323,7 @@ def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
         if len(pdf.pages) != total:
             raise BundleError(f"joined {len(pdf.pages)} pages but rendered {total}")
         found = outline_entries(pdf)
-    expected = [(f"{e.title} ({e.date.isoformat()})", e.first_page - 1) for e in entries]
+    expected = [(_mark(e), e.first_page - 1) for e in entries]
     bookmarked = [(title, page) for title, page, level in found if level == 2]
     if bookmarked != expected:
         raise BundleError(f"the bookmarks do not match the index ({len(bookmarked)} bookmarked, "
