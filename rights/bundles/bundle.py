@@ -237,18 +237,27 @@ def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
     withheld_sorted = sorted(withheld, key=lambda w: (w.service, w.date, w.key))
     codes = [CODES[c] for c in codes_used(ordered, withheld_sorted)]
     chunks = chunk(ordered, max_chunk_chars)
-    with tempfile.TemporaryDirectory(prefix="bundle-", dir=workdir) as tmp, render.pool(limits) as executor:
+    target = Path(target)
+    with tempfile.TemporaryDirectory(prefix="bundle-", dir=workdir) as tmp:
         try:
-            return _pipeline(meta, chunks, withheld_sorted, codes, Path(target), Path(tmp), executor, limits)
+            with render.pool(limits) as executor:  # closed before the join: idle workers hold memory
+                parts, entries, front_pages, chunk_pages = _render_parts(
+                    meta, chunks, withheld_sorted, codes, Path(tmp), executor, limits)
         except (BundleError, render.RenderError):
             raise
         except Exception as exc:  # a worker killed by the kernel (memory), or WeasyPrint failing on input
             raise render.RenderError(f"bundle rendering failed: {type(exc).__name__}: {exc}") from None
+        total = front_pages + sum(chunk_pages)
+        _join(meta, parts, entries, target)
+    _gate(target, total, entries)
+    return BundleResult(path=target, pages=total, front_pages=front_pages, entries=entries, withheld=withheld_sorted,
+                        codes_used=[c.code for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
 
 
-def _pipeline(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], withheld: list[WithheldRecord],
-              codes: list[Code], target: Path, tmp: Path, executor: object,
-              limits: render.RenderLimits) -> BundleResult:
+def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], withheld: list[WithheldRecord],
+                  codes: list[Code], tmp: Path, executor: object,
+                  limits: render.RenderLimits) -> tuple[list[str], list[IndexEntry], int, list[int]]:
+    """Render chunks, then the front matter, then stamp every part; returns the finished parts in order."""
     submit = executor.submit  # type: ignore[attr-defined]
     wait = limits.seconds + 30
     chunk_futures: list[Future] = [submit(_render_chunk, meta, c, str(tmp / f"chunk{i}.pdf"), limits.seconds)
@@ -287,10 +296,7 @@ def _pipeline(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], wi
     finished = [f.result(timeout=wait * len(parts)) for f in finish_futures]
     if finished != [front_pages, *chunk_pages]:
         raise BundleError("pages finished do not match pages rendered")
-    _join(meta, [p + ".done.pdf" for p in parts], entries, target)
-    _gate(target, total, entries)
-    return BundleResult(path=target, pages=total, front_pages=front_pages, entries=entries, withheld=withheld,
-                        codes_used=[c.code for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
+    return [p + ".done.pdf" for p in parts], entries, front_pages, chunk_pages
 
 
 def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target: Path) -> None:
