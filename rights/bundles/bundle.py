@@ -180,6 +180,8 @@ def _render_chunk(meta: BundleMeta, records: list[tuple[str, BundleRecord]], tar
                 first.setdefault(anchor, number)
         pages = len(doc.pages)
         render.write(doc, target, pdf_a=meta.pdf_a)
+    del doc
+    render.release_memory()
     anchors = [a for a, _r in records]
     missing = [a for a in anchors if a not in first]
     if missing:
@@ -219,6 +221,7 @@ def _finish(meta: BundleMeta, part: str, first_page: int, total: int, target: st
             pdf.save(target, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     Path(overlay_path).unlink()
     Path(part).unlink()
+    render.release_memory()
     return count
 
 

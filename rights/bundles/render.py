@@ -18,6 +18,7 @@ reach internal services, and could put what it found into a citizen's PDF. So:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import re
@@ -183,6 +184,17 @@ def pool(limits: RenderLimits, workers: int | None = None) -> ProcessPoolExecuto
     ctx = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(max_workers=workers or limits.workers, mp_context=ctx,
                                initializer=_limit_worker, initargs=(limits.memory_mb,))
+
+
+def release_memory() -> None:
+    """After a task: hand freed heap back to the OS, so a long-lived worker does not grow chunk after chunk
+    (``max_tasks_per_child`` would recycle workers instead, but hangs the pool on Python 3.11)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _render_task(html: str, pdf_a: bool, seconds: int) -> bytes:

@@ -133,3 +133,17 @@ def test_pdf_a_variant_declared(tmp_path):
         with pdf.open_metadata() as xmp:
             assert xmp.get("pdfaid:part") == "2" and xmp.get("pdfaid:conformance") == "B"
     assert "DRAFT" not in "".join(pdftotext(result.path))
+
+
+def test_joined_file_is_valid_pdf(built):
+    result, _secrets = built
+    with pikepdf.open(result.path) as pdf:
+        assert pdf.check_pdf_syntax() == []
+
+
+def test_renumbering_shifts_references_but_not_strings():
+    from rights.bundles.pdfjoin import _renumber
+
+    data = rb"<< /A 3 0 R /T (x 3 0 R \( 4 0 R) /H <4142> /K [1 0 R 2.5 6 0 R] /P 7 0 R >>"
+    assert _renumber(data, 10, frozenset({7}), 2) == (
+        rb"<< /A 13 0 R /T (x 3 0 R \( 4 0 R) /H <4142> /K [11 0 R 2.5 16 0 R] /P 2 0 R >>")
