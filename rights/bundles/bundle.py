@@ -168,6 +168,8 @@ def chunk(records: Sequence[BundleRecord], max_chars: int) -> list[list[tuple[st
 
 # ----------------------------------------------------------------------------- worker tasks (pickled by name)
 
+INDEX_ROWS = 400  # index rows per front-matter slice: about 20 pages
+
 def _render_chunk(meta: BundleMeta, records: list[tuple[str, BundleRecord]], target: str,
                   seconds: int) -> tuple[int, dict[str, int], dict[str, int]]:
     """Render one chunk to ``target``; returns its page count and each record's first and last page (0-based)."""
@@ -191,13 +193,19 @@ def _render_chunk(meta: BundleMeta, records: list[tuple[str, BundleRecord]], tar
 
 
 def _render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord], codes: list[Code],
-                  target: str, seconds: int) -> int:
-    html = render.render_template("bundle_front.html",
-                                  {"meta": meta, "entries": entries, "withheld": withheld, "codes": codes})
+                  target: str, seconds: int, first: bool, last: bool) -> int:
+    """One slice of the front matter: the cover and the index heading on the first, the withheld records and
+    the codes on the last. Sliced because a 10,000-page bundle's index is a 200-page table, which WeasyPrint
+    would lay out in one piece (half a gigabyte, on one core)."""
+    html = render.render_template("bundle_front.html", {"meta": meta, "entries": entries, "withheld": withheld,
+                                                        "codes": codes, "first": first, "last": last})
     with render.deadline(seconds):
         doc = render.document(html)
         render.write(doc, target, pdf_a=meta.pdf_a)
-        return len(doc.pages)
+        pages = len(doc.pages)
+    del doc
+    render.release_memory()
+    return pages
 
 
 def _finish(meta: BundleMeta, part: str, first_page: int, total: int, target: str, seconds: int) -> int:
@@ -278,26 +286,33 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]]
             base += pages
         return out
 
-    front_path = str(tmp / "front.pdf")
-    front_pages = 1
-    for _attempt in range(4):
-        entries = entries_at(front_pages)
-        got = submit(_render_front, meta, entries, withheld, codes, front_path, limits.seconds).result(timeout=wait)
-        if got == front_pages:
-            break
-        front_pages = got
-    else:
-        raise BundleError("the index's length did not settle; cannot number the pages")
+    # Front matter: its length moves every record's page number. Its slices are laid out once to count their
+    # pages, then again with the real numbers; the numbers do not change the layout, which is checked.
+    n_records = sum(len(c) for c in chunks)
+    bounds = list(range(0, n_records, INDEX_ROWS)) or [0]
+    front_paths = [str(tmp / f"front{i}.pdf") for i in range(len(bounds))]
+
+    def render_front(entries: list[IndexEntry]) -> list[int]:
+        futures = [submit(_render_front, meta, entries[b:b + INDEX_ROWS], withheld, codes, path, limits.seconds,
+                          i == 0, i == len(bounds) - 1)
+                   for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))]
+        return [f.result(timeout=wait * len(futures)) for f in futures]
+
+    front_counts = render_front(entries_at(0))
+    front_pages = sum(front_counts)
+    entries = entries_at(front_pages)
+    if render_front(entries) != front_counts:
+        raise BundleError("the index's length changed with its page numbers; cannot number the pages")
     total = front_pages + sum(chunk_pages)
 
-    parts = [front_path] + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))]
+    parts = front_paths + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))]
     starts = [1]
-    for pages in [front_pages, *chunk_pages][:-1]:
+    for pages in [*front_counts, *chunk_pages][:-1]:
         starts.append(starts[-1] + pages)
     finish_futures = [submit(_finish, meta, part, start, total, part + ".done.pdf", limits.seconds)
                       for part, start in zip(parts, starts, strict=True)]
     finished = [f.result(timeout=wait * len(parts)) for f in finish_futures]
-    if finished != [front_pages, *chunk_pages]:
+    if finished != [*front_counts, *chunk_pages]:
         raise BundleError("pages finished do not match pages rendered")
     return [p + ".done.pdf" for p in parts], entries, front_pages, chunk_pages
 

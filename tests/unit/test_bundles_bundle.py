@@ -147,3 +147,17 @@ def test_renumbering_shifts_references_but_not_strings():
     data = rb"<< /A 3 0 R /T (x 3 0 R \( 4 0 R) /H <4142> /K [1 0 R 2.5 6 0 R] /P 7 0 R >>"
     assert _renumber(data, 10, frozenset({7}), 2) == (
         rb"<< /A 13 0 R /T (x 3 0 R \( 4 0 R) /H <4142> /K [11 0 R 2.5 16 0 R] /P 2 0 R >>")
+
+
+def test_index_in_slices_keeps_numbering_and_order(tmp_path, monkeypatch):
+    """A long index is rendered in slices (one row each here): pages and index numbers must still agree."""
+    monkeypatch.setattr(bundle, "INDEX_ROWS", 1)
+    records = sample.records(8)
+    result = bundle.render_bundle(META, records, WITHHELD, tmp_path / "s.pdf")
+    pages = pdftotext(result.path)
+    assert len(pages) == result.pages
+    assert all(f"Page {n} of {result.pages}" in p for n, p in enumerate(pages, start=1))
+    front = "\n".join(pages[: result.front_pages])
+    assert front.count("Index") == 1 and "Records withheld in full" in front
+    for e in result.entries:
+        assert e.title in pages[e.first_page - 1] and e.pages in front
