@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 import pikepdf
+from markupsafe import Markup
 
 from rights.bundles import pdfjoin, render
 from rights.redaction.codes import CODES, ExemptionCode
@@ -58,8 +59,9 @@ class Html:
     kind: Literal["html"] = "html"
 
     @property
-    def clean(self) -> str:
-        return render.sanitise_email_html(self.html)
+    def clean(self) -> Markup:
+        """Markup only after nh3 has reduced it to inert formatting: the one place HTML is trusted."""
+        return Markup(render.sanitise_email_html(self.html))  # noqa: S704 - sanitised just above
 
 
 Segment = Text | Redaction | Html

@@ -121,7 +121,9 @@ def test_there_are_templates_to_check() -> None:
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(config.ROOT / "templates")))
 def test_template_has_nothing_inline_and_every_script_carries_the_nonce(path) -> None:  # type: ignore[no-untyped-def]
     text = path.read_text()
-    for pattern, what in INLINE:
+    # PDF templates never reach a browser (WeasyPrint renders them behind its own locked fetcher), so the
+    # CSP's inline rules do not apply to them; no template may mark data safe, PDF ones included.
+    for pattern, what in INLINE if "pdf" not in path.parts else ():
         assert not pattern.search(text), f"{what} in {path.name}"
     for tag in re.findall(r"<script\b[^>]*>", text, re.I):
         assert 'nonce="{{ cspNonce }}"' in tag, f"a script without the CSP nonce in {path.name}: {tag}"
