@@ -4,8 +4,8 @@ Why a module of its own: the wording of a statutory letter (what an access respo
 refusal names the ICO and the courts) is a rule, so it lives in one place the caller cannot skip. The
 letterhead and the Art 15 information come from the privacy-notice configuration
 (``rights/data/privacy_notice.toml``: ``[contact]`` and the notice's sections), the council's name from
-settings; templates are ``templates/pdf/letter_<kind>.html``. The letter lists the exemption codes used
-(code, reference, plain meaning), never what they hide: it is given codes, not redacted text.
+settings; templates are ``templates/pdf/letter_<kind>.html`` (the four rights outcomes share
+``letter_rights_outcome.html``). The letter lists the exemption codes used (code, reference, plain meaning), never what they hide: it is given codes, not redacted text.
 """
 
 from __future__ import annotations
@@ -90,11 +90,21 @@ def check(letter: Letter) -> None:
         raise ValueError(f"unknown exemption code(s): {', '.join(unknown)}")
 
 
+#: Rectification, erasure, restriction and objection share one outcome letter; only the kind's own paragraph
+#: (``_outcome_<right>.html``, where there is one) differs.
+RIGHTS_OUTCOME_KINDS = frozenset({"rectification_outcome", "erasure_outcome", "restriction_outcome",
+                                  "objection_outcome"})
+
+
+def _template(kind: str) -> str:
+    return "letter_rights_outcome.html" if kind in RIGHTS_OUTCOME_KINDS else f"letter_{kind}.html"
+
+
 def letter_html(letter: Letter, notice: PrivacyNotice, council_name: str) -> str:
     check(letter)
     heading, _required = LETTER_KINDS[letter.kind]
     codes = [CODES[c] for c in sorted(set(letter.codes_used))]
-    return render.render_template(f"letter_{letter.kind}.html", {
+    return render.render_template(_template(letter.kind), {
         "letter": letter, "heading": heading, "notice": notice, "contact": notice.contact,
         "council_name": council_name, "codes": codes,
         "outcome_label": {**RIGHTS_OUTCOMES, **COMPLAINT_OUTCOMES}.get(letter.outcome, ""),
