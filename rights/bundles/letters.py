@@ -5,7 +5,8 @@ refusal names the ICO and the courts) is a rule, so it lives in one place the ca
 letterhead and the Art 15 information come from the privacy-notice configuration
 (``rights/data/privacy_notice.toml``: ``[contact]`` and the notice's sections), the council's name from
 settings; templates are ``templates/pdf/letter_<kind>.html`` (the four rights outcomes share
-``letter_rights_outcome.html``). The letter lists the exemption codes used (code, reference, plain meaning), never what they hide: it is given codes, not redacted text.
+``letter_rights_outcome.html``). The letter lists the exemption codes used (code, reference, plain
+meaning), never what they hide: it is given codes, not redacted text.
 """
 
 from __future__ import annotations
