@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from rights import audit
 from rights.clock import LONDON
+from rights.intake import normalise_reference
 from rights.jobs import JobQueue
 from rights.models import OutboxMessage, Person, ProgressCode, RequestKind, RightsRequest, new_id, utcnow
 from rights.notify import queue_email
@@ -55,12 +56,6 @@ DEFAULT_STAGE = "We are working on it."
 
 def stage_words(status: str) -> str:
     return STAGES.get(status, DEFAULT_STAGE)
-
-
-def normalise_reference(value: str) -> str:
-    """'sar 2026 00001' or 'sar-2026-00001 ' -> 'SAR-2026-00001'."""
-    parts = re.findall(r"[A-Za-z]+|\d+", value or "")
-    return "-".join(p.upper() for p in parts)
 
 
 class CheckResult(enum.Enum):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from importlib.metadata import PackageNotFoundError, version
 
 import click
-from flask.cli import FlaskGroup
 
 from rights import config, runtime
+from rights.cli.errors import RightsGroup
 
 
 def _create_app():  # type: ignore[no-untyped-def]
@@ -23,7 +24,17 @@ def _create_app():  # type: ignore[no-untyped-def]
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False)
+def _version() -> str:
+    """Rights Desk's version from the installed package's metadata (pyproject.toml is its one home)."""
+    try:
+        return version("rights-desk")
+    except PackageNotFoundError:
+        return "unknown (not installed: run pip install -e .)"
+
+
+@click.group(cls=RightsGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False,
+             add_version_option=False)
+@click.version_option(_version(), "--version", prog_name="Rights Desk", message="%(prog)s %(version)s")
 def main() -> None:
     """Rights Desk: data-protection rights requests for councils."""
 
@@ -125,9 +136,13 @@ def jobs_requeue() -> None:
 
 
 # ---------------------------------------------------------------- keys and audit
-@main.command("keygen")
+@main.command("keygen", with_appcontext=False)
 def keygen() -> None:
-    """Print a new encryption key for RIGHTS_ENCRYPTION_KEYS (newest first, comma-separated)."""
+    """Print a new encryption key for RIGHTS_ENCRYPTION_KEYS (newest first, comma-separated).
+
+    Needs no settings: it runs before production settings exist (``export RIGHTS_ENCRYPTION_KEYS=$(rights
+    keygen)`` is how they are made), so it never loads them.
+    """
     from rights.security import generate_key
 
     click.echo(generate_key())
