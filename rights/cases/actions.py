@@ -38,6 +38,7 @@ from rights.models import (
     WorkflowEvent,
     utcnow,
 )
+from rights.notify.post import Delivery
 from rights.permissions import (
     Actor,
     can_be_assigned,
@@ -52,16 +53,30 @@ ART19_KINDS = frozenset({RequestKind.RECTIFICATION.value, RequestKind.ERASURE.va
 class ActionResult:
     request: RightsRequest
     step: Step
-    letter: str | None = None  # the email template queued to the requester
-    post_letter: bool = False  # no email address: the officer must post the letter
+    letter: str | None = None  # the letter's template, sent to the requester
+    delivery: Delivery | None = None  # how it left: by email, on the "to post" list, or not at all
+    note: str | None = None  # anything else the officer must be told (a letter already sent)
+
+    @property
+    def post_letter(self) -> bool:
+        """The letter waits on the "to post" list for an officer to print and post."""
+        return self.delivery is not None and self.delivery.posted
 
     @property
     def message(self) -> str:
         text = f"{self.step.transition.label}: done."
-        if self.post_letter:
-            text += " There is no email address for the requester: send the letter by post."
-        elif self.letter:
+        if self.note:
+            text += f" {self.note}"
+        if self.delivery is None:
+            return text
+        if self.delivery.unsent:
+            text += (" There is no email or postal address for the requester: the letter has not been sent."
+                     " Add an address, or contact them another way.")
+            return text
+        if self.delivery.emailed:
             text += " The requester has been emailed."
+        if self.delivery.posted:
+            text += " The letter is on the \"to post\" list to print and post."
         return text
 
 # --------------------------------------------------------------------------------------------------
@@ -285,8 +300,8 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
     if template:
         context = letter_context(request, result, firing)
         outcome.letter = template
-        outcome.post_letter = not queue_letter(session, queue, request, template, context,
-                                               key=f"{template}:{request.reference}:{wf_event.id}")
+        outcome.delivery = queue_letter(session, queue, request, template, context,
+                                        key=f"{template}:{request.reference}:{wf_event.id}")
     return outcome
 
 
@@ -315,14 +330,8 @@ def letter_context(request: RightsRequest, result: clock.ClockResult, firing: Fi
 
 
 def queue_letter(session: Session, queue: JobQueue, request: RightsRequest, template: str,
-                 context: dict[str, Any], *, key: str) -> bool:
-    """Queue an email to the requester through the outbox; False when there is no address to send to."""
-    to = request.requester.email if request.requester else None
-    if not to:
-        audit.record(session, "system", "letter.needs_post", request_id=request.id, target=request.reference,
-                     detail={"template": template})
-        return False
-    from rights.notify import queue_email
+                 context: dict[str, Any], *, key: str) -> Delivery:
+    """Send a letter to the requester by every channel they chose (email, post); see ``notify.send_letter``."""
+    from rights.notify import send_letter
 
-    queue_email(session, queue, key=key, to=to, template=template, context=context, request_id=request.id)
-    return True
+    return send_letter(session, queue, request, template, context, key=key)

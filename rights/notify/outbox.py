@@ -35,12 +35,12 @@ class SendFailed(RuntimeError):
     """Delivery failed; the attempt is recorded and the job should be retried."""
 
 
-def _base_context() -> dict[str, Any]:
+def base_context() -> dict[str, Any]:
     from rights import runtime
 
     settings = runtime.current().settings
     return {"council_name": settings.council_name, "service_url": settings.public_base_url,
-            "service_name": "Your information rights"}
+            "service_name": "Your information rights", **settings.council_contact()}
 
 
 def queue_email(session: Session, queue: JobQueue, *, key: str, to: str, template: str, context: dict[str, Any],
@@ -49,7 +49,7 @@ def queue_email(session: Session, queue: JobQueue, *, key: str, to: str, templat
     existing = session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).first()
     if existing is not None:
         return existing
-    rendered = render(template, {**_base_context(), **context})
+    rendered = render(template, {**base_context(), **context})
     message = OutboxMessage(key=key, to=to.strip(), template=template, subject=rendered.subject,
                             body_text=rendered.text, body_html=rendered.html, request_id=request_id,
                             status="pending")

@@ -176,5 +176,6 @@ def _register_context(app: Flask, settings: config.Settings) -> None:
         return {
             "cspNonce": csp_nonce(),
             "council_name": settings.council_name,
+            **settings.council_contact(),
             "assetPath": "/assets",
         }

@@ -137,11 +137,11 @@ def test_refusal_letter_gives_reasons_and_the_route_to_the_ico(rt, people) -> No
     assert "answered last week" in letter.body_text and "ico.org.uk" in letter.body_text
 
 
-def test_no_email_address_means_a_posted_letter(rt, people) -> None:
+def test_no_email_and_no_address_is_said_not_skipped(rt, people) -> None:
     rid = new_case(rt, subject=make_person(email=None))
     result = act(rt, rid, cases.ask_for_identity, people["officer"], on=date(2026, 3, 3), today=date(2026, 3, 3))
-    assert result.post_letter and "by post" in result.message
-    assert letters(rt, rid) == [] and "letter.needs_post" in audit_actions(rt, rid)
+    assert not result.post_letter and "no email or postal address" in result.message
+    assert letters(rt, rid) == [] and "letter.no_address" in audit_actions(rt, rid)
 
 
 def test_rectification_assessed_by_the_record_holder_and_recipients_told_before_closing(rt, people) -> None:

@@ -308,6 +308,7 @@ def check() -> Any:
                 "reference": result.reference, "kind": result.kind, "due_on": result.due_on.isoformat(),
                 "provisional": result.provisional, "email": result.email, "audience": journey.audience(answers),
                 "has_id": bool((answers.get("proof-of-id") or {}).get("documents")),
+                "by_post": result.by_post,
             }
         return redirect(url_for("portal.confirmation"))
     return render_template("portal/check.html", form=form, title=form.title, sections=summary(answers),
