@@ -263,3 +263,10 @@ class CreateUserForm(FlaskForm):
     services = SelectMultipleField("Services (record holders only)", choices=[], widget=GovCheckboxesInput(),
                                    validate_choice=False)
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class PostedForm(FlaskForm):
+    """Marking a letter from the "to post" list as posted, with the day it went."""
+
+    on = _date("Date posted", "For example, 27 3 2026. The day the letter went in the post.")
+    submit = SubmitField("Mark as posted", widget=GovSubmitInput())

@@ -13,7 +13,12 @@ from rights.cases import Actor
 from rights.models import AuditEvent, OutboxMessage, PostItem, RightsRequest
 from rights.notify import PostError
 from tests.factories import make_person, make_request
-from tests.integration.staff_support import make_staff
+from tests.integration.staff_support import (
+    app,  # noqa: F401 - fixture
+    csrf,
+    make_staff,
+    signed_in_client,
+)
 
 ADDRESS = {"lines": ["12 Mill Lane", "Exampleton"], "postcode": "EX1 2AB", "current": True}
 
@@ -102,3 +107,27 @@ def test_no_email_means_post_and_queueing_is_idempotent_on_key(rt) -> None:
             notify.queue_post(session, request_id=rid, kind="x", key="pack:2", address=[" "], addressee="A",
                               subject="s", text="t")
     assert actions(rt, rid).count("post.queued") == 1
+
+
+def test_the_to_post_pages_list_print_and_mark_posted(app, rt) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    rid = postal_case(rt, email=None, methods="post")
+    login = make_staff(rt, "officer")
+    with rt.db.transaction() as session:
+        request = session.get(RightsRequest, rid)
+        reference = request.reference
+        cases.ask_for_identity(session, rt.queue, request, Actor(login.id, "officer"), on=date(2026, 3, 3),
+                               today=date(2026, 3, 3))
+    (item,) = items(rt, rid)
+    client = signed_in_client(app, rt, login)
+    page = client.get("/staff/post").get_data(as_text=True)
+    assert reference in page and "12 Mill Lane, Exampleton, EX1 2AB" in page and "To post" in page
+    printed = client.get(f"/staff/post/{item.id}/print").get_data(as_text=True)
+    assert 'id="letter-address"' in printed and "EX1 2AB" in printed and "Amelia Hart" in printed
+    token = csrf(client, "/staff/post")
+    response = client.post(f"/staff/post/{item.id}/posted",
+                           data={"csrf_token": token, "on": ["4", "3", "2026"]})
+    assert response.status_code == 302
+    (posted,) = items(rt, rid)
+    assert posted.status == "posted" and posted.posted_on == date(2026, 3, 4)
+    after = client.get("/staff/post").get_data(as_text=True)
+    assert "There are no letters waiting to be posted." in after and 'id="posted"' in after

@@ -87,6 +87,8 @@ def navigation() -> dict[str, Any]:
             if "dashboard.case_list" in views:
                 items.append(("cases", "Cases", url_for("dashboard.case_list")))
             items.append(("log", "Log a request", url_for("dashboard.log_request")))
+            if "dashboard.post_list" in views:
+                items.append(("post", "To post", url_for("dashboard.post_list")))
             if "dashboard.reports_page" in views:
                 items.append(("reports", "Reports", url_for("dashboard.reports_page")))
         if role == Role.RECORD_HOLDER.value:
