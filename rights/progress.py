@@ -30,7 +30,7 @@ CODE_TTL = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
 ACCESS_TTL = timedelta(minutes=30)  # how long a verified code lets the status page be read
-PRIVATE_TEMPLATES = ("progress_code",)  # not listed among a request's messages
+PRIVATE_TEMPLATES = ("progress_code", "officer_requester_replied")  # not listed among a request's messages
 
 #: The stage of a request in plain words, by workflow status (rights.workflow states).
 STAGES: dict[str, str] = {

@@ -271,8 +271,10 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
     reason = (firing.reason or "").strip() or None
     if step.clock_event is not None:
         assert step.clock_on is not None
+        # Actors with no staff account (the requester on the progress page, the command line) have id 0:
+        # the event's actor is then named by the workflow event and the audit trail, not a user row.
         request.clock_events.append(ClockEvent(kind=step.clock_event.value, on=step.clock_on, reason=reason,
-                                               recorded_by_id=actor.id))
+                                               recorded_by_id=actor.id or None))
     consequence = CONSEQUENCES.get(event, Consequence())
     if consequence.effect is not None:
         consequence.effect(session, request, firing, today)

@@ -40,7 +40,8 @@ def base_context() -> dict[str, Any]:
 
     settings = runtime.current().settings
     return {"council_name": settings.council_name, "service_url": settings.public_base_url,
-            "service_name": "Your information rights", **settings.council_contact()}
+            "service_name": "Your information rights", **settings.council_contact(),
+            "by_post": False}  # letters printed for post set it: they give contact details, not email links
 
 
 def queue_email(session: Session, queue: JobQueue, *, key: str, to: str, template: str, context: dict[str, Any],
