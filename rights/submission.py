@@ -21,7 +21,7 @@ from rights.jobs import JobQueue
 from rights.models import AuthorityBasis, Channel, Person, RequesterRole, RequestKind, RightsRequest, utcnow
 from rights.notify import send_letter
 from rights.notify.post import Delivery
-from rights.vocabulary import KIND_IN_LETTERS
+from rights.vocabulary import KIND_IN_LETTERS, KIND_IN_LETTERS_ABOUT
 
 
 class IncompleteAnswers(ValueError):
@@ -179,14 +179,15 @@ def submit(session: Session, queue: JobQueue, answers: journey.Answers, *, ip: s
 def queue_acknowledgement(session: Session, queue: JobQueue, request: RightsRequest, *, provisional: bool,
                           has_id: bool) -> Delivery:
     """The acknowledgement, by email and/or post as the requester chose (one letter, one key)."""
+    about_someone_else = request.requester_role in (RequesterRole.PARENT.value, RequesterRole.REPRESENTATIVE.value)
     return send_letter(
         session, queue, request, "acknowledgement", key=f"acknowledgement:{request.id}",
         context={
-            "reference": request.reference, "kind": request.kind, "kind_name": KIND_IN_LETTERS[request.kind],
+            "reference": request.reference, "kind": request.kind,
+            "kind_name": (KIND_IN_LETTERS_ABOUT if about_someone_else else KIND_IN_LETTERS)[request.kind],
             "requester_name": request.requester.full_name, "subject_name": request.subject.full_name,
             "young": request.requester_role == RequesterRole.SELF_CHILD.value,
-            "about_someone_else": request.requester_role in (RequesterRole.PARENT.value,
-                                                             RequesterRole.REPRESENTATIVE.value),
+            "about_someone_else": about_someone_else,
             "received_on": request.received_on, "due_on": request.due_on, "provisional": provisional,
             "has_id": has_id, "role": request.requester_role,
         },

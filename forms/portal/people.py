@@ -138,13 +138,14 @@ class ChildForm(PortalForm):
     title = "About the child"
     hint = ("Children can make their own requests when they understand what that means, often from about "
             "age 12. We take the child's views into account.")
-    age = text("How old is the child?", "Enter the child's age", 3, description="In years, for example 9")
+    # Room for a word ("five"): the rule below asks for a number, not the length check.
+    age = text("How old is the child?", "Enter the child's age", 20, description="In years, for example 9")
     view = radios("Does the child know about this request, and agree to it?", CHILD_VIEWS,
                   "Select whether the child knows about and agrees to this request")
 
     def validate_age(self, field: Any) -> None:
-        if not field.data.isdigit():
-            raise ValidationError("Age must be a number, like 9")
+        if not field.data.strip().isdigit():
+            raise ValidationError("Enter the child's age as a number, like 5")
         if int(field.data) >= 18:
             raise ValidationError("The child must be under 18. An adult needs to ask for themself, or you can "
                                   "act as their representative")
@@ -391,8 +392,9 @@ class PeriodForm(PortalForm):
                 "Which period do you want information from?"
         else:
             self.title = "Which years is the information from?" if young else "Which period is the information from?"
+        whose = {"parent": "the child has", "representative": "the person has"}.get(self.audience, "you have")
         self.hint = ("If you want all of it, leave these empty." if young else
-                     "Leave both empty for all the time you have been in contact with us.")
+                     f"Leave both empty for all the time {whose} been in contact with us.")
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

@@ -32,6 +32,8 @@ from rights.jobs import JobQueue
 from rights.models import (
     ClockEvent,
     Disclosure,
+    OutboxMessage,
+    PostItem,
     RequestKind,
     RightsRequest,
     User,
@@ -201,9 +203,9 @@ def _effect_lift(session: Session, r: RightsRequest, x: Firing, today: date) -> 
 def _effect_decide(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
     r.outcome = x.options["outcome"]
     r.outcome_reason = (x.reason or "").strip() or None
+    # Each decision stands alone: nothing from an earlier attempt (a statement, a reason) carries into it.
     statement = (x.options.get("supplementary_statement") or "").strip()
-    if statement:
-        _set_details(r, supplementary_statement=statement)
+    _set_details(r, supplementary_statement=statement or None)
     if r.kind == RequestKind.COMPLAINT.value:
         r.responded_on = today
 
@@ -299,12 +301,35 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
         consequence.hook(session, queue, request, actor, firing)
     outcome = ActionResult(request=request, step=step)
     template = step.transition.letter
+    sent_on = already_acknowledged(session, request) if template in ACKNOWLEDGING_LETTERS else None
+    if sent_on is not None:
+        # The portal (or the officer who logged it) already acknowledged receipt: a second letter saying the
+        # same thing would confuse the requester. The action is recorded; the letter is not sent again.
+        outcome.note = f"An acknowledgement was already sent on {clock.short_date(sent_on)}: no second letter."
+        audit.record(session, actor.ref, "letter.not_repeated", request_id=request.id, target=request.reference,
+                     detail={"template": template, "first_sent_on": sent_on})
+        template = None
     if template:
         context = letter_context(request, result, firing)
         outcome.letter = template
         outcome.delivery = queue_letter(session, queue, request, template, context,
                                         key=f"{template}:{request.reference}:{wf_event.id}")
     return outcome
+
+
+#: Letters that acknowledge receipt, and the acknowledgements sent on receipt that make them redundant.
+ACKNOWLEDGING_LETTERS = frozenset({"case_complaint_ack"})
+RECEIPT_ACKNOWLEDGEMENTS = ("acknowledgement", "case_acknowledgement")
+
+
+def already_acknowledged(session: Session, request: RightsRequest) -> date | None:
+    """The London day an acknowledgement of receipt was queued to the requester (email or post), if any."""
+    emailed = session.scalar(select(func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.request_id == request.id, OutboxMessage.template.in_(RECEIPT_ACKNOWLEDGEMENTS)))
+    posted = session.scalar(select(func.min(PostItem.created_at)).where(
+        PostItem.request_id == request.id, PostItem.kind.in_(RECEIPT_ACKNOWLEDGEMENTS)))
+    first = min((t for t in (emailed, posted) if t is not None), default=None)
+    return clock.received_date(first) if first is not None else None
 
 
 def letter_context(request: RightsRequest, result: clock.ClockResult, firing: Firing) -> dict[str, Any]:
@@ -324,7 +349,7 @@ def letter_context(request: RightsRequest, result: clock.ClockResult, firing: Fi
         "outcome": request.outcome or "",
         "outcome_label": {**workflow.RIGHTS_OUTCOMES, **workflow.COMPLAINT_OUTCOMES}.get(request.outcome or "", ""),
         "outcome_reason": request.outcome_reason or "",
-        "supplementary_statement": (request.details or {}).get("supplementary_statement", ""),
+        "supplementary_statement": (request.details or {}).get("supplementary_statement") or "",
         "ico_url": notice.ico_url,
         "ico_phone": notice.ico_phone,
         "ico_address": notice.ico_address,

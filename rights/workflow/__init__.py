@@ -53,6 +53,7 @@ from rights.workflow.rules import (
     refusal_ground,
     restricted,
     rights_outcome,
+    rights_outcomes_for,
 )
 from rights.workflow.tables import (
     ACCESS,
@@ -115,5 +116,6 @@ __all__ = [
     "refusal_ground",
     "restricted",
     "rights_outcome",
+    "rights_outcomes_for",
     "workflow_for",
 ]

@@ -233,3 +233,22 @@ def test_timeline_merges_workflow_clock_notes_and_emails(rt, people) -> None:
         cases.add_note(session, request, people["officer"], "Phoned Ms Hart about ID.")
         kinds = {entry.kind for entry in cases.timeline(session, request)}
     assert kinds == {"workflow", "clock", "note", "email"}
+
+
+def test_a_complaint_the_portal_acknowledged_is_not_acknowledged_twice(rt, people) -> None:
+    from rights.submission import queue_acknowledgement
+
+    rid = new_case(rt, kind=RequestKind.COMPLAINT)
+    with rt.db.transaction() as session:
+        queue_acknowledgement(session, rt.queue, session.get(RightsRequest, rid), provisional=False, has_id=False)
+    result = act(rt, rid, cases.perform, people["officer"], "acknowledge", today=date(2026, 3, 3))
+    assert result.step.to_status == "acknowledged"
+    assert "An acknowledgement was already sent on" in result.message and "no second letter" in result.message
+    assert [m.template for m in letters(rt, rid)] == ["acknowledgement"]
+    assert "letter.not_repeated" in audit_actions(rt, rid)
+
+
+def test_a_complaint_logged_without_an_acknowledgement_gets_one(rt, people) -> None:
+    rid = new_case(rt, kind=RequestKind.COMPLAINT)
+    act(rt, rid, cases.perform, people["officer"], "acknowledge", today=date(2026, 3, 3))
+    assert [m.template for m in letters(rt, rid)] == ["case_complaint_ack"]

@@ -144,3 +144,16 @@ def test_a_code_of_the_wrong_length_gets_a_format_message(rt, db, portal, office
     response = portal.post("/progress/code", {"code": "12345"})
     assert "Enter the code in the correct format: 6 numbers, like 123456" in error_messages(
         response.get_data(as_text=True))
+
+
+def test_the_portal_refuses_an_adult_whose_date_of_birth_is_a_childs(portal) -> None:  # type: ignore[no-untyped-def]
+    from tests.portal_journeys import journey
+
+    for step, data in journey("access", "self_adult"):
+        if step == "date-of-birth":
+            break
+        portal.answer(step, data)
+    response = portal.post("/request/date-of-birth", {"date": ["1", "6", "2015"]})
+    assert response.status_code == 400
+    (message,) = error_messages(response.get_data(as_text=True))
+    assert message.startswith("You said you are 18 or over, but this date of birth makes you 10.")

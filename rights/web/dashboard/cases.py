@@ -210,6 +210,8 @@ def case_action(reference: str, event: str) -> Any:
     form = action_form(event, kind, request.form if request.method == "POST" else None, today=on)
     if "assignee" in form._fields:
         form.assignee.choices = options([(0, "Choose a person"), *staff_choices])
+    if event == "decide" and kind != "complaint" and "outcome" in form._fields:
+        form.outcome.choices = options(workflow.rights_outcomes_for(who.role).items())  # never offer what is refused
     problem = refusal
     if request.method == "POST" and form.validate_on_submit():
         firing = _firing(form)

@@ -24,10 +24,10 @@ from forms.portal import (
     requester_form_class,
 )
 from rights import journey, privacy_notice, submission, uploads
-from rights.vocabulary import KIND_IN_LETTERS
+from rights.vocabulary import KIND_IN_LETTERS, KIND_IN_LETTERS_ABOUT
 from rights.web import limiter
 from rights.web.access import public
-from rights.web.helpers import client_ip, rt
+from rights.web.helpers import client_ip, rt, today
 from rights.web.portal import bp
 from rights.web.portal.common import (
     DRAFT_KEY,
@@ -164,7 +164,13 @@ def question(step: str) -> Any:
         if step == "previous-addresses":
             return _save_previous_address(form, answers)
         if form.validate():
-            return _save_and_continue(step, form.to_answer(), answers)
+            answer = form.to_answer()
+            problem = journey.contradiction(answers, step, answer, today())
+            if problem is None:
+                return _save_and_continue(step, answer, answers)
+            target = {"date-of-birth": "date", "child": "age", "who": "role"}.get(step)
+            add_error(form, getattr(form, target) if target else next(iter(form)), problem)
+            return render_step(step, form, answers, 400)
     return render_step(step, form, answers)
 
 
@@ -324,4 +330,5 @@ def confirmation() -> Any:
         return redirect(url_for("portal.start"))
     return render_template("portal/confirmation.html", title="Request sent", done=done,
                            due_on=date.fromisoformat(done["due_on"]),
-                           kind_name=KIND_IN_LETTERS.get(done["kind"], "request"))
+                           kind_name=(KIND_IN_LETTERS_ABOUT if done.get("audience") in ("parent", "representative")
+                                      else KIND_IN_LETTERS).get(done["kind"], "request"))
