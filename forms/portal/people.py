@@ -4,7 +4,6 @@ the child's view, authority, proof of identity, and the subject's names, date of
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from flask_wtf.file import FileField
@@ -24,13 +23,14 @@ from forms.portal.fields import (
     PortalForm,
     add_field_error,
     area,
+    nhs_check,
     postcode_check,
     radios,
     set_required_message,
     text,
     today,
 )
-from rights.identifiers import format_nhs_number, normalise_nhs_number, normalise_postcode
+from rights.identifiers import format_nhs_number, normalise_postcode
 from rights.models import AuthorityBasis, RequesterRole, RequestKind
 from rights.privacy_notice import PrivacyNotice
 
@@ -342,13 +342,7 @@ class NhsNumberForm(PortalForm):
         self.nhs_number.label.text = self.title
 
     def validate_nhs_number(self, field: Any) -> None:
-        if not field.data:
-            return
-        digits = re.sub(r"[\s-]", "", field.data)
-        if not digits.isdigit() or len(digits) != 10:
-            raise ValidationError("NHS number must be 10 digits, like 943 476 5919")
-        if normalise_nhs_number(field.data) is None:
-            raise ValidationError("Enter a valid NHS number. Check it, or leave it empty if you are not sure")
+        nhs_check(self, field)
 
     def to_answer(self) -> dict[str, Any]:
         return {"nhs_number": format_nhs_number(self.nhs_number.data) if self.nhs_number.data else ""}
