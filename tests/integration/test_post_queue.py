@@ -125,7 +125,7 @@ def test_the_to_post_pages_list_print_and_mark_posted(app, rt) -> None:  # type:
     assert 'id="letter-address"' in printed and "EX1 2AB" in printed and "Amelia Hart" in printed
     token = csrf(client, "/staff/post")
     response = client.post(f"/staff/post/{item.id}/posted",
-                           data={"csrf_token": token, "on": ["4", "3", "2026"]})
+                           data={f"p{item.id}-csrf_token": token, f"p{item.id}-on": ["4", "3", "2026"]})
     assert response.status_code == 302
     (posted,) = items(rt, rid)
     assert posted.status == "posted" and posted.posted_on == date(2026, 3, 4)

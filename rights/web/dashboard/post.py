@@ -38,8 +38,10 @@ def post_list() -> Any:
         references = dict(db_session.query(RightsRequest.id, RightsRequest.reference)
                           .filter(RightsRequest.id.in_(ids)).all()) if ids else {}
         rows, done = _rows(waiting, references), _rows(posted, references)
+    # One small form per letter, each with its own prefix so the date inputs' ids never repeat on the page.
+    forms = {row["id"]: PostedForm(prefix=f"p{row['id']}", data={"on": today()}) for row in rows}
     return render_template("dashboard/post_list.html", rows=rows, done=done, title="Letters to post",
-                           active_nav="post", form=PostedForm(data={"on": today()}))
+                           active_nav="post", forms=forms)
 
 
 @bp.get("/post/<int:item_id>/print")
@@ -59,7 +61,7 @@ def post_print(item_id: int) -> Any:
 @bp.post("/post/<int:item_id>/posted")
 @staff(*CASEWORKERS)
 def post_mark_posted(item_id: int) -> Any:
-    form = PostedForm()
+    form = PostedForm(prefix=f"p{item_id}")
     if not form.validate_on_submit() or form.on.data is None:
         flash("Enter the date the letter was posted, like 27 3 2026.", "error")
         return redirect(url_for("dashboard.post_list"))
