@@ -157,3 +157,22 @@ def test_the_portal_refuses_an_adult_whose_date_of_birth_is_a_childs(portal) -> 
     assert response.status_code == 400
     (message,) = error_messages(response.get_data(as_text=True))
     assert message.startswith("You said you are 18 or over, but this date of birth makes you 10.")
+
+
+def test_a_postal_requester_is_acknowledged_by_post_with_our_contact_details(rt, db, portal) -> None:  # type: ignore[no-untyped-def]
+    from rights.models import PostItem
+    from tests.portal_journeys import journey
+
+    steps = [(step, {"methods": ["post"], "email": "", "phone": ""} if step == "contact" else data)
+             for step, data in journey("access", "self_adult")]
+    portal.complete(steps)
+    page = portal.submit().get_data(as_text=True)
+    assert "We will post a confirmation letter to the address you gave us." in page
+    assert "check the progress" not in page and "confirmation email" not in page
+    contact = rt.settings.council_contact()
+    assert contact["council_phone"] in page and contact["council_email"] in page
+    with db.transaction() as session:
+        (letter,) = session.scalars(select(PostItem)).all()
+        assert letter.kind == "acknowledgement" and letter.address.endswith("SY3 8HQ")
+        assert "/progress" not in letter.text and contact["council_address"] in letter.text
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.template == "acknowledgement")).all() == []
