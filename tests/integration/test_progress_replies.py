@@ -176,3 +176,14 @@ def test_a_postal_requester_is_acknowledged_by_post_with_our_contact_details(rt,
         assert letter.kind == "acknowledgement" and letter.address.endswith("SY3 8HQ")
         assert "/progress" not in letter.text and contact["council_address"] in letter.text
         assert session.scalars(select(OutboxMessage).where(OutboxMessage.template == "acknowledgement")).all() == []
+
+
+def test_the_rate_limit_page_says_how_long_to_wait(app, portal) -> None:  # type: ignore[no-untyped-def]
+    app.config["PORTAL_LIMIT_CODE_REQUEST"] = "1 per 10 minutes"
+    portal.post("/progress", {"reference": "SAR-2026-00001", "email": EMAIL})
+    response = portal.post("/progress", {"reference": "SAR-2026-00001", "email": EMAIL})
+    assert response.status_code == 429
+    wait = int(response.headers["Retry-After"])
+    assert 540 <= wait <= 600
+    html = response.get_data(as_text=True)
+    assert re.search(r"Wait (9|10) minutes and try again\.", html), re.findall(r"Wait[^.]*", html)
