@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 import click
 
 from rights import config, runtime
-from rights.cli.errors import RightsGroup
+from rights.cli.errors import OneLineError, RightsGroup
 
 
 def _create_app():  # type: ignore[no-untyped-def]
@@ -104,7 +104,7 @@ def worker(burst: bool, sweep_every: int) -> None:
 
     rt = runtime.current()
     if rt.queue.inline:
-        raise click.UsageError("REDIS_URL is not set: the demo runs jobs inside `rights demo` instead")
+        raise OneLineError("REDIS_URL is not set: the demo runs jobs inside `rights demo` instead")
     logging.basicConfig(level=logging.INFO)
     jobs._load_handlers()
     if not burst:
@@ -181,7 +181,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     settings = config.load()
     if settings.env == "production":
-        raise click.UsageError("rights demo seeds published demo passwords; it never runs with RIGHTS_ENV=production")
+        raise OneLineError("rights demo seeds published demo passwords; it never runs with RIGHTS_ENV=production")
     _ensure_sqlite_dir(settings.database_url)
     migrate.upgrade(settings.database_url)
     rt = runtime.init(settings)

@@ -182,7 +182,7 @@ def clock_command(
 ) -> None:
     """Work out the statutory due date of a rights request or complaint, and explain it."""
     if (received is None) == (received_at is None):
-        raise click.UsageError("give exactly one of --received and --received-at")
+        raise ClockInputError("give exactly one of --received and --received-at")
     if received is None:
         assert received_at is not None
         received = received_date(received_at)

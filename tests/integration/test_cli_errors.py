@@ -139,3 +139,16 @@ def test_demo_prints_its_references(tmp_path: Path) -> None:
     result = rights("demo", "--no-serve", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"}, tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "  SAR-2026-00001  access, received" in result.stdout.splitlines()
+
+
+def test_demo_is_refused_in_production_in_one_line(tmp_path: Path) -> None:
+    env = {"RIGHTS_ENV": "production", "SECRET_KEY": "x" * 40, "RIGHTS_ENCRYPTION_KEYS": _key(tmp_path),
+           "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/x"}
+    result = rights("demo", "--no-serve", env=env, tmp=tmp_path)
+    assert result.returncode == 1
+    assert one_line(result) == ("Error: rights demo seeds published demo passwords; it never runs with "
+                                "RIGHTS_ENV=production")
+
+
+def _key(tmp_path: Path) -> str:
+    return one_line(rights("keygen", tmp=tmp_path))
