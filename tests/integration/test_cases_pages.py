@@ -231,3 +231,23 @@ def test_logging_asks_for_the_same_identity_details_as_the_portal(app, rt) -> No
         # No email: the acknowledgement waits on the "to post" list, addressed to the parent.
         (letter,) = session.scalars(select(PostItem).where(PostItem.request_id == request.id)).all()
         assert letter.kind == "case_acknowledgement" and letter.address.endswith("SY3 8HQ")
+
+
+def test_only_a_manager_is_offered_refused_as_an_outcome(app, rt) -> None:  # noqa: F811
+    from rights import cases
+    from rights.cases import Actor
+    from rights.models import RequestKind
+
+    officer = make_staff(rt, "officer")
+    with rt.db.transaction() as session:
+        request = make_request(session, kind=RequestKind.RECTIFICATION, services=["childrens_social_care"],
+                               received_at=datetime(2026, 3, 2, 10, tzinfo=UTC))
+        cases.perform(session, rt.queue, request, Actor(officer.id, "officer"), "start_assessment",
+                      today=date(2026, 3, 3))
+        ref = request.reference
+    holder = signed_in_client(app, rt, make_staff(rt, "record_holder", services=("childrens_social_care",)))
+    manager = signed_in_client(app, rt, make_staff(rt, "manager"))
+    offered = {who: re.findall(r'name="outcome"[^>]*value="(\w+)"', client.get(
+        f"/staff/cases/{ref}/actions/decide").get_data(as_text=True)) for who, client in
+        (("holder", holder), ("manager", manager))}
+    assert offered == {"holder": ["done", "partly"], "manager": ["done", "partly", "refused"]}
