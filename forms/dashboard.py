@@ -23,6 +23,7 @@ from wtforms import DateField, RadioField, SelectField, SelectMultipleField, Str
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from forms import options
+from forms.portal.fields import nhs_check, postcode_check
 from rights.models import AuthorityBasis, Channel, RequesterRole, RequestKind, Role
 from rights.vocabulary import KIND_CHOICES
 from rights.workflow import COMPLAINT_OUTCOMES, REFUSAL_GROUNDS, RIGHTS_OUTCOMES
@@ -217,6 +218,26 @@ class LogRequestForm(FlaskForm):
     subject_family = StringField("Family name", widget=GovTextInput(),
                                  validators=[InputRequired("Enter the subject's family name"), Length(max=200)])
     subject_dob = _date("Date of birth (if known)", "For example, 17 5 2012", required=False)
+    # The same identity details the portal asks for, with the portal's own rules (forms.portal.fields), so
+    # the matcher has an address, other names and an NHS number to compare, whichever way the request came.
+    subject_previous_names = TextAreaField(
+        "Other names they have been known by (optional)", widget=GovTextArea(),
+        description="For example, a name before marriage or adoption. One name per line.",
+        validators=[Optional(), Length(max=1000)])
+    subject_line1 = StringField("Address line 1", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
+    subject_line2 = StringField("Address line 2 (optional)", widget=GovTextInput(),
+                                validators=[Optional(), Length(max=200)])
+    subject_town = StringField("Town or city", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
+    subject_postcode = StringField("Postcode", widget=GovTextInput(),
+                                   validators=[Optional(), Length(max=20), postcode_check])
+    subject_previous_addresses = TextAreaField(
+        "Previous addresses (optional)", widget=GovTextArea(),
+        description="One address per line, its parts separated by commas, postcode last. For example: "
+                    "4 Mill Lane, Exampleton, EX1 2AB",
+        validators=[Optional(), Length(max=2000)])
+    subject_nhs_number = StringField("NHS number (optional)", widget=GovTextInput(),
+                                     description="10 digits, like 943 476 5919.",
+                                     validators=[Optional(), Length(max=20), nhs_check])
     requester_role = RadioField("Who is asking?", widget=GovRadioInput(), choices=options(_ROLES),
                                 validators=[InputRequired("Choose who is asking")])
     requester_given = StringField("Requester's given names (if not the subject)", widget=GovTextInput(),
@@ -231,7 +252,9 @@ class LogRequestForm(FlaskForm):
                                     Length(max=254)])
     phone = StringField("Requester's phone number (if any)", widget=GovTextInput(),
                         validators=[Optional(), Length(max=40)])
-    address = TextAreaField("Requester's postal address (if any)", widget=GovTextArea(),
+    address = TextAreaField("Requester's postal address (if not the subject's address above)", widget=GovTextArea(),
+                            description="One line per line of the address, postcode last. Letters are posted "
+                                        "here when there is no email address.",
                             validators=[Optional(), Length(max=500)])
     authority_basis = RadioField("Basis of authority", widget=GovRadioInput(), choices=options(_BASES),
                                  default=AuthorityBasis.NONE_NEEDED.value,
@@ -263,3 +286,10 @@ class CreateUserForm(FlaskForm):
     services = SelectMultipleField("Services (record holders only)", choices=[], widget=GovCheckboxesInput(),
                                    validate_choice=False)
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class PostedForm(FlaskForm):
+    """Marking a letter from the "to post" list as posted, with the day it went."""
+
+    on = _date("Date posted", "For example, 27 3 2026. The day the letter went in the post.")
+    submit = SubmitField("Mark as posted", widget=GovSubmitInput())

@@ -43,6 +43,12 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: Placeholders (the example council's); a real deployment sets RIGHTS_COUNCIL_ADDRESS, _PHONE and _EMAIL.
+DEFAULT_COUNCIL_ADDRESS = "Information Governance, County Hall, Example Street, Exampleton EX1 1AA"
+DEFAULT_COUNCIL_PHONE = "01234 567890"
+DEFAULT_COUNCIL_EMAIL = "information.rights@council.example"
+
+
 @dataclass
 class Settings:
     """Typed settings; `as_flask()` maps them onto Flask's config keys."""
@@ -73,6 +79,12 @@ class Settings:
     council_name: str
     demo: bool
     testing: bool = False
+    # How a requester reaches the council's information governance team: on the start and confirmation
+    # pages, in every email and letter. Settings, so each council sets its own without editing templates.
+    council_address: str = DEFAULT_COUNCIL_ADDRESS
+    council_phone: str = DEFAULT_COUNCIL_PHONE
+    council_email: str = DEFAULT_COUNCIL_EMAIL
+
     #: Reverse proxies in front of the app (RIGHTS_TRUSTED_PROXIES). Rate limits and the audit trail key on
     #: the client's address: behind a proxy that is the proxy's, so every citizen would share one limit,
     #: unless the proxies' X-Forwarded-For is trusted. 0 (the default) trusts no forwarded header at all.
@@ -92,6 +104,11 @@ class Settings:
     render_timeout_seconds: int = 300
     render_memory_mb: int = 2048
     extra: dict[str, object] = field(default_factory=dict)
+
+    def council_contact(self) -> dict[str, str]:
+        """The contact details templates show (one home for the three values and their names)."""
+        return {"council_address": self.council_address, "council_phone": self.council_phone,
+                "council_email": self.council_email}
 
     def as_flask(self) -> dict[str, object]:
         return {
@@ -158,6 +175,9 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         bundle_workers=_int("RIGHTS_BUNDLE_WORKERS", max(1, min(4, os.cpu_count() or 1))),
         render_timeout_seconds=_int("RIGHTS_RENDER_TIMEOUT_SECONDS", 300),
         render_memory_mb=_int("RIGHTS_RENDER_MEMORY_MB", 2048),
+        council_address=_env("RIGHTS_COUNCIL_ADDRESS", DEFAULT_COUNCIL_ADDRESS) or DEFAULT_COUNCIL_ADDRESS,
+        council_phone=_env("RIGHTS_COUNCIL_PHONE", DEFAULT_COUNCIL_PHONE) or DEFAULT_COUNCIL_PHONE,
+        council_email=_env("RIGHTS_COUNCIL_EMAIL", DEFAULT_COUNCIL_EMAIL) or DEFAULT_COUNCIL_EMAIL,
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

@@ -6,6 +6,7 @@ both paths issue references and start the clock the same way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,6 +18,19 @@ from rights import audit, clock, workflow
 from rights.models import REFERENCE_PREFIX, Person, ReferenceCounter, RequestKind, RightsRequest
 
 DUPLICATE_WINDOW = timedelta(days=30)
+
+
+def normalise_reference(value: str) -> str:
+    """A reference as typed -> as issued: case, spaces and dashes do not matter.
+
+    'sar 2026 00004', 'sar-2026-00004 ' and 'SAR202600004' all mean 'SAR-2026-00004' (the prefix, a
+    four-digit year, then the counter). Anything else is returned in capitals with its parts joined by
+    dashes, so it simply matches no request.
+    """
+    parts = re.findall(r"[A-Za-z]+|\d+", value or "")
+    if len(parts) == 2 and parts[0].isalpha() and len(parts[1]) > 4:
+        parts = [parts[0], parts[1][:4], parts[1][4:]]  # the dashes were left out: year, then counter
+    return "-".join(p.upper() for p in parts)
 
 
 def allocate_reference(session: Session, kind: RequestKind, year: int) -> str:

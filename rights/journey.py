@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from rights.models import RequesterRole, RequestKind
@@ -159,3 +160,39 @@ def previous_step(answers: Answers, current: str) -> str | None:
         return None
     i = steps.index(current)
     return steps[i - 1] if i > 0 else None
+
+
+# ---------------------------------------------------------------- answers that contradict each other
+
+
+def age_on(born: date, on: date) -> int:
+    """Whole years of age on ``on`` (a birthday counts from the day itself)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def contradiction(answers: Answers, step: str, answer: Mapping[str, Any], today: date) -> str | None:
+    """Why ``answer`` to ``step`` contradicts an earlier answer, or ``None``: caught at the edge, where the
+    requester can fix it, not by an officer weeks later.
+
+    - "Myself, and I am 18 or over" with a date of birth under 18 (and "under 18" with an adult's);
+    - a child whose age, as the parent gave it, does not fit their date of birth.
+    """
+    merged = {**answers, step: dict(answer)}
+    try:
+        born = date.fromisoformat(str((merged.get("date-of-birth") or {}).get("date")))
+    except ValueError:
+        return None
+    years = age_on(born, today)
+    who = role(merged)
+    if who == RequesterRole.SELF_ADULT.value and years < 18 and step in ("date-of-birth", "who"):
+        return (f"You said you are 18 or over, but this date of birth makes you {years}. Check the date, or "
+                f"change who the information is about to \"Myself, and I am under 18\"")
+    if who == RequesterRole.SELF_CHILD.value and years >= 18 and step in ("date-of-birth", "who"):
+        return (f"You said you are under 18, but this date of birth makes you {years}. Check the date, or "
+                f"change who the information is about to \"Myself, and I am 18 or over\"")
+    if who == RequesterRole.PARENT.value and step in ("date-of-birth", "child"):
+        stated = str((merged.get("child") or {}).get("age") or "")
+        if stated.isdigit() and int(stated) != years:
+            return (f"The child's age ({stated}) does not fit this date of birth, which makes them {years}. "
+                    f"Check the date of birth and the child's age")
+    return None

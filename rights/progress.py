@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from rights import audit
 from rights.clock import LONDON
+from rights.intake import normalise_reference
 from rights.jobs import JobQueue
 from rights.models import OutboxMessage, Person, ProgressCode, RequestKind, RightsRequest, new_id, utcnow
 from rights.notify import queue_email
@@ -29,7 +30,7 @@ CODE_TTL = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
 ACCESS_TTL = timedelta(minutes=30)  # how long a verified code lets the status page be read
-PRIVATE_TEMPLATES = ("progress_code",)  # not listed among a request's messages
+PRIVATE_TEMPLATES = ("progress_code", "officer_requester_replied")  # not listed among a request's messages
 
 #: The stage of a request in plain words, by workflow status (rights.workflow states).
 STAGES: dict[str, str] = {
@@ -55,12 +56,6 @@ DEFAULT_STAGE = "We are working on it."
 
 def stage_words(status: str) -> str:
     return STAGES.get(status, DEFAULT_STAGE)
-
-
-def normalise_reference(value: str) -> str:
-    """'sar 2026 00001' or 'sar-2026-00001 ' -> 'SAR-2026-00001'."""
-    parts = re.findall(r"[A-Za-z]+|\d+", value or "")
-    return "-".join(p.upper() for p in parts)
 
 
 class CheckResult(enum.Enum):

@@ -19,8 +19,9 @@ from rights import audit, intake, journey, uploads
 from rights.identifiers import normalise_nhs_number, normalise_postcode
 from rights.jobs import JobQueue
 from rights.models import AuthorityBasis, Channel, Person, RequesterRole, RequestKind, RightsRequest, utcnow
-from rights.notify import queue_email
-from rights.vocabulary import KIND_IN_LETTERS
+from rights.notify import send_letter
+from rights.notify.post import Delivery
+from rights.vocabulary import KIND_IN_LETTERS, KIND_IN_LETTERS_ABOUT
 
 
 class IncompleteAnswers(ValueError):
@@ -41,6 +42,7 @@ class Submitted:
     provisional: bool
     email: str | None
     possible_duplicate_of: int | None
+    by_post: bool = False  # the acknowledgement is on the "to post" list
 
 
 def evidence_awaited(answers: journey.Answers) -> bool:
@@ -166,25 +168,26 @@ def submit(session: Session, queue: JobQueue, answers: journey.Answers, *, ip: s
                      detail={"documents": [d.id for d in docs], "purposes": sorted({d.purpose for d in docs})}, ip=ip)
     provisional = evidence_awaited(answers) or request.clock_provisional
     assert request.due_on is not None
-    if requester.email:
-        queue_acknowledgement(session, queue, request, provisional=provisional,
-                              has_id=any(d.purpose == "proof_of_id" for d in docs))
+    delivery = queue_acknowledgement(session, queue, request, provisional=provisional,
+                                     has_id=any(d.purpose == "proof_of_id" for d in docs))
     return Submitted(request_id=request.id, reference=request.reference, kind=kind.value,
                      received_on=request.received_on, due_on=request.due_on, provisional=provisional,
-                     email=requester.email, possible_duplicate_of=request.possible_duplicate_of_id)
+                     email=requester.email if delivery.emailed else None,
+                     possible_duplicate_of=request.possible_duplicate_of_id, by_post=delivery.posted)
 
 
 def queue_acknowledgement(session: Session, queue: JobQueue, request: RightsRequest, *, provisional: bool,
-                          has_id: bool) -> None:
-    queue_email(
-        session, queue, key=f"acknowledgement:{request.id}", to=str(request.requester.email),
-        template="acknowledgement", request_id=request.id,
+                          has_id: bool) -> Delivery:
+    """The acknowledgement, by email and/or post as the requester chose (one letter, one key)."""
+    about_someone_else = request.requester_role in (RequesterRole.PARENT.value, RequesterRole.REPRESENTATIVE.value)
+    return send_letter(
+        session, queue, request, "acknowledgement", key=f"acknowledgement:{request.id}",
         context={
-            "reference": request.reference, "kind": request.kind, "kind_name": KIND_IN_LETTERS[request.kind],
+            "reference": request.reference, "kind": request.kind,
+            "kind_name": (KIND_IN_LETTERS_ABOUT if about_someone_else else KIND_IN_LETTERS)[request.kind],
             "requester_name": request.requester.full_name, "subject_name": request.subject.full_name,
             "young": request.requester_role == RequesterRole.SELF_CHILD.value,
-            "about_someone_else": request.requester_role in (RequesterRole.PARENT.value,
-                                                             RequesterRole.REPRESENTATIVE.value),
+            "about_someone_else": about_someone_else,
             "received_on": request.received_on, "due_on": request.due_on, "provisional": provisional,
             "has_id": has_id, "role": request.requester_role,
         },

@@ -85,11 +85,16 @@ class KindWords:
     short: str  # a column in the case list and the reports
     choice: str  # the option an officer picks when logging a request
     in_letters: str  # how a letter to the requester names it ("your ...")
+    about_someone: str = ""  # the same when the information is about someone else ("... about Amelia")
+
+    @property
+    def in_letters_about_someone(self) -> str:
+        return self.about_someone or self.in_letters
 
 
 KIND_WORDS: Mapping[RequestKind, KindWords] = MappingProxyType({
     RequestKind.ACCESS: KindWords("Subject access request", "Access", "Access to records (subject access request)",
-                                  "request for a copy of your information"),
+                                  "request for a copy of your information", "request for a copy of the information"),
     RequestKind.RECTIFICATION: KindWords("Rectification request", "Rectification", "Correct records (rectification)",
                                          "request to correct information"),
     RequestKind.ERASURE: KindWords("Erasure request", "Erasure", "Delete records (erasure)",
@@ -106,6 +111,9 @@ KIND_TITLES: Mapping[str, str] = MappingProxyType({k.value: w.title for k, w in 
 KIND_SHORT_LABELS: Mapping[str, str] = MappingProxyType({k.value: w.short for k, w in KIND_WORDS.items()})
 KIND_CHOICES: list[tuple[str, str]] = [(k.value, w.choice) for k, w in KIND_WORDS.items()]
 KIND_IN_LETTERS: Mapping[str, str] = MappingProxyType({k.value: w.in_letters for k, w in KIND_WORDS.items()})
+#: A parent's or representative's letter: "your request for a copy of the information about Amelia".
+KIND_IN_LETTERS_ABOUT: Mapping[str, str] = MappingProxyType(
+    {k.value: w.in_letters_about_someone for k, w in KIND_WORDS.items()})
 
 
 __all__ = [

@@ -33,6 +33,17 @@ DETAILS: dict[str, dict[str, Any]] = {
 }
 
 
+def child_age(person: dict[str, Any] | None = None) -> int:
+    """The child's age today in London, from their date of birth (the portal refuses an age that does not fit)."""
+    from datetime import date, datetime
+
+    from rights.clock import LONDON
+    from rights.journey import age_on
+
+    day, month, year = (int(x) for x in (person or CHILD)["dob"])
+    return age_on(date(year, month, day), datetime.now(LONDON).date())
+
+
 def journey(kind: str = "access", role: str = "self_adult", *, email: str = "requester@example.org",
             person: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """Valid answers for every page this requester sees (the upload pages without a file)."""
@@ -40,7 +51,7 @@ def journey(kind: str = "access", role: str = "self_adult", *, email: str = "req
     steps: list[tuple[str, dict[str, Any]]] = [("who", {"role": role}), ("type", {"kind": kind})]
     if role == "parent":
         steps += [("requester", {"given_names": "Sam", "family_name": "Reed", "relationship": "parent"}),
-                  ("child", {"age": "12", "view": "knows_agrees"})]
+                  ("child", {"age": str(child_age(person)), "view": "knows_agrees"})]
     if role == "representative":
         steps += [("requester", {"given_names": "Priya", "family_name": "Shah", "organisation": "Shah Solicitors",
                                  "rep_role": "solicitor"}),

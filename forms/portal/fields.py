@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation, 
 
 from forms import options
 from rights.clock import LONDON
-from rights.identifiers import normalise_postcode
+from rights.identifiers import normalise_nhs_number, normalise_postcode
 
 NAME_MAX = 100
 LINE_MAX = 200
@@ -177,6 +177,17 @@ def _strip(value: Any) -> Any:
 def postcode_check(form: Any, field: Any) -> None:
     if field.data and normalise_postcode(field.data) is None:
         raise ValidationError("Enter a full UK postcode, like SY3 8HQ")
+
+
+def nhs_check(form: Any, field: Any) -> None:
+    """An NHS number, if given, is 10 digits with a valid check digit (the portal and officers alike)."""
+    if not field.data:
+        return
+    digits = re.sub(r"[\s-]", "", field.data)
+    if not digits.isdigit() or len(digits) != 10:
+        raise ValidationError("NHS number must be 10 digits, like 943 476 5919")
+    if normalise_nhs_number(field.data) is None:
+        raise ValidationError("Enter a valid NHS number. Check it, or leave it empty if you are not sure")
 
 
 def email_check(form: Any, field: Any) -> None:

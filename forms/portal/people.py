@@ -4,7 +4,6 @@ the child's view, authority, proof of identity, and the subject's names, date of
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from flask_wtf.file import FileField
@@ -24,13 +23,14 @@ from forms.portal.fields import (
     PortalForm,
     add_field_error,
     area,
+    nhs_check,
     postcode_check,
     radios,
     set_required_message,
     text,
     today,
 )
-from rights.identifiers import format_nhs_number, normalise_nhs_number, normalise_postcode
+from rights.identifiers import format_nhs_number, normalise_postcode
 from rights.models import AuthorityBasis, RequesterRole, RequestKind
 from rights.privacy_notice import PrivacyNotice
 
@@ -138,13 +138,14 @@ class ChildForm(PortalForm):
     title = "About the child"
     hint = ("Children can make their own requests when they understand what that means, often from about "
             "age 12. We take the child's views into account.")
-    age = text("How old is the child?", "Enter the child's age", 3, description="In years, for example 9")
+    # Room for a word ("five"): the rule below asks for a number, not the length check.
+    age = text("How old is the child?", "Enter the child's age", 20, description="In years, for example 9")
     view = radios("Does the child know about this request, and agree to it?", CHILD_VIEWS,
                   "Select whether the child knows about and agrees to this request")
 
     def validate_age(self, field: Any) -> None:
-        if not field.data.isdigit():
-            raise ValidationError("Age must be a number, like 9")
+        if not field.data.strip().isdigit():
+            raise ValidationError("Enter the child's age as a number, like 5")
         if int(field.data) >= 18:
             raise ValidationError("The child must be under 18. An adult needs to ask for themself, or you can "
                                   "act as their representative")
@@ -341,13 +342,7 @@ class NhsNumberForm(PortalForm):
         self.nhs_number.label.text = self.title
 
     def validate_nhs_number(self, field: Any) -> None:
-        if not field.data:
-            return
-        digits = re.sub(r"[\s-]", "", field.data)
-        if not digits.isdigit() or len(digits) != 10:
-            raise ValidationError("NHS number must be 10 digits, like 943 476 5919")
-        if normalise_nhs_number(field.data) is None:
-            raise ValidationError("Enter a valid NHS number. Check it, or leave it empty if you are not sure")
+        nhs_check(self, field)
 
     def to_answer(self) -> dict[str, Any]:
         return {"nhs_number": format_nhs_number(self.nhs_number.data) if self.nhs_number.data else ""}
@@ -391,8 +386,9 @@ class PeriodForm(PortalForm):
                 "Which period do you want information from?"
         else:
             self.title = "Which years is the information from?" if young else "Which period is the information from?"
+        whose = {"parent": "the child has", "representative": "the person has"}.get(self.audience, "you have")
         self.hint = ("If you want all of it, leave these empty." if young else
-                     "Leave both empty for all the time you have been in contact with us.")
+                     f"Leave both empty for all the time {whose} been in contact with us.")
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

@@ -42,6 +42,7 @@ from forms.portal.people import (
     RepresentativeDetailsForm,
     ServicesForm,
     TypeForm,
+    UploadForm,
     WhoForm,
 )
 from rights.identifiers import normalise_postcode
@@ -269,6 +270,29 @@ class ProgressStartForm(PortalForm):
 class ProgressCodeForm(PortalForm):
     title = "Enter the code we sent you"
     code = text("Code", "Enter the code from the email", 10, description="It is 6 numbers long")
+
+    def validate_code(self, field: Any) -> None:
+        digits = re.sub(r"\s", "", field.data or "")
+        if not re.fullmatch(r"\d{6}", digits):
+            raise ValidationError("Enter the code in the correct format: 6 numbers, like 123456")
+
+
+class ProgressUploadForm(UploadForm):
+    """Sending proof of identity or authority from the progress page (the view checks the file)."""
+
+    title = "Send what we asked for"
+
+    def configure(self) -> None:
+        self.file.label.text = "Upload a file"
+        self.file.description = "A PDF, JPG or PNG"
+
+
+class ClarificationAnswerForm(PortalForm):
+    """Answering the council's question from the progress page: the paused time limit restarts today."""
+
+    title = "Answer our question"
+    answer = area("Your answer", "Enter your answer", 5000,
+                  description="Tell us what we asked about, for example the dates, services or records you mean.")
 
 
 # ---- upload forms carry no data of their own in to_answer; the views store documents

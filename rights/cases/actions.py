@@ -32,12 +32,15 @@ from rights.jobs import JobQueue
 from rights.models import (
     ClockEvent,
     Disclosure,
+    OutboxMessage,
+    PostItem,
     RequestKind,
     RightsRequest,
     User,
     WorkflowEvent,
     utcnow,
 )
+from rights.notify.post import Delivery
 from rights.permissions import (
     Actor,
     can_be_assigned,
@@ -54,16 +57,30 @@ ART19_KINDS = frozenset({RequestKind.RECTIFICATION.value, RequestKind.ERASURE.va
 class ActionResult:
     request: RightsRequest
     step: Step
-    letter: str | None = None  # the email template queued to the requester
-    post_letter: bool = False  # no email address: the officer must post the letter
+    letter: str | None = None  # the letter's template, sent to the requester
+    delivery: Delivery | None = None  # how it left: by email, on the "to post" list, or not at all
+    note: str | None = None  # anything else the officer must be told (a letter already sent)
+
+    @property
+    def post_letter(self) -> bool:
+        """The letter waits on the "to post" list for an officer to print and post."""
+        return self.delivery is not None and self.delivery.posted
 
     @property
     def message(self) -> str:
         text = f"{self.step.transition.label}: done."
-        if self.post_letter:
-            text += " There is no email address for the requester: send the letter by post."
-        elif self.letter:
+        if self.note:
+            text += f" {self.note}"
+        if self.delivery is None:
+            return text
+        if self.delivery.unsent:
+            text += (" There is no email or postal address for the requester: the letter has not been sent."
+                     " Add an address, or contact them another way.")
+            return text
+        if self.delivery.emailed:
             text += " The requester has been emailed."
+        if self.delivery.posted:
+            text += " The letter is on the \"to post\" list to print and post."
         return text
 
 # --------------------------------------------------------------------------------------------------
@@ -189,9 +206,9 @@ def _effect_lift(session: Session, r: RightsRequest, x: Firing, today: date) -> 
 def _effect_decide(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
     r.outcome = x.options["outcome"]
     r.outcome_reason = (x.reason or "").strip() or None
+    # Each decision stands alone: nothing from an earlier attempt (a statement, a reason) carries into it.
     statement = (x.options.get("supplementary_statement") or "").strip()
-    if statement:
-        _set_details(r, supplementary_statement=statement)
+    _set_details(r, supplementary_statement=statement or None)
     if r.kind == RequestKind.COMPLAINT.value:
         r.responded_on = today
 
@@ -266,8 +283,10 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
     reason = (firing.reason or "").strip() or None
     if step.clock_event is not None:
         assert step.clock_on is not None
+        # Actors with no staff account (the requester on the progress page, the command line) have id 0:
+        # the event's actor is then named by the workflow event and the audit trail, not a user row.
         request.clock_events.append(ClockEvent(kind=step.clock_event.value, on=step.clock_on, reason=reason,
-                                               recorded_by_id=actor.id))
+                                               recorded_by_id=actor.id or None))
     consequence = CONSEQUENCES.get(event, Consequence())
     if consequence.effect is not None:
         consequence.effect(session, request, firing, today)
@@ -292,12 +311,35 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
         consequence.hook(session, queue, request, actor, firing)
     outcome = ActionResult(request=request, step=step)
     template = step.transition.letter
+    sent_on = already_acknowledged(session, request) if template in ACKNOWLEDGING_LETTERS else None
+    if sent_on is not None:
+        # The portal (or the officer who logged it) already acknowledged receipt: a second letter saying the
+        # same thing would confuse the requester. The action is recorded; the letter is not sent again.
+        outcome.note = f"An acknowledgement was already sent on {clock.short_date(sent_on)}: no second letter."
+        audit.record(session, actor.ref, "letter.not_repeated", request_id=request.id, target=request.reference,
+                     detail={"template": template, "first_sent_on": sent_on})
+        template = None
     if template:
         context = letter_context(request, result, firing)
         outcome.letter = template
-        outcome.post_letter = not queue_letter(session, queue, request, template, context,
-                                               key=f"{template}:{request.reference}:{wf_event.id}")
+        outcome.delivery = queue_letter(session, queue, request, template, context,
+                                        key=f"{template}:{request.reference}:{wf_event.id}")
     return outcome
+
+
+#: Letters that acknowledge receipt, and the acknowledgements sent on receipt that make them redundant.
+ACKNOWLEDGING_LETTERS = frozenset({"case_complaint_ack"})
+RECEIPT_ACKNOWLEDGEMENTS = ("acknowledgement", "case_acknowledgement")
+
+
+def already_acknowledged(session: Session, request: RightsRequest) -> date | None:
+    """The London day an acknowledgement of receipt was queued to the requester (email or post), if any."""
+    emailed = session.scalar(select(func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.request_id == request.id, OutboxMessage.template.in_(RECEIPT_ACKNOWLEDGEMENTS)))
+    posted = session.scalar(select(func.min(PostItem.created_at)).where(
+        PostItem.request_id == request.id, PostItem.kind.in_(RECEIPT_ACKNOWLEDGEMENTS)))
+    first = min((t for t in (emailed, posted) if t is not None), default=None)
+    return clock.received_date(first) if first is not None else None
 
 
 def letter_context(request: RightsRequest, result: clock.ClockResult, firing: Firing) -> dict[str, Any]:
@@ -317,7 +359,7 @@ def letter_context(request: RightsRequest, result: clock.ClockResult, firing: Fi
         "outcome": request.outcome or "",
         "outcome_label": {**workflow.RIGHTS_OUTCOMES, **workflow.COMPLAINT_OUTCOMES}.get(request.outcome or "", ""),
         "outcome_reason": request.outcome_reason or "",
-        "supplementary_statement": (request.details or {}).get("supplementary_statement", ""),
+        "supplementary_statement": (request.details or {}).get("supplementary_statement") or "",
         "ico_url": notice.ico_url,
         "ico_phone": notice.ico_phone,
         "ico_address": notice.ico_address,
@@ -325,14 +367,8 @@ def letter_context(request: RightsRequest, result: clock.ClockResult, firing: Fi
 
 
 def queue_letter(session: Session, queue: JobQueue, request: RightsRequest, template: str,
-                 context: dict[str, Any], *, key: str) -> bool:
-    """Queue an email to the requester through the outbox; False when there is no address to send to."""
-    to = request.requester.email if request.requester else None
-    if not to:
-        audit.record(session, "system", "letter.needs_post", request_id=request.id, target=request.reference,
-                     detail={"template": template})
-        return False
-    from rights.notify import queue_email
+                 context: dict[str, Any], *, key: str) -> Delivery:
+    """Send a letter to the requester by every channel they chose (email, post); see ``notify.send_letter``."""
+    from rights.notify import send_letter
 
-    queue_email(session, queue, key=key, to=to, template=template, context=context, request_id=request.id)
-    return True
+    return send_letter(session, queue, request, template, context, key=key)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from rights import audit, clock, intake, privacy_notice, workflow
 from rights.cases.actions import letter_context, queue_letter
 from rights.errors import CaseError
+from rights.identifiers import normalise_postcode
 from rights.jobs import JobQueue
 from rights.models import (
     Person,
@@ -25,6 +27,32 @@ from rights.permissions import (
 from rights.workflow import Firing
 
 LOGGED_CHANNELS = ("letter", "email", "phone", "in_person")
+
+
+def address_record(lines: list[str], *, current: bool) -> dict[str, Any] | None:
+    """An address as stored on a person (the portal's shape): lines, the postcode apart, current or not.
+
+    The postcode is found as the last part when it is one, so an officer can type an address as written on
+    an envelope. ``None`` when nothing was typed.
+    """
+    parts = [p.strip() for p in lines if p and p.strip()]
+    if not parts:
+        return None
+    postcode = normalise_postcode(parts[-1]) if parts else None
+    if postcode is not None:
+        parts = parts[:-1]
+    return {"lines": parts, "postcode": postcode or "", "current": current}
+
+
+def previous_addresses(text: str | None) -> list[dict[str, Any]]:
+    """Previous addresses typed one per line, parts separated by commas (postcode last)."""
+    found = (address_record(line.split(","), current=False) for line in (text or "").splitlines())
+    return [a for a in found if a is not None]
+
+
+def other_names(text: str | None) -> list[str]:
+    """Other names typed one per line (at most 20, as the portal keeps)."""
+    return [n.strip() for n in (text or "").splitlines() if n.strip()][:20]
 # --------------------------------------------------------------------------------------------------
 # Logging a request received outside the portal
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from rights import audit, workflow
 from rights.errors import CaseAccessDenied, CaseNotFound, OtherCase
+from rights.intake import normalise_reference
 from rights.models import (
     Document,
     RightsRequest,
@@ -29,7 +30,8 @@ from rights.permissions import (
 
 def find_case(session: Session, reference: str, actor: Actor) -> RightsRequest:
     """The case by reference, if this member of staff may see it (raises CaseNotFound/CaseAccessDenied)."""
-    request = session.scalars(select(RightsRequest).where(RightsRequest.reference == reference)).first()
+    wanted = normalise_reference(reference)  # typed in any case, with or without dashes
+    request = session.scalars(select(RightsRequest).where(RightsRequest.reference == wanted)).first()
     if request is None:
         raise CaseNotFound(reference)
     if not can_see_request(actor, request):

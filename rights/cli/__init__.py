@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 import click
-from flask.cli import FlaskGroup
 
 from rights import config, runtime
+from rights.cli.errors import OneLineError, RightsGroup
 
 
 def _create_app():  # type: ignore[no-untyped-def]
@@ -22,7 +23,17 @@ def _create_app():  # type: ignore[no-untyped-def]
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False)
+def _version() -> str:
+    """Rights Desk's version from the installed package's metadata (pyproject.toml is its one home)."""
+    try:
+        return version("rights-desk")
+    except PackageNotFoundError:
+        return "unknown (not installed: run pip install -e .)"
+
+
+@click.group(cls=RightsGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False,
+             add_version_option=False)
+@click.version_option(_version(), "--version", prog_name="Rights Desk", message="%(prog)s %(version)s")
 def main() -> None:
     """Rights Desk: data-protection rights requests for councils."""
 
@@ -90,7 +101,7 @@ def worker(burst: bool) -> None:
 
     rt = runtime.current()
     if rt.queue.inline:
-        raise click.UsageError("REDIS_URL is not set: the demo runs jobs inside `rights demo` instead")
+        raise OneLineError("REDIS_URL is not set: the demo runs jobs inside `rights demo` instead")
     logging.basicConfig(level=logging.INFO)
     jobs._load_handlers()
     ScheduleWorker([rt.queue.queue], connection=rt.queue.connection).work(with_scheduler=True, burst=burst)
@@ -111,9 +122,13 @@ def jobs_requeue() -> None:
 
 
 # ---------------------------------------------------------------- keys and audit
-@main.command("keygen")
+@main.command("keygen", with_appcontext=False)
 def keygen() -> None:
-    """Print a new encryption key for RIGHTS_ENCRYPTION_KEYS (newest first, comma-separated)."""
+    """Print a new encryption key for RIGHTS_ENCRYPTION_KEYS (newest first, comma-separated).
+
+    Needs no settings: it runs before production settings exist (``export RIGHTS_ENCRYPTION_KEYS=$(rights
+    keygen)`` is how they are made), so it never loads them.
+    """
     from rights.security import generate_key
 
     click.echo(generate_key())
@@ -152,7 +167,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     settings = config.load()
     if settings.env == "production":
-        raise click.UsageError("rights demo seeds published demo passwords; it never runs with RIGHTS_ENV=production")
+        raise OneLineError("rights demo seeds published demo passwords; it never runs with RIGHTS_ENV=production")
     _ensure_sqlite_dir(settings.database_url)
     migrate.upgrade(settings.database_url)
     rt = runtime.init(settings)

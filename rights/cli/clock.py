@@ -95,6 +95,49 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
 
+class ClockInputError(click.ClickException):
+    """Bad clock input: one ``Error:`` line and exit status 2, like a usage error without the usage."""
+
+    exit_code = 2
+
+
+def _refuse_future(
+    today: date,
+    received: date,
+    id_received: date | None,
+    authority_received: date | None,
+    fee_paid: date | None,
+    pauses: tuple[Pause, ...],
+) -> None:
+    """Refuse facts dated after ``today``: the clock replays what has happened, never what might.
+
+    The workflow records each event on the day it happens, so it never holds a future date; a date after
+    ``--today`` here is a typing slip, and answering it would print a confident deadline built on it. An
+    answer still awaited is written ``START:`` (an open pause), which the clock marks provisional.
+    """
+    if received > today:
+        raise ClockInputError(
+            f"--today {today.isoformat()} is before the request was received ({received.isoformat()})"
+        )
+    for label, when in (
+        ("--id-received", id_received),
+        ("--authority-received", authority_received),
+        ("--fee-paid", fee_paid),
+    ):
+        if when is not None and when > today:
+            raise ClockInputError(f"{label} {when.isoformat()} is after today ({today.isoformat()})")
+    for pause in pauses:
+        if pause.start > today:
+            raise ClockInputError(
+                f"the clarification asked {pause.start.isoformat()} is after today ({today.isoformat()})"
+            )
+        if pause.end is not None and pause.end > today:
+            raise ClockInputError(
+                f"the clarification answered {pause.end.isoformat()} is after today ({today.isoformat()}); "
+                f"an answer still awaited is written {pause.start.isoformat()}: (open, provisional)"
+            )
+
+
 @click.command("clock")
 @click.option(
     "--type",
@@ -139,12 +182,13 @@ def clock_command(
 ) -> None:
     """Work out the statutory due date of a rights request or complaint, and explain it."""
     if (received is None) == (received_at is None):
-        raise click.UsageError("give exactly one of --received and --received-at")
+        raise ClockInputError("give exactly one of --received and --received-at")
     if received is None:
         assert received_at is not None
         received = received_date(received_at)
     if today is None:
         today = datetime.now(LONDON).date()
+    _refuse_future(today, received, id_received, authority_received, fee_paid, pauses)
 
     inp = ClockInput(
         kind=RequestKind(kind),
@@ -159,7 +203,7 @@ def clock_command(
     try:
         result = compute(inp, today=today)
     except ClockError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise ClockInputError(str(exc)) from None
 
     left = working_days_left(result.due, today)
     if as_json:

@@ -28,6 +28,7 @@ from rights import cases, jobs, runtime, search
 from rights.clock import LONDON
 from rights.db import Database
 from rights.errors import CaseError
+from rights.intake import normalise_reference
 from rights.models import RightsRequest, Role, SearchStatus
 from rights.permissions import Actor
 
@@ -55,21 +56,33 @@ def run_pending(db: Database, queue: jobs.JobQueue, parallel: int) -> None:
 @click.option("--service", "services", multiple=True, help="Search only this service's sources (repeatable).")
 @click.option("--actor", default=None, help="Who the search log names as having run it (default cli:<login>).")
 @click.option("--parallel", default=7, show_default=True, help="Sources searched at once.")
-@click.option("--log", "show_log", is_flag=True, help="Print the plain-text search log instead of JSON.")
+@click.option("--log", "show_log", is_flag=True,
+              help="Print the plain-text search log of the searches already run; do not search again.")
 def process_command(reference: str, services: tuple[str, ...], actor: str | None, parallel: int,
                     show_log: bool) -> None:
-    """Search every source system for request REFERENCE now and print what was found."""
+    """Search every source system for request REFERENCE now and print what was found.
+
+    With ``--log`` it prints the search log of the searches already run, without searching again: the log
+    is the evidence of a reasonable search, and reading it must not add to it.
+    """
     rt = runtime.current()
+    wanted = normalise_reference(reference)
+    with rt.db.transaction() as session:
+        request_id = session.scalars(select(RightsRequest.id).where(RightsRequest.reference == wanted)).first()
+    if request_id is None:
+        raise click.ClickException(f"no request with reference {reference.strip()!r}")
+    if show_log:
+        with rt.db.transaction() as session:
+            entries = search.search_log(session, request_id)
+        click.echo(search.render_search_log(entries, wanted), nl=False)
+        return
     login = getpass.getuser()
     who = Actor(id=0, role=Role.OFFICER.value, name=login, reference=actor or f"cli:{login}")
     private_queue = jobs.JobQueue(None, rt.settings.queue_name)  # in-memory: only this process runs these jobs
     try:
         with rt.db.transaction() as session:
-            request = session.scalars(
-                select(RightsRequest).where(RightsRequest.reference == reference.strip())).first()
-            if request is None:
-                raise click.ClickException(f"no request with reference {reference!r}")
-            request_id = request.id
+            request = session.get(RightsRequest, request_id)
+            assert request is not None
             cases.search_systems(session, private_queue, request, who, today=datetime.now(LONDON).date(),
                                  services=services)
     except CaseError as exc:
@@ -78,9 +91,6 @@ def process_command(reference: str, services: tuple[str, ...], actor: str | None
     with rt.db.transaction() as session:
         entries = search.search_log(session, request_id)
         summary = search.summary(session, request_id, entries)
-    if show_log:
-        click.echo(search.render_search_log(entries, reference), nl=False)
-    else:
-        click.echo(json.dumps(summary, indent=2, default=str))
+    click.echo(json.dumps(summary, indent=2, default=str))
     if any(s["status"] == SearchStatus.FAILED.value for s in summary["sources"]):
         sys.exit(1)

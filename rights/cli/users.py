@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rights import runtime, users
+from rights.cli.errors import USAGE, OneLineError
 from rights.models import Role, User
 
 ACTOR = "cli"
@@ -37,7 +38,7 @@ def create(email: str, role: str, name: str | None, services: tuple[str, ...]) -
                                                actor=ACTOR)
             email, user_id = user.email, user.id
     except users.UserError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise OneLineError(str(exc), USAGE) from None
     click.echo(f"created user {user_id}: {email} ({role})")
     click.echo(f"one-time password: {password}")
     click.echo("It works once, for 7 days: at first sign-in (/staff/sign-in) they set up an authenticator app "
@@ -57,7 +58,7 @@ def list_users() -> None:
 def _user_id(session: Session, email: str) -> int:
     found = session.scalar(select(User.id).where(User.email == users.normalise_email(email)))
     if found is None:
-        raise click.UsageError(f"no account with email {email}")
+        raise OneLineError(f"no account with email {email}", USAGE)
     return int(found)
 
 

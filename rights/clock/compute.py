@@ -112,7 +112,10 @@ def compute(inp: ClockInput, *, today: date | None = None) -> ClockResult:
        counting both its first and last day; an open pause counts through ``today`` and makes the result
        provisional.
     4. Rolled forward to the next working day (Reg 1182/71 Art 3(4)). Pauses are added *before* rolling:
-       see :func:`_period`.
+       see :func:`_period`. A clarification asked in the roll (after the one-month date fell on a weekend or
+       bank holiday, by the working day it rolled to) is inside the period, so its days are excluded too:
+       the period then ends on the first working day after the answer, never on a day the explanation
+       says does not count.
     5. If extended (Art 12A(3)): three calendar months from the relevant time (not one month then two),
        plus the paused days, rolled the same way. The extension notice is due by the one-month date
        (Art 12A(4)), computed as in steps 2-4.

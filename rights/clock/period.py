@@ -128,8 +128,10 @@ class _Period:
 
     base: date  # n calendar months from the relevant time, before pauses and rolling
     counted: tuple[int, ...]  # paused days counted, per pause (sorted order)
-    shifted: date  # base + counted days
+    shifted: date  # the last counted day: base + counted days, or the day after a pause begun in the roll
     due: date  # shifted rolled to a working day
+    in_roll: tuple[bool, ...] = ()  # per pause: it began after ``base + days so far`` but by the rolled end
+    rolled_end: date | None = None  # the rolled end a pause began in (for the explanation)
 
     @property
     def paused_days(self) -> int:
@@ -149,22 +151,44 @@ def _period(start: date, months: int, pauses: tuple[Pause, ...], today: date | N
     evidence arrived, when the clock was not running) do not count, and a pause begun after the period
     (as lengthened by earlier pauses) had already ended cannot lengthen it. This keeps the one-month date
     (and so the extension-notice deadline) from moving because of a pause in the second or third month.
+
+    A pause begun in the roll (after the counted end fell on a weekend or bank holiday, on or before the
+    working day the period was rolled to) is *inside* the period: Art 3(4) made those days part of it, and
+    the council asked while the period was running. Its days are excluded, so the period cannot end on one
+    of them: it ends on the first working day after the answer (received 28 Feb 2026 → Sat 28 Mar, rolled
+    to Mon 30 Mar; asked 30 Mar, answered 31 Mar → due Wed 1 Apr). Adding the days to the unrolled date
+    instead would give 30 Mar, a day the explanation says does not count.
     """
     base = add_calendar_months(start, months)
     counted: list[int] = []
-    total = 0
+    in_roll: list[bool] = []
+    end = base
+    rolled_end: date | None = None
     for pause in pauses:
-        end_so_far = next_working_day(base + timedelta(days=total))
+        end_so_far = next_working_day(end)
         last = pause.end if pause.end is not None else today
         first = max(pause.start, start)
         if pause.start > end_so_far or last is None or last < first:
             counted.append(0)
+            in_roll.append(False)
             continue
         days = (last - first).days + 1
         counted.append(days)
-        total += days
-    shifted = base + timedelta(days=total)
-    return _Period(base=base, counted=tuple(counted), shifted=shifted, due=next_working_day(shifted))
+        if first > end:
+            in_roll.append(True)
+            rolled_end = end_so_far
+            end = last + timedelta(days=1)
+        else:
+            in_roll.append(False)
+            end = end + timedelta(days=days)
+    return _Period(
+        base=base,
+        counted=tuple(counted),
+        shifted=end,
+        due=next_working_day(end),
+        in_roll=tuple(in_roll),
+        rolled_end=rolled_end,
+    )
 
 
 def _months_line(start: date, months: int, base: date) -> str:
@@ -178,7 +202,14 @@ def _months_line(start: date, months: int, base: date) -> str:
 
 def _roll_lines(period: _Period, what: str) -> list[str]:
     lines: list[str] = []
-    if period.paused_days:
+    if period.paused_days and period.rolled_end is not None:
+        days = _plural(period.paused_days, "paused day")
+        lines.append(
+            f"The period had been rolled to {short_date(period.rolled_end)} when a clarification was "
+            f"asked; the {days} do not count, so the period runs to the day after the answer, "
+            f"{short_date(period.shifted)}."
+        )
+    elif period.paused_days:
         days = _plural(period.paused_days, "paused day")
         lines.append(f"Adding the {days} to {what} gives {short_date(period.shifted)}.")
     if period.due != period.shifted:

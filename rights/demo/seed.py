@@ -21,7 +21,11 @@ def seed(rt: Runtime) -> str:
     _assign_demo_cases(rt)
     with rt.db.transaction() as session:
         count = session.scalar(select(func.count()).select_from(RightsRequest)) or 0
-    return "\n".join([f"demo database ready: {count} request(s)", *staff_lines])
+        rows = session.execute(select(RightsRequest.reference, RightsRequest.kind, RightsRequest.status)
+                               .order_by(RightsRequest.reference)).all()
+    # The references, so a newcomer can try `rights process REF` or open a case without hunting for one.
+    request_lines = [f"  {reference}  {kind}, {status.replace('_', ' ')}" for reference, kind, status in rows]
+    return "\n".join([f"demo database ready: {count} request(s)", *request_lines, *staff_lines])
 
 
 def _assign_demo_cases(rt: Runtime) -> None:

@@ -65,7 +65,7 @@ def seed_demo_staff(rt: Runtime) -> list[str]:
             services = f" ({', '.join(acct.services)})" if acct.services else ""
             lines.append(f"  {acct.role.value + services:38} {acct.email:36} password {acct.password:28} "
                          f"TOTP secret {acct.totp_secret}")
-    lines.append("  a code now:  python -c \"import pyotp;print(pyotp.TOTP('<secret>').now())\"")
+    lines.append("  a code now:  .venv/bin/python -c \"import pyotp;print(pyotp.TOTP('<secret>').now())\"")
     return lines
 
 

@@ -9,6 +9,10 @@ idempotent: the same key returns the existing message instead of writing a secon
 Backends (``MAIL_BACKEND``): ``smtp`` (smtplib, STARTTLS when configured), ``notify`` (GOV.UK Notify,
 one generic template with subject and body placeholders) and ``outbox-only`` (held in the table, for
 demos without mail).
+
+Post (``rights.notify.post``) is the other channel: letters for requesters who chose post or gave no
+email go to the "to post" list with their address, printed and marked posted by officers;
+``rights.notify.letters.send_letter`` sends one letter by every channel the requester chose.
 """
 
 from rights.notify.backends import (
@@ -20,7 +24,9 @@ from rights.notify.backends import (
     SmtpBackend,
     backend_for,
 )
+from rights.notify.letters import send_letter
 from rights.notify.outbox import ResendRefused, SendFailed, deliver, queue_email, recover_stale, resend
+from rights.notify.post import PostError, mark_posted, queue_post, to_post
 from rights.notify.render import Rendered, render
 
 __all__ = [
@@ -29,14 +35,19 @@ __all__ = [
     "NotifyBackend",
     "OutboxOnlyBackend",
     "PermanentFailure",
+    "PostError",
     "Rendered",
     "ResendRefused",
     "SendFailed",
     "SmtpBackend",
     "backend_for",
     "deliver",
+    "mark_posted",
     "queue_email",
+    "queue_post",
     "recover_stale",
     "render",
     "resend",
+    "send_letter",
+    "to_post",
 ]

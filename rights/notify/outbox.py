@@ -53,12 +53,13 @@ class SendFailed(RuntimeError):
     """Delivery failed; the attempt is recorded and the job should be retried."""
 
 
-def _base_context() -> dict[str, Any]:
+def base_context() -> dict[str, Any]:
     from rights import runtime
 
     settings = runtime.current().settings
     return {"council_name": settings.council_name, "service_url": settings.public_base_url,
-            "service_name": "Your information rights"}
+            "service_name": "Your information rights", **settings.council_contact(),
+            "by_post": False}  # letters printed for post set it: they give contact details, not email links
 
 
 def queue_email(session: Session, queue: JobQueue, *, key: str, to: str, template: str, context: dict[str, Any],
@@ -75,7 +76,7 @@ def queue_email(session: Session, queue: JobQueue, *, key: str, to: str, templat
     existing = session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).first()
     if existing is not None:
         return existing
-    rendered = render(template, {**_base_context(), **context})
+    rendered = render(template, {**base_context(), **context})
     if personalisation is None:  # a letter's own one-line fields; lists (digests) stay in the body only
         personalisation = {k: v for k, v in context.items() if isinstance(v, str | int) and not isinstance(v, bool)}
     reference = session.scalar(select(RightsRequest.reference).where(RightsRequest.id == request_id)) \

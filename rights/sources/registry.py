@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rights import privacy_notice
 from rights.config import ConfigError
 from rights.sources.base import Connector, SourceError
 
@@ -136,6 +137,12 @@ def _build(path: Path, index: int, entry: dict[str, Any]) -> Source:
     service = entry.get("service")
     if not isinstance(service, str) or not service.strip():
         raise SourceConfigError(f"{where}: service is required (e.g. 'childrens_social_care')")
+    known = sorted(s.key for s in privacy_notice.load().services)
+    if service not in known:
+        # Officers choose services by the notice's keys; a misspelt one would never be searched.
+        raise SourceConfigError(
+            f"{where}: service {service!r} is not one of the privacy notice's services ({', '.join(known)})"
+        )
     kind = entry.get("type")
     if kind not in CONNECTOR_MODULES:
         raise SourceConfigError(f"{where}: type must be one of {', '.join(sorted(CONNECTOR_MODULES))}, not {kind!r}")

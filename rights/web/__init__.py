@@ -166,10 +166,21 @@ def _register_errors(app: Flask) -> None:
     def page(template: str, code: int) -> Any:
         return render_template(template), code
 
+    def too_many(error: Exception) -> Any:
+        """The 429 page says how long to wait: until the window of the limit that was hit resets."""
+        import math
+        import time
+
+        current = limiter.current_limit
+        seconds = max(1, math.ceil(current.reset_at - time.time())) if current is not None else 15 * 60
+        minutes = math.ceil(seconds / 60)
+        wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+        return render_template("errors/429.html", wait=wait), 429, {"Retry-After": str(seconds)}
+
     app.register_error_handler(403, lambda e: page("errors/403.html", 403))
     app.register_error_handler(404, lambda e: page("errors/404.html", 404))
     app.register_error_handler(413, lambda e: page("errors/413.html", 413))
-    app.register_error_handler(429, lambda e: page("errors/429.html", 429))
+    app.register_error_handler(429, lambda e: too_many(e))
     app.register_error_handler(500, lambda e: page("errors/500.html", 500))
     app.register_error_handler(CSRFError, lambda e: page("errors/csrf.html", 400))
 
@@ -180,5 +191,6 @@ def _register_context(app: Flask, settings: config.Settings) -> None:
         return {
             "cspNonce": csp_nonce(),
             "council_name": settings.council_name,
+            **settings.council_contact(),
             "assetPath": "/assets",
         }

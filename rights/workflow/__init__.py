@@ -54,6 +54,7 @@ from rights.workflow.rules import (
     refusal_ground,
     restricted,
     rights_outcome,
+    rights_outcomes_for,
 )
 from rights.workflow.tables import (
     ACCESS,
@@ -116,5 +117,6 @@ __all__ = [
     "refusal_ground",
     "restricted",
     "rights_outcome",
+    "rights_outcomes_for",
     "workflow_for",
 ]

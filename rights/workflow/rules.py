@@ -287,13 +287,18 @@ def refusal_ground(f: Facts, x: Firing) -> str | None:
     return None
 
 
+def rights_outcomes_for(role: str) -> dict[str, str]:
+    """The outcomes this role may record: only a manager refuses, so nobody else is offered "Refused"."""
+    return {k: v for k, v in RIGHTS_OUTCOMES.items() if k != "refused" or is_manager(role)}
+
+
 def rights_outcome(f: Facts, x: Firing) -> str | None:
     outcome = x.options.get("outcome")
     if outcome not in RIGHTS_OUTCOMES:
         return "Choose the outcome."
     if outcome != "done" and not (x.reason or "").strip():
         return "Give the reasons: the requester must be told why it was not done in full."
-    if outcome == "refused" and not is_manager(f.role):
+    if outcome not in rights_outcomes_for(f.role):
         return "Only a manager can refuse a request."
     return None
 

@@ -20,7 +20,7 @@ from rights.security import Cipher, EncryptedStore
 from tests.browser.conftest import assert_accessible
 from tests.browser.portal_pages import Citizen
 from tests.factories import make_person, make_request
-from tests.portal_journeys import EXE, JPEG, PDF, PNG, WRONG_NHS, XSS, journey
+from tests.portal_journeys import EXE, JPEG, PDF, PNG, WRONG_NHS, XSS, child_age, journey
 
 #: Input that makes an optional page show an error, so its error state is checked too.
 BAD: dict[str, dict[str, Any]] = {
@@ -141,7 +141,7 @@ def test_parent_asks_to_delete_a_childs_information(live_server, page, mailbox) 
     with live_server.rt.db.transaction() as session:
         row = session.get(RightsRequest, request.id)
         assert (row.requester_role, row.authority_basis, row.child_age, row.child_view) == (
-            "parent", "parental_responsibility", 12, "knows_agrees")
+            "parent", "parental_responsibility", child_age(), "knows_agrees")
         assert (row.subject.given_names, row.requester.given_names, row.requester.email) == (
             "Jordan", "Sam", "sam.reed@example.org")
         assert row.details["first"] == "Photographs of my child in the 2021 early help file."

@@ -57,3 +57,14 @@ def test_refusals_raised_before_our_hooks_still_carry_the_nonce(rt, settings) ->
     nonce = posted.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     assert nonce
     assert f'nonce="{nonce}"'.encode() in posted.data
+
+
+@pytest.mark.parametrize(("env", "name"), [("development", "session"), ("production", "__Host-session")])
+def test_the_cookies_page_names_the_cookie_actually_set(rt, settings, env, name) -> None:  # type: ignore[no-untyped-def]
+    from rights.web import create_app
+
+    settings.env = env  # the cookie's name follows the profile (config.Settings.as_flask)
+    app = create_app(settings, start_worker=False)
+    assert app.config["SESSION_COOKIE_NAME"] == name
+    page = app.test_client().get("/cookies", base_url="https://localhost").get_data(as_text=True)
+    assert f'<td class="govuk-table__cell">{name}</td>' in page

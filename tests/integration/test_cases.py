@@ -137,11 +137,11 @@ def test_refusal_letter_gives_reasons_and_the_route_to_the_ico(rt, people) -> No
     assert "answered last week" in letter.body_text and "ico.org.uk" in letter.body_text
 
 
-def test_no_email_address_means_a_posted_letter(rt, people) -> None:
+def test_no_email_and_no_address_is_said_not_skipped(rt, people) -> None:
     rid = new_case(rt, subject=make_person(email=None))
     result = act(rt, rid, cases.ask_for_identity, people["officer"], on=date(2026, 3, 3), today=date(2026, 3, 3))
-    assert result.post_letter and "by post" in result.message
-    assert letters(rt, rid) == [] and "letter.needs_post" in audit_actions(rt, rid)
+    assert not result.post_letter and "no email or postal address" in result.message
+    assert letters(rt, rid) == [] and "letter.no_address" in audit_actions(rt, rid)
 
 
 def test_rectification_assessed_by_the_record_holder_and_recipients_told_before_closing(rt, people) -> None:
@@ -233,3 +233,22 @@ def test_timeline_merges_workflow_clock_notes_and_emails(rt, people) -> None:
         cases.add_note(session, request, people["officer"], "Phoned Ms Hart about ID.")
         kinds = {entry.kind for entry in cases.timeline(session, request)}
     assert kinds == {"workflow", "clock", "note", "email"}
+
+
+def test_a_complaint_the_portal_acknowledged_is_not_acknowledged_twice(rt, people) -> None:
+    from rights.submission import queue_acknowledgement
+
+    rid = new_case(rt, kind=RequestKind.COMPLAINT)
+    with rt.db.transaction() as session:
+        queue_acknowledgement(session, rt.queue, session.get(RightsRequest, rid), provisional=False, has_id=False)
+    result = act(rt, rid, cases.perform, people["officer"], "acknowledge", today=date(2026, 3, 3))
+    assert result.step.to_status == "acknowledged"
+    assert "An acknowledgement was already sent on" in result.message and "no second letter" in result.message
+    assert [m.template for m in letters(rt, rid)] == ["acknowledgement"]
+    assert "letter.not_repeated" in audit_actions(rt, rid)
+
+
+def test_a_complaint_logged_without_an_acknowledgement_gets_one(rt, people) -> None:
+    rid = new_case(rt, kind=RequestKind.COMPLAINT)
+    act(rt, rid, cases.perform, people["officer"], "acknowledge", today=date(2026, 3, 3))
+    assert [m.template for m in letters(rt, rid)] == ["case_complaint_ack"]

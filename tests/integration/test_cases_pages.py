@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from rights import clock
-from rights.models import AuditEvent, Document, RightsRequest
+from rights.models import AuditEvent, Document, PostItem, RightsRequest
 from rights.security import Cipher, EncryptedStore, sha256_hex
 from tests.factories import make_request
 from tests.integration.staff_support import (
@@ -195,3 +195,59 @@ def test_admin_creates_an_account_and_sees_the_password_once(app, rt) -> None:  
         "services": ["childrens_social_care"]})
     assert response.status_code == 200 and 'id="issued-password"' in response.get_data(as_text=True)
     assert "Rita Holder" in admin.get("/staff/admin/users").get_data(as_text=True)
+
+
+def test_logging_asks_for_the_same_identity_details_as_the_portal(app, rt) -> None:  # noqa: F811
+    client = signed_in_client(app, rt, make_staff(rt, "officer"))
+    html = client.get("/staff/log-request").get_data(as_text=True)
+    assert "Previous addresses" in html and "NHS number" in html and "Other names" in html
+    form = {"csrf_token": csrf_from(html), "kind": "access", "channel": "phone", "received_on": ["2", "3", "2026"],
+            "subject_given": "Jordan", "subject_family": "Reed", "subject_dob": ["2", "9", "2014"],
+            "subject_previous_names": "Jordan Smith\n", "subject_line1": "1 High Street", "subject_line2": "",
+            "subject_town": "Shrewsbury", "subject_postcode": "sy3 8hq",
+            "subject_previous_addresses": "4 Mill Lane, Exampleton, ex1 2ab\n\n",
+            "subject_nhs_number": "943 476 5910",  # wrong check digit
+            "requester_role": "parent", "requester_given": "Sam", "requester_family": "Reed",
+            "address": "1 High Street\nShrewsbury\nSY3 8HQ", "authority_basis": "parental_responsibility"}
+    refused = client.post("/staff/log-request", data=form)
+    assert refused.status_code == 400
+    assert "Enter a valid NHS number" in refused.get_data(as_text=True)
+    bad_postcode = client.post("/staff/log-request", data={**form, "subject_nhs_number": "", "subject_postcode": "x"})
+    assert "Enter a full UK postcode" in bad_postcode.get_data(as_text=True)
+    response = client.post("/staff/log-request", data={**form, "subject_nhs_number": "943 476 5919"})
+    assert response.status_code == 302
+    ref = response.headers["Location"].rsplit("/", 1)[1]
+    with rt.db.transaction() as session:
+        request = session.scalars(select(RightsRequest).where(RightsRequest.reference == ref)).one()
+        subject, requester = request.subject, request.requester
+        assert subject.previous_names == ["Jordan Smith"]
+        assert subject.identifiers == {"nhs_number": "9434765919"}
+        assert subject.addresses == [
+            {"lines": ["1 High Street", "Shrewsbury"], "postcode": "SY3 8HQ", "current": True},
+            {"lines": ["4 Mill Lane", "Exampleton"], "postcode": "EX1 2AB", "current": False}]
+        assert requester.addresses == [{"lines": ["1 High Street", "Shrewsbury"], "postcode": "SY3 8HQ",
+                                        "current": True}]
+        assert request.contact_method == "post"
+        # No email: the acknowledgement waits on the "to post" list, addressed to the parent.
+        (letter,) = session.scalars(select(PostItem).where(PostItem.request_id == request.id)).all()
+        assert letter.kind == "case_acknowledgement" and letter.address.endswith("SY3 8HQ")
+
+
+def test_only_a_manager_is_offered_refused_as_an_outcome(app, rt) -> None:  # noqa: F811
+    from rights import cases
+    from rights.cases import Actor
+    from rights.models import RequestKind
+
+    officer = make_staff(rt, "officer")
+    with rt.db.transaction() as session:
+        request = make_request(session, kind=RequestKind.RECTIFICATION, services=["childrens_social_care"],
+                               received_at=datetime(2026, 3, 2, 10, tzinfo=UTC))
+        cases.perform(session, rt.queue, request, Actor(officer.id, "officer"), "start_assessment",
+                      today=date(2026, 3, 3))
+        ref = request.reference
+    holder = signed_in_client(app, rt, make_staff(rt, "record_holder", services=("childrens_social_care",)))
+    manager = signed_in_client(app, rt, make_staff(rt, "manager"))
+    offered = {who: re.findall(r'name="outcome"[^>]*value="(\w+)"', client.get(
+        f"/staff/cases/{ref}/actions/decide").get_data(as_text=True)) for who, client in
+        (("holder", holder), ("manager", manager))}
+    assert offered == {"holder": ["done", "partly"], "manager": ["done", "partly", "refused"]}

@@ -31,6 +31,7 @@ NEVER = [
     ("/staff/cases", {Role.ADMIN.value}),  # administrators never see case data...
     ("/staff/log-request", {Role.ADMIN.value, Role.RECORD_HOLDER.value}),
     ("/staff/reports", {Role.ADMIN.value, Role.RECORD_HOLDER.value}),
+    ("/staff/post", {Role.ADMIN.value, Role.RECORD_HOLDER.value}),  # letters carry names and addresses
     ("/staff/admin", {Role.OFFICER.value, Role.MANAGER.value, Role.RECORD_HOLDER.value}),
 ]
 ALLOWED_EXCEPTIONS = {("dashboard.case_audit", Role.ADMIN.value)}  # ...except who-did-what on a case

@@ -594,3 +594,58 @@ def test_working_days_left_matches_a_walk_over_the_calendar(today: date, offset:
     walked = sum(1 for i in range(1, (hi - lo).days + 1) if is_working_day(lo + timedelta(days=i)))
     expected = walked if today <= due else -max(1, walked)
     assert working_days_left(due, today) == expected
+
+
+# --------------------------------------------------------------------------------------------------
+# A pause begun in the roll: the due date never falls on a day the explanation excludes
+
+
+def test_pause_begun_on_the_rolled_end_moves_the_date_past_the_answer() -> None:
+    # 28 Feb 2026 + 1 month = Sat 28 Mar, rolled to Mon 30 Mar; asked 30 Mar, answered 31 Mar.
+    result = compute(ClockInput(A, D(2026, 2, 28), pauses=(Pause(D(2026, 3, 30), D(2026, 3, 31)),)))
+    assert result.due == D(2026, 4, 1)
+    assert result.paused_days == 2
+    assert "Clarification asked 30 Mar and answered 31 Mar: 2 days do not count." in result.explanation
+    assert any("runs to the day after the answer, Wed 1 Apr 2026" in line for line in result.explanation)
+
+
+def test_pause_begun_on_the_weekend_of_the_roll_counts_its_days_once() -> None:
+    # Asked Sun 29 Mar, answered Mon 30 Mar: the first working day after the answer is Tue 31 Mar.
+    result = compute(ClockInput(A, D(2026, 2, 28), pauses=(Pause(D(2026, 3, 29), D(2026, 3, 30)),)))
+    assert result.due == D(2026, 3, 31)
+    assert result.paused_days == 2
+
+
+def test_pause_begun_after_the_rolled_end_has_no_effect() -> None:
+    result = compute(ClockInput(A, D(2026, 2, 28), pauses=(Pause(D(2026, 3, 31), D(2026, 4, 2)),)))
+    assert result.due == D(2026, 3, 30)
+    assert result.paused_days == 0
+    assert any("after the period had ended: no effect" in line for line in result.explanation)
+
+
+@st.composite
+def pauses_near_the_end(draw: st.DrawFn) -> ClockInput:
+    """Access requests with a pause starting within a few days either side of the one-month date."""
+    received = draw(pausable_dates)
+    extended = draw(st.booleans())
+    base = add_calendar_months(received, 3 if extended else 1)
+    built: list[Pause] = []
+    start = max(received, base + timedelta(days=draw(st.integers(-6, 4))))
+    for _ in range(draw(st.integers(1, 2))):
+        length = draw(st.integers(0, 5))
+        built.append(Pause(start, start + timedelta(days=length)))
+        start += timedelta(days=length + 1 + draw(st.integers(0, 3)))
+    return ClockInput(A, received, pauses=tuple(built), extended=extended)
+
+
+@PROPERTY
+@given(st.one_of(requests(), pauses_near_the_end()))
+def test_due_never_falls_on_a_day_the_explanation_excludes(inp: ClockInput) -> None:
+    result = compute(inp)
+    for pause in inp.pauses:
+        assert pause.end is not None
+        assert not (pause.start <= result.due <= pause.end and pause.end >= result.relevant_time), (
+            result.explanation
+        )
+        assert not (pause.start <= result.original_due <= pause.end and pause.end >= result.relevant_time)
+    assert is_working_day(result.due)

@@ -89,7 +89,8 @@ def test_clarification_example_extended_json() -> None:
     ],
 )
 def test_worked_examples_json(args: list[str], expected: dict[str, Any]) -> None:
-    data = run_json(*args, "--today", "2026-01-05")
+    # A "today" after every example's receipt (the command refuses a today before receipt).
+    data = run_json(*args, "--today", "2030-01-05")
     for key, value in expected.items():
         assert data[key] == value, key
 
@@ -238,3 +239,44 @@ def test_complaint_text_keeps_acknowledgement_and_policy_note() -> None:
         in result.output
     )
     assert result.output.strip().splitlines()[-1] == "Due: Wednesday 1 July 2026"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["--received", "2026-11-20", "--today", "2026-11-01"],
+            "--today 2026-11-01 is before the request was received (2026-11-20)",
+            id="today-before-receipt",
+        ),
+        pytest.param(
+            ["--received", "2026-11-20", "--pause", "2026-11-23:2026-12-05", "--today", "2026-11-30"],
+            "the clarification answered 2026-12-05 is after today (2026-11-30)",
+            id="answer-in-the-future",
+        ),
+        pytest.param(
+            ["--received", "2026-11-20", "--pause", "2026-12-01:2026-12-05", "--today", "2026-11-30"],
+            "the clarification asked 2026-12-01 is after today (2026-11-30)",
+            id="asked-in-the-future",
+        ),
+        pytest.param(
+            ["--received", "2026-11-20", "--id-received", "2026-12-01", "--today", "2026-11-30"],
+            "--id-received 2026-12-01 is after today (2026-11-30)",
+            id="id-in-the-future",
+        ),
+    ],
+)
+def test_future_facts_are_refused_in_one_line(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: " + message)
+
+
+def test_pause_begun_on_the_rolled_end_agrees_with_its_explanation() -> None:
+    data = run_json(
+        "--received", "2026-02-28", "--pause", "2026-03-30:2026-03-31", "--today", "2026-04-01"
+    )
+    assert data["due"] == "2026-04-01"
+    assert "Clarification asked 30 Mar and answered 31 Mar: 2 days do not count." in data["explanation"]

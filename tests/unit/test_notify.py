@@ -22,7 +22,7 @@ ACK = {
     "requester_name": XSS, "subject_name": "Amelia Hart", "young": False, "about_someone_else": False,
     "received_on": date(2026, 3, 2), "due_on": date(2026, 4, 2), "provisional": True, "has_id": False,
     "role": "self_adult", "council_name": "Shire Council", "service_url": "https://rights.example",
-    "service_name": "Your information rights",
+    "service_name": "Your information rights", "by_post": False, **config.load("test").council_contact(),
 }
 
 
@@ -151,3 +151,13 @@ def test_backend_for_settings() -> None:
         backend_for(config.load("test", mail_backend="notify", notify_api_key="k"))
     with pytest.raises(config.ConfigError, match="MAIL_BACKEND"):
         backend_for(config.load("test", mail_backend="pigeon"))
+
+
+def test_acknowledgement_by_post_gives_the_councils_contact_details_not_the_email_check() -> None:
+    contact = config.load("test").council_contact()
+    text = render("acknowledgement", {**ACK, "by_post": True}).text
+    assert "/progress" not in text and "this email address" not in text
+    assert "quote your reference SAR-2026-00001" in text
+    assert contact["council_address"] in text and contact["council_phone"] in text
+    emailed = render("acknowledgement", ACK).text
+    assert "https://rights.example/progress" in emailed and contact["council_email"] in emailed

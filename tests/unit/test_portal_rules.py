@@ -152,6 +152,7 @@ def test_human_size() -> None:
 
 @pytest.mark.parametrize(("typed", "normal"), [
     ("SAR-2026-00001", "SAR-2026-00001"), ("sar 2026 00001", "SAR-2026-00001"), (" dpc-2026-00012 ", "DPC-2026-00012"),
+    ("sar202600004", "SAR-2026-00004"), ("Sar 2026-00004", "SAR-2026-00004"), ("sar_2026_00004", "SAR-2026-00004"),
 ])
 def test_reference_normalised(typed: str, normal: str) -> None:
     assert progress.normalise_reference(typed) == normal

@@ -43,8 +43,10 @@ BAD = [
     ("sql query", SQL_OK.replace(":person_id", ":pid"), "settings.queries.records is required and must use"),
     ("sql url", SQL_OK.replace("sqlite:///x.db", "not a url"), "settings.url is not a SQLAlchemy URL"),
     ("sql type", SQL_OK.replace('person_table = "person"', "person_table = 3"), "settings.person_table must be a str"),
-    ("sar token", '[[source]]\nname = "a"\nservice = "yj"\ntype = "sar-api"\n[source.settings]\n'
+    ("sar token", '[[source]]\nname = "a"\nservice = "youth_justice"\ntype = "sar-api"\n[source.settings]\n'
      'base_url = "https://x.example"', "settings.token_env is required"),
+    ("misspelt service", '[[source]]\nname = "a"\nservice = "yj"\ntype = "folder"',
+     "service 'yj' is not one of the privacy notice's services (channel_panel, "),
     ("twice", SQL_OK + SQL_OK.replace("[[source]]", "[[source]]", 1), "source #2: name 'lcs' is used twice"),
 ]
 

@@ -10,7 +10,7 @@ import rights.models
 
 
 revision = '0063'
-down_revision = '0060'
+down_revision = '0062'
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@
 Views are split by area into submodules that attach their routes to ``bp`` on import: ``cases`` (case
 page and actions), ``lists`` (case list, filters, bulk actions), ``reports`` (performance, CSV),
 ``admin`` (users, MFA resets), ``searches`` (search tasks and gathered records), ``disclosures`` (the
-Art 19 log), ``review`` (the redaction review) and ``log_request`` (requests received outside the
-portal). A new area adds its module and one import line below.
+Art 19 log), ``review`` (the redaction review), ``log_request`` (requests received outside the
+portal) and ``post`` (letters to print and post). A new area adds its module and one import line below.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from rights.web.dashboard import (  # noqa: E402, F401
     lists,
     log_request,
     outbox,
+    post,
     reports,
     review,
     searches,

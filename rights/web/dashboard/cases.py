@@ -88,6 +88,8 @@ def navigation() -> dict[str, Any]:
             if "dashboard.case_list" in views:
                 items.append(("cases", "Cases", url_for("dashboard.case_list")))
             items.append(("log", "Log a request", url_for("dashboard.log_request")))
+            if "dashboard.post_list" in views:
+                items.append(("post", "To post", url_for("dashboard.post_list")))
             if "dashboard.reports_page" in views:
                 items.append(("reports", "Reports", url_for("dashboard.reports_page")))
         if role == Role.RECORD_HOLDER.value:
@@ -210,6 +212,8 @@ def case_action(reference: str, event: str) -> Any:
     form = action_form(event, kind, request.form if request.method == "POST" else None, today=on)
     if "assignee" in form._fields:
         form.assignee.choices = options([(0, "Choose a person"), *staff_choices])
+    if event == "decide" and kind != "complaint" and "outcome" in form._fields:
+        form.outcome.choices = options(workflow.rights_outcomes_for(who.role).items())  # never offer what is refused
     problem = refusal
     if request.method == "POST" and form.validate_on_submit():
         firing = _firing(form)

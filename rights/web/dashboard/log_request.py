@@ -10,7 +10,8 @@ from flask import flash, redirect, render_template, request, url_for
 from forms import options
 from forms.dashboard import LogRequestForm
 from rights import cases, clock, privacy_notice
-from rights.cases import CaseError
+from rights.cases import CaseError, logged
+from rights.identifiers import normalise_nhs_number
 from rights.models import Person, RequestKind
 from rights.permissions import CASEWORKERS
 from rights.web.access import staff
@@ -34,14 +35,23 @@ def log_request() -> Any:
         form.received_on.data = on
     if form.validate_on_submit():
         self_request = (form.requester_role.data or "").startswith("self")
+        current = logged.address_record([form.subject_line1.data or "", form.subject_line2.data or "",
+                                         form.subject_town.data or "", form.subject_postcode.data or ""],
+                                        current=True)
+        nhs = normalise_nhs_number(form.subject_nhs_number.data)
         subject = Person(given_names=form.subject_given.data.strip(), family_name=form.subject_family.data.strip(),
-                         date_of_birth=form.subject_dob.data)
-        contact = {"email": (form.email.data or "").strip() or None, "phone": (form.phone.data or "").strip() or None,
-                   "addresses": [{"lines": [ln.strip() for ln in (form.address.data or "").splitlines() if ln.strip()],
-                                  "current": True}] if (form.address.data or "").strip() else []}
+                         date_of_birth=form.subject_dob.data,
+                         previous_names=logged.other_names(form.subject_previous_names.data),
+                         addresses=[a for a in (current,) if a] + logged.previous_addresses(
+                             form.subject_previous_addresses.data),
+                         identifiers={"nhs_number": nhs} if nhs else {})
+        postal = logged.address_record((form.address.data or "").splitlines(), current=True)
+        email = (form.email.data or "").strip() or None
+        phone = (form.phone.data or "").strip() or None
         if self_request:
-            for key, value in contact.items():
-                setattr(subject, key, value)
+            subject.email, subject.phone = email, phone
+            if current is None and postal is not None:  # their own address, typed in the requester's box
+                subject.addresses = [postal, *subject.addresses]
             requester = subject
         elif not (form.requester_given.data and form.requester_family.data):
             form.requester_given.errors = ["Enter the requester's names (they are not the subject)"]
@@ -49,7 +59,8 @@ def log_request() -> Any:
         else:
             requester = Person(given_names=form.requester_given.data.strip(),
                                family_name=form.requester_family.data.strip(),
-                               organisation=(form.requester_organisation.data or "").strip() or None, **contact)
+                               organisation=(form.requester_organisation.data or "").strip() or None,
+                               email=email, phone=phone, addresses=[postal] if postal else [])
         new = cases.LoggedRequest(
             kind=RequestKind(form.kind.data), channel=form.channel.data, received_on=form.received_on.data,
             subject=subject, requester=requester, requester_role=form.requester_role.data,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
 from rights import privacy_notice
 from rights.uploads import human_size
@@ -32,5 +32,7 @@ def accessibility() -> str:
 @bp.get("/cookies")
 @public
 def cookies() -> str:
+    # The name Flask actually sets (``__Host-session`` in production), read from the app, never retyped.
     return render_template("portal/cookies.html", idle_minutes=settings().session_idle_minutes,
-                           max_upload=human_size(settings().max_upload_bytes))
+                           max_upload=human_size(settings().max_upload_bytes),
+                           cookie_name=current_app.config["SESSION_COOKIE_NAME"])

@@ -7,20 +7,24 @@ after a good code, the request id with an expiry in the signed session.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from forms.portal import ProgressCodeForm, ProgressStartForm
-from rights import progress
-from rights.models import utcnow
+from forms.portal import ClarificationAnswerForm, ProgressCodeForm, ProgressStartForm, ProgressUploadForm
+from rights import progress, uploads
+from rights.cases import replies
+from rights.errors import CaseError
+from rights.models import RightsRequest, utcnow
 from rights.web import limiter
 from rights.web.access import public
-from rights.web.helpers import client_ip, rt
+from rights.web.helpers import client_ip, rt, today
 from rights.web.portal import bp
-from rights.web.portal.common import add_error, limit
+from rights.web.portal.common import add_error, file_store, limit, settings
+
+SENT_KEY = "progress_sent"  # what the requester just sent, for the status page's confirmation
 
 CHALLENGE_KEY = "progress_challenge"
 ACCESS_KEY = "progress_access"
@@ -83,6 +87,30 @@ def _granted_request_id() -> int | None:
     return request_id if until > utcnow() else None
 
 
+def _page(request_id: int, *, upload_form: ProgressUploadForm | None = None, upload_for: str | None = None,
+          answer_form: ClarificationAnswerForm | None = None, status_code: int = 200) -> Any:
+    """The status page, with a form for each thing the council is waiting for from the requester."""
+    with rt().db.transaction() as db_session:
+        status = progress.status_of(db_session, request_id, ip=client_ip())
+        case = db_session.get(RightsRequest, request_id)
+        asked = replies.asked_for(db_session, case, today()) if case is not None else []
+    if status is None:
+        session.pop(ACCESS_KEY, None)
+        return redirect(url_for("portal.progress_start"))
+    forms = {what: (upload_form if what == upload_for and upload_form is not None else ProgressUploadForm())
+             for what in asked if what != "clarification"}
+    for what, form in forms.items():
+        form.file.id = f"{what}-file"  # two upload forms on one page: each input its own id
+    answer = answer_form or ClarificationAnswerForm() if "clarification" in asked else None
+    sent = session.pop(SENT_KEY, None)
+    if isinstance(sent, dict):
+        sent = {"what": str(sent.get("what", "")), "on": date.fromisoformat(str(sent.get("on")))}
+    return render_template("portal/progress_status.html", status=status, title=f"Your request {status.reference}",
+                           upload_forms=forms, answer_form=answer, labels=replies.REPLY_LABELS, sent=sent,
+                           form=upload_form or answer_form,
+                           max_upload=uploads.human_size(settings().max_upload_bytes)), status_code
+
+
 @bp.get("/progress/status")
 @public
 def progress_status() -> Any:
@@ -90,12 +118,61 @@ def progress_status() -> Any:
     if request_id is None:
         session.pop(ACCESS_KEY, None)
         return redirect(url_for("portal.progress_start"))
-    with rt().db.transaction() as db_session:
-        status = progress.status_of(db_session, request_id, ip=client_ip())
-    if status is None:
-        session.pop(ACCESS_KEY, None)
+    return _page(request_id)
+
+
+@bp.post("/progress/send/<what>")
+@public
+@limiter.limit(limit("PORTAL_LIMIT_UPLOAD"))
+def progress_send(what: str) -> Any:
+    """Upload proof of identity or authority asked for: checked, encrypted, and the clock restarts today."""
+    request_id = _granted_request_id()
+    if request_id is None:
         return redirect(url_for("portal.progress_start"))
-    return render_template("portal/progress_status.html", status=status, title=f"Your request {status.reference}")
+    if what not in ("proof_of_id", "authority"):
+        abort(404)
+    form = ProgressUploadForm()
+    upload = request.files.get(form.file.name)
+    if not form.validate() or upload is None or not upload.filename:
+        add_error(form, form.file, "Select a file to upload")
+        return _page(request_id, upload_form=form, upload_for=what, status_code=400)
+    max_bytes = settings().max_upload_bytes
+    try:
+        checked = uploads.check(uploads.read_limited(upload.stream, max_bytes), upload.filename, max_bytes)
+        with rt().db.transaction() as db_session:
+            case = db_session.get(RightsRequest, request_id, with_for_update=True)
+            assert case is not None
+            result = replies.send_document(db_session, rt().queue, file_store(), case, checked, what=what,
+                                           today=today(), ip=client_ip())
+    except (uploads.UploadRejected, CaseError) as exc:
+        add_error(form, form.file, str(exc))
+        return _page(request_id, upload_form=form, upload_for=what, status_code=400)
+    session[SENT_KEY] = {"what": replies.REPLY_LABELS[result.what], "on": result.received_on.isoformat()}
+    return redirect(url_for("portal.progress_status"))
+
+
+@bp.post("/progress/answer")
+@public
+@limiter.limit(limit("PORTAL_LIMIT_UPLOAD"))
+def progress_answer() -> Any:
+    """Answer the council's clarification question: the paused time limit runs again from today."""
+    request_id = _granted_request_id()
+    if request_id is None:
+        return redirect(url_for("portal.progress_start"))
+    form = ClarificationAnswerForm()
+    if not form.validate():
+        return _page(request_id, answer_form=form, status_code=400)
+    try:
+        with rt().db.transaction() as db_session:
+            case = db_session.get(RightsRequest, request_id, with_for_update=True)
+            assert case is not None
+            result = replies.answer_clarification(db_session, rt().queue, case, form.answer.data or "",
+                                                  today=today(), ip=client_ip())
+    except CaseError as exc:
+        add_error(form, form.answer, str(exc))
+        return _page(request_id, answer_form=form, status_code=400)
+    session[SENT_KEY] = {"what": replies.REPLY_LABELS[result.what], "on": result.received_on.isoformat()}
+    return redirect(url_for("portal.progress_status"))
 
 
 @bp.post("/progress/finish")

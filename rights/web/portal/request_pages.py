@@ -24,10 +24,10 @@ from forms.portal import (
     requester_form_class,
 )
 from rights import journey, privacy_notice, submission, uploads
-from rights.vocabulary import KIND_IN_LETTERS
+from rights.vocabulary import KIND_IN_LETTERS, KIND_IN_LETTERS_ABOUT
 from rights.web import limiter
 from rights.web.access import public
-from rights.web.helpers import client_ip, rt
+from rights.web.helpers import client_ip, rt, today
 from rights.web.portal import bp
 from rights.web.portal.common import (
     DRAFT_KEY,
@@ -164,7 +164,13 @@ def question(step: str) -> Any:
         if step == "previous-addresses":
             return _save_previous_address(form, answers)
         if form.validate():
-            return _save_and_continue(step, form.to_answer(), answers)
+            answer = form.to_answer()
+            problem = journey.contradiction(answers, step, answer, today())
+            if problem is None:
+                return _save_and_continue(step, answer, answers)
+            target = {"date-of-birth": "date", "child": "age", "who": "role"}.get(step)
+            add_error(form, getattr(form, target) if target else next(iter(form)), problem)
+            return render_step(step, form, answers, 400)
     return render_step(step, form, answers)
 
 
@@ -308,6 +314,7 @@ def check() -> Any:
                 "reference": result.reference, "kind": result.kind, "due_on": result.due_on.isoformat(),
                 "provisional": result.provisional, "email": result.email, "audience": journey.audience(answers),
                 "has_id": bool((answers.get("proof-of-id") or {}).get("documents")),
+                "by_post": result.by_post,
             }
         return redirect(url_for("portal.confirmation"))
     return render_template("portal/check.html", form=form, title=form.title, sections=summary(answers),
@@ -323,4 +330,5 @@ def confirmation() -> Any:
         return redirect(url_for("portal.start"))
     return render_template("portal/confirmation.html", title="Request sent", done=done,
                            due_on=date.fromisoformat(done["due_on"]),
-                           kind_name=KIND_IN_LETTERS.get(done["kind"], "request"))
+                           kind_name=(KIND_IN_LETTERS_ABOUT if done.get("audience") in ("parent", "representative")
+                                      else KIND_IN_LETTERS).get(done["kind"], "request"))
