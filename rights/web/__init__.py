@@ -172,7 +172,8 @@ def _register_errors(app: Flask) -> None:
         import time
 
         current = limiter.current_limit
-        seconds = max(1, math.ceil(current.reset_at - time.time())) if current is not None else 15 * 60
+        # reset_at is a whole second rounded up: count whole seconds, so a 10-minute window never reads 11.
+        seconds = max(1, int(current.reset_at - time.time())) if current is not None else 15 * 60
         minutes = math.ceil(seconds / 60)
         wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
         return render_template("errors/429.html", wait=wait), 429, {"Retry-After": str(seconds)}
