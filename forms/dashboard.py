@@ -25,7 +25,14 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from forms import options
 from rights.models import AuthorityBasis, Channel, RequesterRole, RequestKind, Role
 from rights.vocabulary import KIND_CHOICES
-from rights.workflow import COMPLAINT_OUTCOMES, REFUSAL_GROUNDS, RIGHTS_OUTCOMES
+from rights.workflow import (
+    CHILD_VIEWS,
+    COMPLAINT_OUTCOMES,
+    IDENTITY_METHODS,
+    PARENTAL_BASES,
+    REFUSAL_GROUNDS,
+    RIGHTS_OUTCOMES,
+)
 
 DATE_FORMAT = "%d %m %Y"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # a shape check; delivery is the real test
@@ -56,12 +63,49 @@ class DatedReasonForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+def _decision_note(label: str, hint: str) -> TextAreaField:
+    return TextAreaField(label, widget=GovTextArea(), description=hint, validators=[Length(max=2000)])
+
+
 class VerifyIdForm(FlaskForm):
-    what = RadioField("What have you verified?", widget=GovRadioInput(), default="identity",
-                      choices=options([("identity", "Identity"), ("authority", "Authority to act for the subject"),
-                                       ("both", "Both")]),
-                      validators=[InputRequired("Choose what you have verified")])
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+    """How identity was verified: receiving a document is not verifying it (the officer's own decision)."""
+
+    method = RadioField("How did you verify the requester's identity?", widget=GovRadioInput(),
+                        choices=options(IDENTITY_METHODS.items()),
+                        validators=[InputRequired("Choose how you verified their identity")])
+    note = _decision_note("Note", "Which document, or how they are known to the service. Required for 'Other'.")
+    submit = SubmitField("Record identity verified", widget=GovSubmitInput())
+
+
+class ParentalResponsibilityForm(FlaskForm):
+    basis = RadioField("What shows they have parental responsibility?", widget=GovRadioInput(),
+                       choices=options(PARENTAL_BASES.items()),
+                       validators=[InputRequired("Choose what shows they have parental responsibility")])
+    note = _decision_note("Note", "What you saw. Required for 'Other'.")
+    submit = SubmitField("Record parental responsibility checked", widget=GovSubmitInput())
+
+
+class CompetenceForm(FlaskForm):
+    view = RadioField("The child's view of their parent or carer seeing their records", widget=GovRadioInput(),
+                      choices=options(CHILD_VIEWS.items()), validators=[InputRequired("Choose the child's view")])
+    note = _decision_note("Your competence judgement",
+                          "How you judged the child's understanding, and who you spoke to.")
+    submit = SubmitField("Record competence and view", widget=GovSubmitInput())
+
+
+class AuthorityForm(FlaskForm):
+    note = _decision_note("What did you see that gives them authority to act?",
+                          "For example: a signed consent from the subject dated 3 March, checked against our records.")
+    submit = SubmitField("Record authority checked", widget=GovSubmitInput())
+
+
+class OverrideForm(FlaskForm):
+    check = SelectField("Check to override", choices=[], widget=GovSelect(),
+                        validators=[InputRequired("Choose the check to override")])
+    reason = TextAreaField("Why it is right to go on without it", widget=GovTextArea(),
+                           description="Shown on the case and kept in the audit trail.",
+                           validators=[Length(max=5000)])
+    submit = SubmitField("Override the check", widget=GovSubmitInput())
 
 
 class AssignForm(FlaskForm):
@@ -108,6 +152,10 @@ ACTION_FORMS: dict[str, type[FlaskForm]] = {
     "id_received": DatedForm,
     "authority_received": DatedForm,
     "verify_id": VerifyIdForm,
+    "check_parental_responsibility": ParentalResponsibilityForm,
+    "record_competence": CompetenceForm,
+    "check_authority": AuthorityForm,
+    "override_check": OverrideForm,
     "pause": DatedReasonForm,
     "resume": DatedForm,
     "extend": ReasonForm,

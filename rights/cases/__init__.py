@@ -22,6 +22,7 @@ from rights.cases.actions import (
     queue_letter,
     recipients_pending,
 )
+from rights.cases.decisions import blocked_by, checklist, decisions_made
 from rights.cases.disclosures import disclosures, record_disclosure, record_recipient_told
 from rights.cases.events import (
     ask_for_identity,
@@ -60,9 +61,12 @@ __all__ = [
     "assign",
     "assignable_staff",
     "available_actions",
+    "blocked_by",
     "can_open_document",
     "can_see_request",
     "case_audit",
+    "checklist",
+    "decisions_made",
     "disclosures",
     "extend",
     "facts_for",

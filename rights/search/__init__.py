@@ -19,7 +19,7 @@ Imports: models, matching, sources, permissions, errors, audit, jobs, security, 
 """
 
 from rights.errors import SearchError
-from rights.search.holders import add_record_upload, confirm_search, holder_tasks, report_none_held
+from rights.search.holders import add_record_upload, close_task, confirm_search, holder_tasks, report_none_held
 from rights.search.log import render_search_log, search_log, summary
 from rights.search.outcomes import (
     ACCEPT,
@@ -49,6 +49,7 @@ from rights.search.run import (
     call_with_timeout,
     decide_candidate,
     fetch_candidate_records,
+    reopen_candidate,
     run_task,
     start_searches,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "TaskView",
     "add_record_upload",
     "call_with_timeout",
+    "close_task",
     "confirm_search",
     "decidable_candidate",
     "decide_candidate",
@@ -103,6 +105,7 @@ __all__ = [
     "record_text",
     "record_views",
     "render_search_log",
+    "reopen_candidate",
     "report_none_held",
     "run_task",
     "score_candidates",

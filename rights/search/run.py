@@ -276,13 +276,21 @@ def _finish(db: Database, task_id: int, *, new_records: int = 0, note: str | Non
 
 # ---------------------------------------------------------------------- officer decisions
 def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, accept: bool, actor: str,
-                     *, settings: Settings | None = None) -> SearchCandidate:
-    """An officer settles a match: accepting defers fetching its records; rejecting removes any gathered."""
+                     *, settings: Settings | None = None, reason: str | None = None) -> SearchCandidate:
+    """An officer settles a match: accepting defers fetching its records; rejecting removes any gathered.
+
+    Rejecting needs a reason: a person the matcher proposed is left out of the response, and a reviewer
+    must be able to see why.
+    """
     candidate = session.get(SearchCandidate, candidate_id, with_for_update=True)
     if candidate is None:
         raise SearchError(f"no search candidate {candidate_id}")
+    reason = (reason or "").strip() or None
+    if not accept and reason is None:
+        raise SearchError("Say why this is not the person the request is about.")
     task = candidate.task
     candidate.decision = ACCEPTED if accept else REJECTED
+    candidate.decision_reason = reason
     candidate.decided_by = actor
     candidate.decided_at = utcnow()
     removed = 0
@@ -308,7 +316,33 @@ def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, 
     audit.record(session, actor, "search.candidate_decided", request_id=candidate.request_id,
                  target=f"search_candidate:{candidate.id}",
                  detail={"source": task.source, "person_id": candidate.person_id, "matcher_outcome": candidate.outcome,
-                         "score": candidate.score, "decision": candidate.decision, "records_removed": removed})
+                         "score": candidate.score, "decision": candidate.decision, "records_removed": removed,
+                         "reason": reason})
+    return candidate
+
+
+def reopen_candidate(session: Session, candidate_id: int, actor: str, reason: str | None = None) -> SearchCandidate:
+    """Undo an officer's decision on a match: it waits for a decision again (and blocks review until then).
+
+    Records gathered for an accepted match stay until it is decided again; rejecting it then removes them.
+    """
+    candidate = session.get(SearchCandidate, candidate_id, with_for_update=True)
+    if candidate is None:
+        raise SearchError(f"no search candidate {candidate_id}")
+    if candidate.decision is None:
+        raise SearchError("This match has not been decided: there is nothing to reopen.")
+    previous, matcher_outcome = candidate.decision, candidate.outcome
+    candidate.decision = None
+    candidate.decision_reason = (reason or "").strip() or None
+    candidate.decided_by = actor
+    candidate.decided_at = utcnow()
+    candidate.outcome = REVIEW  # an officer must decide it now, whatever the matcher said
+    _settle(candidate.task)
+    audit.record(session, actor, "search.candidate_reopened", request_id=candidate.request_id,
+                 target=f"search_candidate:{candidate.id}",
+                 detail={"source": candidate.task.source, "person_id": candidate.person_id,
+                         "previous_decision": previous, "matcher_outcome": matcher_outcome,
+                         "reason": candidate.decision_reason})
     return candidate
 
 

@@ -162,10 +162,15 @@ def case_page(reference: str) -> Any:
     on = today()
     with rt().db.transaction() as db_session:
         case = _case_or_deny(db_session, reference, who, partial(cases.view_case, ip=client_ip()))
+        facts = cases.facts_for(db_session, case, who, on)
+        actions = cases.available_actions(db_session, case, who, on)
         context = {
             "case": case,
             "clock_panel": _clock_panel(case, on),
-            "actions": cases.available_actions(db_session, case, who, on),
+            "actions": actions,
+            "blocked": {t.event: cases.blocked_by(facts, t.event) for t in actions},
+            "checklist": cases.checklist(db_session, case, facts),
+            "decisions": cases.decisions_made(db_session, case),
             "timeline": cases.timeline(db_session, case),
             "disclosures": cases.disclosures(db_session, case) if case.kind in cases.ART19_KINDS else None,
             "documents": [(d, cases.can_open_document(who, d)) for d in case.documents],
@@ -201,6 +206,8 @@ def case_action(reference: str, event: str) -> Any:
             abort(403)
         allowed = {t.event for t in cases.available_actions(db_session, case, who, on)}
         staff_choices = [(u.id, f"{u.name} ({u.role})") for u in cases.assignable_staff(db_session)]
+        override_choices = [(s.check.name, s.check.label) for s in
+                            workflow.overridable_now(cases.facts_for(db_session, case, who, on))]
         panel = _clock_panel(case, on)
         kind, status, case_id = case.kind, case.status, case.id
         refused_now = request.method == "GET" and event not in allowed
@@ -208,6 +215,8 @@ def case_action(reference: str, event: str) -> Any:
     form = action_form(event, kind, request.form if request.method == "POST" else None, today=on)
     if "assignee" in form._fields:
         form.assignee.choices = options([(0, "Choose a person"), *staff_choices])
+    if "check" in form._fields:
+        form.check.choices = options([("", "Choose a check"), *override_choices])
     problem = refusal
     if request.method == "POST" and form.validate_on_submit():
         firing = _firing(form)
@@ -236,7 +245,7 @@ def case_action(reference: str, event: str) -> Any:
 def _firing(form: Any) -> Firing:
     fields = form._fields
     options: dict[str, Any] = {}
-    for name in ("ground", "outcome", "what", "supplementary_statement"):
+    for name in ("ground", "outcome", "supplementary_statement", "method", "basis", "view", "note", "check"):
         if name in fields and fields[name].data:
             options[name] = fields[name].data
     if "assignee" in fields:
@@ -249,7 +258,8 @@ def _attach_error(form: Any, exc: CaseError) -> None:
     fields = form._fields
     target = {"on": "on", "reason": "reason"}.get(exc.field or "")
     if target is None and exc.field == "options":
-        target = next((n for n in ("assignee", "ground", "outcome", "what") if n in fields), None)
+        target = next((n for n in ("assignee", "ground", "outcome", "method", "basis", "view", "check", "note")
+                       if n in fields), None)
     if target and target in fields:
         fields[target].errors = [*fields[target].errors, str(exc)]
 

@@ -1,0 +1,27 @@
+"""Release checks: why an officer rejected or reopened a match, and why an officer closed a search task.
+
+Revision ID: 0061
+Revises: 0050
+Create Date: 2026-11-30
+
+The officers' identity, parental responsibility, competence and override decisions are kept in the
+request's ``details`` (one key each), so they need no column.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0061"
+down_revision = "0050"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("search_candidates", sa.Column("decision_reason", sa.Text(), nullable=True))
+    op.add_column("search_tasks", sa.Column("closed_reason", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("search_tasks", "closed_reason")
+    op.drop_column("search_candidates", "decision_reason")
