@@ -38,6 +38,7 @@ from rights.cases.events import (
 from rights.cases.logged import LOGGED_CHANNELS, LoggedRequest, log_request
 from rights.cases.lookup import find_case, open_document, services_cases, view_case
 from rights.cases.notes import add_note
+from rights.cases.summary import case_summary
 from rights.cases.timeline import TimelineEntry, case_audit, timeline
 from rights.errors import CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.permissions import Actor, can_open_document, can_see_request
@@ -65,6 +66,7 @@ __all__ = [
     "can_open_document",
     "can_see_request",
     "case_audit",
+    "case_summary",
     "checklist",
     "decisions_made",
     "disclosures",

@@ -184,12 +184,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
 
 # Each command lives in its own module (plain Click, no Flask); the group gathers them here.
+from rights.cli.case import case_group  # noqa: E402
 from rights.cli.clock import clock_command  # noqa: E402
 from rights.cli.portal import portal_command  # noqa: E402
 from rights.cli.process import process_command  # noqa: E402
 from rights.cli.users import users_group  # noqa: E402
 
-for _command in (clock_command, process_command, users_group, portal_command):
+for _command in (clock_command, process_command, users_group, portal_command, case_group):
     main.add_command(_command)
 
 

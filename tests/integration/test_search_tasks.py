@@ -157,7 +157,7 @@ def test_officer_rejecting_a_match_removes_its_records(rt, settings, request_id)
     with rt.db.transaction() as session:
         send = session.scalars(select(SearchCandidate).where(SearchCandidate.person_id == "S-1")).one()
         key = gathered(session, request_id)["send_docs/ehcp.docx"].file_key
-        search.decide_candidate(session, rt.queue, send.id, False, "user:5")
+        search.decide_candidate(session, rt.queue, send.id, False, "user:5", reason="a different child")
     with rt.db.transaction() as session:
         assert "send_docs/ehcp.docx" not in gathered(session, request_id)
         assert tasks(session)["send_docs"].record_count == 0
@@ -336,7 +336,7 @@ def test_only_accepted_candidates_are_fetched_and_stray_records_dropped(rt, monk
     with rt.db.transaction() as session:
         assert set(gathered(session, request_id)) == {"spy/me-1"}  # the twin's record slipped in is dropped
         twin = session.scalars(select(SearchCandidate).where(SearchCandidate.person_id == "twin")).one()
-        search.decide_candidate(session, rt.queue, twin.id, False, "user:5")
+        search.decide_candidate(session, rt.queue, twin.id, False, "user:5", reason="the twin, not the subject")
     run_pending(rt.db, rt.queue, 1)
     assert spy.fetched == ["me"]
 
