@@ -265,6 +265,16 @@ def is_parent_request(f: Facts) -> str | None:
     return None if _is_parent(f) else "Only a parent's or carer's request needs parental responsibility checked."
 
 
+def competence_to_judge(f: Facts) -> str | None:
+    """Only for a parent's request about a child of 12 or more (or of unknown age)."""
+    if not _is_parent(f):
+        return "Only a parent's or carer's request needs the child's competence and view recorded."
+    if f.subject_age is not None and f.subject_age < COMPETENCE_AGE:
+        return (f"The child was {f.subject_age} when the request arrived: below {COMPETENCE_AGE}, their "
+                f"competence is not judged for this request.")
+    return None
+
+
 def is_representative_request(f: Facts) -> str | None:
     if f.requester_role == RequesterRole.REPRESENTATIVE.value:
         return None

@@ -204,10 +204,11 @@ def case_action(reference: str, event: str) -> Any:
         if who.role not in transition.roles:
             audit_denied(f"role {who.role} may not {event}", request_id=case.id)
             abort(403)
-        allowed = {t.event for t in cases.available_actions(db_session, case, who, on)}
+        facts = cases.facts_for(db_session, case, who, on)
+        allowed = {t.event for t in cases.available_actions(db_session, case, who, on)
+                   if not cases.blocked_by(facts, t.event)}  # open checks refuse it as a guard would
         staff_choices = [(u.id, f"{u.name} ({u.role})") for u in cases.assignable_staff(db_session)]
-        override_choices = [(s.check.name, s.check.label) for s in
-                            workflow.overridable_now(cases.facts_for(db_session, case, who, on))]
+        override_choices = [(s.check.name, s.check.label) for s in workflow.overridable_now(facts)]
         panel = _clock_panel(case, on)
         kind, status, case_id = case.kind, case.status, case.id
         refused_now = request.method == "GET" and event not in allowed
