@@ -311,3 +311,21 @@ class CreateUserForm(FlaskForm):
     services = SelectMultipleField("Services (record holders only)", choices=[], widget=GovCheckboxesInput(),
                                    validate_choice=False)
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class CorrectSubjectForm(FlaskForm):
+    """An officer's correction of the subject's details (the view fills in what is stored now)."""
+
+    given_names = StringField("First names", widget=GovTextInput(),
+                              validators=[InputRequired("Enter the subject's first names"), Length(max=200)])
+    family_name = StringField("Last name", widget=GovTextInput(),
+                              validators=[InputRequired("Enter the subject's last name"), Length(max=200)])
+    date_of_birth = _date("Date of birth", "For example, 17 5 2012", required=False)
+    nhs_number = StringField("NHS number (optional)", widget=GovTextInput(), validators=[Length(max=20)])
+    address = TextAreaField("Current address (one line per line)", widget=GovTextArea(),
+                            description="The address held now becomes a previous address.",
+                            validators=[Length(max=1000)])
+    postcode = StringField("Postcode", widget=GovTextInput(), validators=[Length(max=20)])
+    reason = TextAreaField("What was wrong, and where the right details come from", widget=GovTextArea(),
+                           validators=[InputRequired("Say what was wrong"), Length(max=2000)])
+    submit = SubmitField("Save the correction", widget=GovSubmitInput())

@@ -22,6 +22,7 @@ from rights.cases.actions import (
     queue_letter,
     recipients_pending,
 )
+from rights.cases.corrections import SubjectCorrection, correct_subject
 from rights.cases.decisions import blocked_by, checklist, decisions_made
 from rights.cases.disclosures import disclosures, record_disclosure, record_recipient_told
 from rights.cases.events import (
@@ -56,6 +57,7 @@ __all__ = [
     "Firing",
     "LoggedRequest",
     "OtherCase",
+    "SubjectCorrection",
     "TimelineEntry",
     "add_note",
     "ask_for_identity",
@@ -68,6 +70,7 @@ __all__ = [
     "case_audit",
     "case_summary",
     "checklist",
+    "correct_subject",
     "decisions_made",
     "disclosures",
     "extend",

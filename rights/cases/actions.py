@@ -188,6 +188,8 @@ def _hook_start_searches(session: Session, queue: JobQueue, request: RightsReque
     command line may narrow a run to some services with ``options["services"]``). The tasks are written
     in this transaction; their jobs run after it commits.
     """
+    if (request.details or {}).get("search_again"):  # the corrected details are searched now
+        request.details = {k: v for k, v in request.details.items() if k != "search_again"}
     try:
         search.start_searches(session, queue, request.id, actor.ref,
                               only_services=firing.options.get("services") or None)

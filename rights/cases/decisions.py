@@ -55,8 +55,7 @@ def _parental_responsibility(r: RightsRequest, x: Firing, actor: Actor, today: d
 
 
 def _competence(r: RightsRequest, x: Firing, actor: Actor, today: date) -> None:
-    r.child_view = workflow.CHILD_VIEWS[x.options["view"]][:40]
-    r.competence_note = _note(x)
+    r.competence_note = _note(x)  # child_view keeps what the parent told us; the officer's finding is here
     _set(r, "competence", _stamp(actor, today, view=x.options["view"], note=_note(x)))
 
 

@@ -68,7 +68,7 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
 
         # Release is refused, and the page says everything that is left, not only the first thing.
         open_action(page, "Record the response as released")
-        refusal = page.locator("#main-content .govuk-warning-text").inner_text()
+        refusal = page.locator("#blocked-checks").inner_text()
         for label in ("Identity verified", "Parental responsibility checked", "Every search confirmed or closed"):
             assert label in refusal
         assert page.get_by_role("button", name="Record the response as released").count() == 0
@@ -88,7 +88,7 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         assert "Known to the service" in page.locator("#decisions").inner_text()
 
         open_action(page, "Record the response as released")  # the search is still not confirmed
-        refusal = page.locator("#main-content .govuk-warning-text").inner_text()
+        refusal = page.locator("#blocked-checks").inner_text()
         assert "Every search confirmed or closed" in refusal and "Identity verified" not in refusal
 
     with open_page(browser) as page:
@@ -119,3 +119,19 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         assert request.status == "released"
         override = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.override_check")).one()
         assert override.detail["check"] == "searches_settled" and "has left" in override.detail["reason"]
+
+
+def test_case_page_shows_what_the_requester_gave(live_server, page) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_case_given import portal_like_case
+
+    officer = make_staff(live_server.rt, "officer", name="Olivia Officer")
+    set_today(live_server, "2026-03-20")
+    reference = portal_like_case(live_server.rt)
+    sign_in(page, live_server, officer)
+    page.goto(live_server.path(f"/staff/cases/{reference}"))
+    assert page.locator("#adjustments").is_visible()
+    assert "Large print" in page.locator("main").inner_text()
+    shot(page, "case-what-they-gave")
+    assert_accessible(page)
+    page.get_by_role("link", name="Correct the subject's details").click()
+    assert_accessible(page)
