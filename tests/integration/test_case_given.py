@@ -57,7 +57,8 @@ def test_officer_corrects_the_date_of_birth_audited_by_field(app, rt) -> None:  
     client = signed_in_client(app, rt, make_staff(rt, "officer"))
     page = f"/staff/cases/{ref}/subject"
     token = csrf(client, page)
-    form = {"csrf_token": token, "given_names": "Poppy", "family_name": "Hart", "date_of_birth": ["20", "1", "2014"], "nhs_number": "9434765919",
+    form = {"csrf_token": token, "given_names": "Poppy", "family_name": "Hart", "date_of_birth": ["20", "1", "2014"],
+            "nhs_number": "9434765919",
             "address": "4 Mill Lane\nAshford", "postcode": "TN24 8AA", "reason": ""}
     assert client.post(page, data=form).status_code == 400  # a reason is needed
     bad = client.post(page, data={**form, "reason": "birth certificate", "nhs_number": "1234567890"})
