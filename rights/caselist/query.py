@@ -189,7 +189,8 @@ def is_reference_search(q: str) -> bool:
 
 
 def _search_condition(q: str) -> tuple[ColumnElement[bool] | None, bool]:
-    """The search condition and whether it needs the subject (people) joined."""
+    """The search condition and whether it needs the subject (people) joined (never, now: names are matched
+    in a subquery, the subject's and the requester's alike)."""
     q = " ".join(q.split())[:100]
     if not q:
         return None, False
@@ -201,7 +202,11 @@ def _search_condition(q: str) -> tuple[ColumnElement[bool] | None, bool]:
         pattern = f"%{escape_like(word)}%"
         conditions.append(or_(Person.given_names.ilike(pattern, escape="\\"),
                               Person.family_name.ilike(pattern, escape="\\")))
-    return and_(*conditions), True
+    # The people whose names match (the trigram indexes answer this), then the cases they are the subject
+    # or the requester of (an index each): a parent is found by their own name as well as the child's.
+    people = select(Person.id).where(and_(*conditions))
+    cases = select(RR.id).where(RR.subject_id.in_(people)).union(select(RR.id).where(RR.requester_id.in_(people)))
+    return RR.id.in_(cases), False
 
 
 def open_condition() -> ColumnElement[bool]:

@@ -1,4 +1,5 @@
-"""Release checks: why an officer rejected or reopened a match, and why an officer closed a search task.
+"""Release checks: why an officer rejected or reopened a match, why an officer closed a search task, and
+the index that lets the case list find a requester's cases by their name.
 
 Revision ID: 0061
 Revises: 0050
@@ -20,8 +21,11 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("search_candidates", sa.Column("decision_reason", sa.Text(), nullable=True))
     op.add_column("search_tasks", sa.Column("closed_reason", sa.Text(), nullable=True))
+    # The case list's name search finds the requester's cases as well as the subject's.
+    op.create_index("ix_requests_requester_id", "requests", ["requester_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_requests_requester_id", table_name="requests")
     op.drop_column("search_tasks", "closed_reason")
     op.drop_column("search_candidates", "decision_reason")
