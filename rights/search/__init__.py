@@ -20,7 +20,7 @@ Imports: models, matching, sources, permissions, errors, audit, jobs, security, 
 
 from rights.errors import SearchError
 from rights.search.holders import add_record_upload, close_task, confirm_search, holder_tasks, report_none_held
-from rights.search.log import render_search_log, search_log, summary
+from rights.search.log import london, render_search_log, search_log, summary
 from rights.search.outcomes import (
     ACCEPT,
     ACCEPTED,
@@ -99,6 +99,7 @@ __all__ = [
     "identity_to_json",
     "involvement_lines",
     "involvement_to_json",
+    "london",
     "open_record",
     "panel",
     "record_involved",

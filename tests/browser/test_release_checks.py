@@ -106,6 +106,14 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         assert "Every search confirmed or closed overridden" in page.locator("#timeline").locator("..").inner_text()
         shot(page, "case-checks-overridden")
         assert_accessible(page)
+        # Staff pages use the page width; the search log prints without the site's navigation.
+        assert page.locator("main").bounding_box()["width"] > 1000  # type: ignore[index]
+        page.get_by_role("link", name="Search log").first.click()
+        page.emulate_media(media="print")
+        assert not page.locator(".govuk-service-navigation").is_visible()
+        assert not page.locator(".govuk-header").is_visible()
+        assert page.locator("h1").is_visible()
+        page.emulate_media(media="screen")
 
     with open_page(browser) as page:
         sign_in(page, live_server, officer)

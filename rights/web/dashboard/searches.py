@@ -133,7 +133,7 @@ def search_log(reference: str) -> Any:
         audit.record(db_session, who.ref, "search_log.viewed", request_id=case.id, target=reference,
                      detail={"sources": len(entries)}, ip=client_ip())
         return render_template("dashboard/search_log.html", case=case, entries=entries,
-                               names=cases.staff_names(db_session), terms_used=search.terms_used,
+                               names=cases.staff_names(db_session), terms_used=search.terms_used, london=search.london,
                                status_labels=search.STATUS_LABELS, outcome_labels=search.OUTCOME_LABELS,
                                kind_labels=KIND_TITLES, service_label=privacy_notice.load().service_label,
                                back_url=url_for("dashboard.case_page", reference=reference),
