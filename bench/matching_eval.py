@@ -20,18 +20,29 @@ Figures (the targets in brackets):
 - **review share** (primary): the subject's own person records sent to officer review, over all the
   subject's person records [<= 5%]; also reported: all review items (the subject's and other people's)
   per subject person record, and the share of subjects needing any officer decision.
+
+Then the council-variants evaluation (``bench/council_variants.py``, built apart from the demo county):
+per way a system holds the subject, records accepted automatically, sent to review, missed, and the
+share accepted of those some system corroborates [>= 95%]; per kind of look-alike, records accepted
+automatically [0]; and the run time of the resolution pass over the seven systems' candidates. Both
+evaluations score through :func:`rights.matching.resolve`, the function the search jobs call.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repository root for bench.*
+
+from bench.council_variants import generate
 from rights.demo.connector import demo_sources
 from rights.demo.requests import demo_requests
 from rights.demo.world import NOISE, World, generate_world
@@ -243,15 +254,164 @@ def _report(ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- the subject stored the ways councils do
+
+BASE_ACCEPTABLE = frozenset({"exact", "nickname", "no NHS number", "moved address"})
+
+
+@dataclass
+class VariantTally:
+    records: int = 0
+    accepted: int = 0
+    review: int = 0
+    missed: int = 0
+    corroborated: int = 0
+    corroborated_accepted: int = 0
+    accepted_alone: int = 0  # accepted by each source's match alone, without resolution (for comparison)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class VariantEvaluation:
+    seed: int
+    subjects: int
+    own: dict[str, VariantTally] = field(default_factory=dict)
+    lookalike: dict[str, VariantTally] = field(default_factory=dict)
+    false_accepts: list[dict[str, Any]] = field(default_factory=list)
+    resolve_seconds: list[float] = field(default_factory=list)
+    candidates_per_case: list[int] = field(default_factory=list)
+
+    def totals(self, which: str) -> VariantTally:
+        out = VariantTally()
+        for t in getattr(self, which).values():
+            for name in ("records", "accepted", "review", "missed", "corroborated", "corroborated_accepted",
+                         "accepted_alone"):
+                setattr(out, name, getattr(out, name) + getattr(t, name))
+        return out
+
+
+def _corroborated(case: Any, held: Any) -> bool:
+    """Whether the request or another system's record of the subject holds evidence that settles this one.
+
+    "Another system's record" counts only when the matcher accepts it on its own (exact, nickname, no NHS
+    number, moved address): evidence must come from an accepted record. The link is the NHS number, the
+    case system's id cross-referenced, or (for a surname the request does not give) a record that lists
+    it as the subject's previous surname.
+    """
+    if held.variant in BASE_ACCEPTABLE:
+        return True
+    ident = held.candidate.identity
+    anchors = [h for h in case.records if h.subject and h.variant in BASE_ACCEPTABLE
+               and h.candidate.source != held.candidate.source]
+    if ident.nhs_number and (case.request.nhs_number or any(h.candidate.identity.nhs_number for h in anchors)):
+        return True
+    if any(h.candidate.source == s and h.candidate.person_id == v for s, v in ident.other_ids for h in anchors):
+        return True
+    if held.variant == "previous surname without NHS":
+        linked = {*case.request.previous_names, *(p for h in anchors for p in h.candidate.identity.previous_names)}
+        return ident.family_name in linked
+    return False
+
+
+def evaluate_variants(seed: int = 7, subjects: int = 3000) -> VariantEvaluation:
+    """Search each generated case as the connectors do (production blocking), resolve it the production way."""
+    from rights.sources.blocking import BlockingKeys, plausible
+
+    ev = VariantEvaluation(seed=seed, subjects=subjects)
+    for case in generate(seed, subjects):
+        keys = BlockingKeys.of(case.request)
+        returned = [h for h in case.records if plausible(keys, h.candidate.identity)]
+        started = time.perf_counter()
+        results = resolve(case.request, [h.candidate for h in returned])
+        ev.resolve_seconds.append(time.perf_counter() - started)
+        ev.candidates_per_case.append(len(returned))
+        outcome = {id(h): r for h, (_, r) in zip(returned, results, strict=True)}
+        alone = _guarded_per_source([(h.candidate, match(case.request, h.candidate)) for h in returned])
+        accepted_alone = {id(h) for h, (_, r) in zip(returned, alone, strict=True) if r.outcome is Outcome.ACCEPT}
+        for held in case.records:
+            table = ev.own if held.subject else ev.lookalike
+            t = table.setdefault(held.variant, VariantTally())
+            t.records += 1
+            t.accepted_alone += id(held) in accepted_alone
+            result = outcome.get(id(held))
+            corroborated = held.subject and _corroborated(case, held)
+            t.corroborated += corroborated
+            if result is not None and result.outcome is Outcome.ACCEPT:
+                t.accepted += 1
+                t.corroborated_accepted += corroborated
+                if not held.subject and len(ev.false_accepts) < 10:
+                    ev.false_accepts.append({"kind": held.variant, "record": held.candidate.person_id,
+                                             "explanation": list(result.explanation)})
+            elif result is not None and result.outcome is Outcome.REVIEW:
+                t.review += 1
+            else:
+                t.missed += 1
+            if held.subject and (result is None or result.outcome is not Outcome.ACCEPT):
+                why = "not returned by the search" if result is None else result.explanation[-1]
+                t.reasons[("corroborated: " if corroborated else "") + _reason(why)] += 1
+    return ev
+
+
+def _reason(line: str) -> str:
+    """An explanation's last line without the values in it, so reasons group."""
+    for marker in ("(record ", " (+", " (-", ": social", "carry different"):
+        line = line.split(marker)[0]
+    return line[:150]
+
+
+def _variants_report(ev: VariantEvaluation) -> str:
+    def row(name: str, t: VariantTally, own: bool) -> str:
+        if own:
+            share = f"{100 * t.corroborated_accepted / t.corroborated:.1f}%" if t.corroborated else "-"
+            return (f"  {name:30s} {t.records:6d} {t.accepted:8d} {t.review:7d} {t.missed:7d} "
+                    f"{t.corroborated:8d} {share:>8s} {t.accepted_alone:7d}")
+        return f"  {name:30s} {t.records:6d} {t.accepted:8d} {t.review:7d} {t.missed:9d} {t.accepted_alone:7d}"
+
+    times = sorted(ev.resolve_seconds)
+    p95 = times[int(0.95 * (len(times) - 1))] if times else 0.0
+    lines = [f"council storage variants: seed {ev.seed}, {ev.subjects} subjects, 7 systems each "
+             "(bench/council_variants.py for the rates)",
+             "the subject's own records (accepted = automatically; corroborated = some system or the request "
+             "holds evidence that settles it; alone = accepted by each source's match without resolution):",
+             f"  {'variant':30s} {'records':>6s} {'accepted':>8s} {'review':>7s} {'missed':>7s} "
+             f"{'corrob.':>8s} {'auto/cor':>8s} {'alone':>7s}"]
+    lines += [row(k, v, True) for k, v in ev.own.items()]
+    lines.append(row("total", ev.totals("own"), True))
+    lines += ["look-alike records (accepted = accepted automatically, target 0):",
+              f"  {'kind':30s} {'records':>6s} {'accepted':>8s} {'review':>7s} {'rejected':>9s} {'alone':>7s}"]
+    lines += [row(k, v, False) for k, v in ev.lookalike.items()]
+    lines.append(row("total", ev.totals("lookalike"), False))
+    lines.append(f"resolution pass (resolve over every candidate of the 7 systems): mean "
+                 f"{1000 * sum(times) / max(len(times), 1):.2f} ms, p95 {1000 * p95:.2f} ms, max "
+                 f"{1000 * (times[-1] if times else 0):.2f} ms; candidates per request: mean "
+                 f"{sum(ev.candidates_per_case) / max(len(ev.candidates_per_case), 1):.1f}, max "
+                 f"{max(ev.candidates_per_case, default=0)}")
+    lines.append("why the subject's own records were not accepted automatically (top 15):")
+    reasons: Counter[str] = Counter()
+    for name, t in ev.own.items():
+        for reason, n in t.reasons.items():
+            reasons[f"{name}: {reason}"] += n
+    lines += [f"  {n:5d}  {r}" for r, n in reasons.most_common(15)]
+    if ev.false_accepts:
+        lines.append(f"LOOK-ALIKES ACCEPTED: {json.dumps(ev.false_accepts[:3], indent=1)}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--families", type=int, default=2000)
     parser.add_argument("--today", type=date.fromisoformat, default=date(2026, 2, 14))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--variants", type=int, default=3000, help="subjects in the council-variants evaluation")
+    parser.add_argument("--variants-only", action="store_true", help="skip the demo-county evaluation")
     args = parser.parse_args()
-    ev = evaluate(args.seed, args.families, args.today)
-    print(json.dumps(ev.summary(), indent=2, default=str) if args.json else _report(ev))
+    if not args.variants_only:
+        ev = evaluate(args.seed, args.families, args.today)
+        print(json.dumps(ev.summary(), indent=2, default=str) if args.json else _report(ev))
+        print()
+    if args.variants:
+        print(_variants_report(evaluate_variants(args.seed, args.variants)))
 
 
 if __name__ == "__main__":

@@ -77,6 +77,15 @@ class Settings:
     #: the client's address: behind a proxy that is the proxy's, so every citizen would share one limit,
     #: unless the proxies' X-Forwarded-For is trusted. 0 (the default) trusts no forwarded header at all.
     trusted_proxies: int = 0
+    #: One GOV.UK Notify template id per message kind (NOTIFY_TEMPLATE_IDS, "kind=id,kind=id"); a kind not
+    #: listed goes through the generic NOTIFY_TEMPLATE_ID with ((subject)) and ((body)).
+    notify_template_ids: dict[str, str] = field(default_factory=dict)
+    #: Scheduled work (rights.schedule): days before a requester is reminded of evidence or clarification
+    #: asked for, days after the request before an unanswered case is closed (the reminder gives notice),
+    #: and the on-time target the reports chart draws (percent).
+    evidence_reminder_days: int = 14
+    close_unanswered_days: int = 28
+    ontime_target: int = 90
     extra: dict[str, object] = field(default_factory=dict)
 
     def as_flask(self) -> dict[str, object]:
@@ -137,6 +146,10 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         demo=_bool("RIGHTS_DEMO", env == "development"),
         testing=env == "test",
         trusted_proxies=_int("RIGHTS_TRUSTED_PROXIES", 0),
+        notify_template_ids=_pairs("NOTIFY_TEMPLATE_IDS"),
+        evidence_reminder_days=_int("RIGHTS_EVIDENCE_REMINDER_DAYS", 14),
+        close_unanswered_days=_int("RIGHTS_CLOSE_UNANSWERED_DAYS", 28),
+        ontime_target=_int("RIGHTS_ONTIME_TARGET", 90),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
@@ -144,8 +157,27 @@ def load(env: str | None = None, **overrides: object) -> Settings:
     return settings
 
 
+def _pairs(name: str) -> dict[str, str]:
+    """``kind=value,kind=value`` into a dict; a malformed pair is a configuration error, not a silent skip."""
+    raw = _env(name)
+    out: dict[str, str] = {}
+    for part in (raw or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ConfigError(f"{name} must be kind=id pairs separated by commas, not {part.strip()!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
 def check(settings: Settings) -> None:
     """Refuse production settings that would put citizens' data at risk, naming the fix."""
+    if not 1 <= settings.evidence_reminder_days < settings.close_unanswered_days:
+        raise ConfigError("RIGHTS_CLOSE_UNANSWERED_DAYS must be later than RIGHTS_EVIDENCE_REMINDER_DAYS (the "
+                          "reminder is the requester's notice that the case will be closed)")
+    if not 0 <= settings.ontime_target <= 100:
+        raise ConfigError("RIGHTS_ONTIME_TARGET must be a percentage from 0 to 100")
     if not 0 <= settings.trusted_proxies <= 5:
         raise ConfigError("RIGHTS_TRUSTED_PROXIES must be the number of reverse proxies in front of the app (0 to 5)")
     if settings.env != "production":

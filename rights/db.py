@@ -68,6 +68,11 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    # SQLAlchemy 2.1 also fires after_commit when a SAVEPOINT (begin_nested) is released: only the outermost
+    # commit may run the callbacks, or a job would be enqueued before its row is committed (and on SQLite
+    # the callback's own write would wait on the still-open transaction's lock).
+    if session.in_nested_transaction():
+        return
     callbacks = session.info.pop(_AFTER_COMMIT_KEY, [])
     for callback in callbacks:
         callback()

@@ -61,6 +61,15 @@ class JobQueue:
             self.inline = True
         self.queue = Queue(name, connection=self.connection, default_timeout=600)
 
+    @classmethod
+    def bound(cls, connection: Redis, name: str) -> JobQueue:
+        """The queue a running job came from (its connection and name), to defer follow-up work onto it."""
+        queue = cls.__new__(cls)
+        queue.connection = connection
+        queue.inline = False
+        queue.queue = Queue(name, connection=connection, default_timeout=600)
+        return queue
+
     def enqueue(self, job_run_id: str) -> None:
         self.queue.enqueue(
             RQ_FUNCTION,
@@ -203,13 +212,20 @@ class InlineWorker:
     stop with the web process and there is one worker only.
     """
 
-    def __init__(self, queue: JobQueue, interval: float = 0.5) -> None:
+    def __init__(self, queue: JobQueue, interval: float = 0.5, periodic: Callable[[], Any] | None = None,
+                 periodic_every: float = 60.0) -> None:
         self.queue = queue
         self.interval = interval
+        #: The demo's stand-in for RQ's scheduler: called every ``periodic_every`` seconds (the schedule's tick).
+        self.periodic = periodic
+        self.periodic_every = periodic_every
+        self._last_periodic = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rights-inline-worker", daemon=True)
 
     def start(self) -> None:
+        # The first periodic call waits one period: the process may still be migrating its database.
+        self._last_periodic = time.monotonic()
         self._thread.start()
 
     def stop(self) -> None:
@@ -223,6 +239,12 @@ class InlineWorker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if self.periodic is not None and time.monotonic() - self._last_periodic >= self.periodic_every:
+                self._last_periodic = time.monotonic()
+                try:
+                    self.periodic()
+                except Exception:
+                    log.exception("inline worker's periodic call failed")
             try:
                 if self.queue.queue.count:
                     self.drain()

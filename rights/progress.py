@@ -168,7 +168,7 @@ def status_of(session: Session, request_id: int, *, ip: str | None = None) -> St
         select(OutboxMessage).where(OutboxMessage.request_id == request.id,
                                     func.lower(OutboxMessage.to).in_(addresses),
                                     OutboxMessage.template.not_in(PRIVATE_TEMPLATES),
-                                    OutboxMessage.status.in_(("sent", "held", "pending", "retrying")))
+                                    OutboxMessage.status.in_(("sent", "held", "pending", "sending", "retrying")))
         .order_by(OutboxMessage.created_at.desc())
     ).all()
     evidence_pending = bool((request.details or {}).get("evidence_pending")) and request.status in (

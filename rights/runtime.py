@@ -7,6 +7,8 @@ they need from it as arguments rather than reaching for Flask's globals.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from rights import config, security
 from rights.db import Database
@@ -33,14 +35,15 @@ class Runtime:
         """The encrypted file store for uploads and gathered records (built once per process)."""
         return security.store_for(self.settings.upload_dir, self.settings.encryption_keys)
 
-    def start_inline_worker(self, force: bool = False) -> None:
+    def start_inline_worker(self, force: bool = False, periodic: Callable[[], Any] | None = None) -> None:
         """Demo only: run jobs on a thread in this process when there is no Redis.
 
         ``force`` also drains a real Redis queue in-process (browser tests use it so one process serves
-        pages and runs the jobs those pages trigger).
+        pages and runs the jobs those pages trigger). ``periodic`` is called once a minute on the worker's
+        thread: the demo has no RQ scheduler, so the app passes the schedule's tick here.
         """
         if (self.queue.inline or force) and self.inline_worker is None:
-            self.inline_worker = InlineWorker(self.queue)
+            self.inline_worker = InlineWorker(self.queue, periodic=periodic)
             self.inline_worker.start()
             log.info("jobs run in-process (no REDIS_URL): demo mode")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 
 import click
 from flask.cli import FlaskGroup
@@ -84,30 +83,17 @@ def _ensure_sqlite_dir(url: str) -> None:
 # ---------------------------------------------------------------- worker and jobs
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests, one-off runs).")
-@click.option("--sweep-every", default=60, show_default=True, help="Seconds between re-enqueue sweeps.")
-def worker(burst: bool, sweep_every: int) -> None:
-    """Run an RQ worker (with its scheduler) on REDIS_URL; run as many hosts as needed."""
-    from rq import Worker
-
+def worker(burst: bool) -> None:
+    """Run an RQ worker (with its scheduler, which runs the schedule) on REDIS_URL; run as many as needed."""
     from rights import jobs
+    from rights.schedule.worker import ScheduleWorker
 
     rt = runtime.current()
     if rt.queue.inline:
         raise click.UsageError("REDIS_URL is not set: the demo runs jobs inside `rights demo` instead")
     logging.basicConfig(level=logging.INFO)
     jobs._load_handlers()
-    if not burst:
-        stop = threading.Event()
-
-        def sweep() -> None:
-            while not stop.wait(sweep_every):
-                try:
-                    jobs.requeue_stale(rt.db, rt.queue)
-                except Exception:
-                    logging.getLogger(__name__).exception("sweep failed")
-
-        threading.Thread(target=sweep, daemon=True, name="rights-sweeper").start()
-    Worker([rt.queue.queue], connection=rt.queue.connection).work(with_scheduler=True, burst=burst)
+    ScheduleWorker([rt.queue.queue], connection=rt.queue.connection).work(with_scheduler=True, burst=burst)
 
 
 @main.group("jobs")
@@ -188,9 +174,12 @@ from rights.cli.case import case_group  # noqa: E402
 from rights.cli.clock import clock_command  # noqa: E402
 from rights.cli.portal import portal_command  # noqa: E402
 from rights.cli.process import process_command  # noqa: E402
+from rights.cli.redact import redact_command  # noqa: E402
+from rights.cli.schedule import schedule_group  # noqa: E402
 from rights.cli.users import users_group  # noqa: E402
 
-for _command in (clock_command, process_command, users_group, portal_command, case_group):
+for _command in (clock_command, process_command, redact_command, users_group, portal_command, schedule_group,
+                 case_group):
     main.add_command(_command)
 
 

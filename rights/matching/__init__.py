@@ -28,7 +28,8 @@ The weights are judgement, not estimates: the score is a summary of evidence, no
 probability. ``bench/matching_eval.py`` measures the outcome on synthetic families.
 
 Modules: :mod:`.scoring` (outcomes, levels, weights, results), :mod:`.compare` (field comparisons),
-:mod:`.decide` (:func:`match`), :mod:`.resolve` (across sources). Name folding and nicknames are
+:mod:`.decide` (:func:`match`), :mod:`.resolve` (across sources: what one source's accepted record confirms
+settles another's candidate; the initials rule). Name folding and nicknames are
 :mod:`rights.names`. Imports: names, identifiers, the connectors' value types; nothing that touches
 the database.
 """
@@ -42,7 +43,7 @@ from rights.matching.compare import (
     dob_level,
 )
 from rights.matching.decide import match
-from rights.matching.resolve import learn_identifiers, resolve
+from rights.matching.resolve import Evidence, Learnt, initial_rule, learn_identifiers, resolve
 from rights.matching.scoring import (
     ACCEPT_THRESHOLD,
     ACCEPT_WEIGHT,
@@ -87,6 +88,8 @@ __all__ = [
     "SPELLING_SIMILARITY",
     "UPN_WEIGHTS",
     "Comparison",
+    "Evidence",
+    "Learnt",
     "Level",
     "MatchResult",
     "Outcome",
@@ -99,6 +102,7 @@ __all__ = [
     "dob_level",
     "fold",
     "guard_ambiguity",
+    "initial_rule",
     "learn_identifiers",
     "match",
     "name_tokens",

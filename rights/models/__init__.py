@@ -6,7 +6,7 @@ lost Redis loses no work.
 
 Every area module is imported here, so ``from rights.models import X`` works for every model and
 SQLAlchemy's metadata (which Alembic and the tests compare with the migrations) holds every table. A new
-area (redaction, bundles, retention) adds its module and one import line below.
+area (redaction, bundles, retention, the schedule) adds its module and one import line below.
 
 Imports: :mod:`rights.vocabulary`, :mod:`rights.workflow` (closed stages) and, lazily, the field cipher.
 """
@@ -14,6 +14,7 @@ Imports: :mod:`rights.vocabulary`, :mod:`rights.workflow` (closed stages) and, l
 from rights.models.base import NAMING, Base, EncryptedText, UTCDateTime, escape_like, new_id, utcnow
 from rights.models.operations import AuditEvent, AuditHead, JobRun, OutboxMessage
 from rights.models.portal import PortalDraft, ProgressCode
+from rights.models.redaction import RecordDecision, Redaction
 from rights.models.requests import (
     REFERENCE_PREFIX,
     ClockEvent,
@@ -26,6 +27,7 @@ from rights.models.requests import (
     WorkflowEvent,
     names_service,
 )
+from rights.models.schedule import ScheduleRun
 from rights.models.search import GatheredRecord, SearchCandidate, SearchTask
 from rights.models.staff import IssuedPassword, StaffSession, User
 from rights.vocabulary import (
@@ -61,11 +63,14 @@ __all__ = [
     "Person",
     "PortalDraft",
     "ProgressCode",
+    "RecordDecision",
+    "Redaction",
     "ReferenceCounter",
     "RequestKind",
     "RequesterRole",
     "RightsRequest",
     "Role",
+    "ScheduleRun",
     "SearchCandidate",
     "SearchStatus",
     "SearchTask",

@@ -86,4 +86,11 @@ class OutboxMessage(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # Scheduled work: the case reference (Notify's ``reference``), Notify's personalisation fields, when
+    # the last send began (a row left ``sending`` by a dead worker is recovered by the sweeper) and how
+    # many times an administrator resent it (at most once; see rights.notify.outbox).
+    reference: Mapped[str | None] = mapped_column(String(40))
+    personalisation: Mapped[str | None] = mapped_column(EncryptedText)
+    sending_at: Mapped[datetime | None]
+    resends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -11,8 +11,16 @@ one generic template with subject and body placeholders) and ``outbox-only`` (he
 demos without mail).
 """
 
-from rights.notify.backends import Backend, Email, NotifyBackend, OutboxOnlyBackend, SmtpBackend, backend_for
-from rights.notify.outbox import SendFailed, deliver, queue_email
+from rights.notify.backends import (
+    Backend,
+    Email,
+    NotifyBackend,
+    OutboxOnlyBackend,
+    PermanentFailure,
+    SmtpBackend,
+    backend_for,
+)
+from rights.notify.outbox import ResendRefused, SendFailed, deliver, queue_email, recover_stale, resend
 from rights.notify.render import Rendered, render
 
 __all__ = [
@@ -20,11 +28,15 @@ __all__ = [
     "Email",
     "NotifyBackend",
     "OutboxOnlyBackend",
+    "PermanentFailure",
     "Rendered",
+    "ResendRefused",
     "SendFailed",
     "SmtpBackend",
     "backend_for",
     "deliver",
     "queue_email",
+    "recover_stale",
     "render",
+    "resend",
 ]

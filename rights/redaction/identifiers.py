@@ -1,8 +1,8 @@
 """Detectors for identifiers written in text: each a compiled pattern, then validation.
 
 Own compiled regular expressions rather than Presidio's recognisers: Presidio runs every text through a
-spaCy pipeline and scores each recogniser's matches with context words, which costs an order of magnitude
-more time per megabyte (``bench/redaction_speed.py`` measures both) and its shipped recognisers follow
+spaCy pipeline and scores each recogniser's matches with context words, which costs several times more
+time per megabyte (``bench/redaction_speed.py`` measures both) and its shipped recognisers follow
 US formats (SSN, US phone, US bank). The UK rules here (HMRC NI prefixes, NHS test ranges, DfE UPN check
 letters, current vehicle registrations) are short and checked by python-stdnum and phonenumbers, so
 nothing needs a model or a network.
@@ -19,7 +19,7 @@ import phonenumbers
 from stdnum import iban as std_iban
 
 from rights import identifiers
-from rights.redaction.model import Kind, RedactionConfig, Span
+from rights.redaction.model import Kind, RedactionConfig, Span, new_span
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -84,9 +84,20 @@ def _digits(value: str) -> str:
 
 
 def nhs_valid(value: str) -> bool:
-    """A ten-digit NHS number with a valid check digit, not repeated digits, not in the 999 test range."""
-    digits = identifiers.normalise_nhs_number(value)  # check digit (python-stdnum), repeated digits refused
-    return digits is not None and not digits.startswith("999")  # 999 range: test numbers, never issued
+    """A ten-digit NHS number with a valid check digit, not repeated digits, not in the 999 test range.
+
+    What the pattern found (ten digits, maybe spaced) is checked here with the modulus 11 sum directly,
+    a tenth of the time of the general path; anything else goes to ``rights.identifiers`` (python-stdnum).
+    A unit test holds the two to the same answers.
+    """
+    digits = value.replace(" ", "").replace("-", "")
+    if len(digits) == 10 and digits.isascii() and digits.isdigit():
+        if digits.startswith("999") or digits == digits[0] * 10:
+            return False  # 999 range: test numbers, never issued; 0000000000 passes the arithmetic
+        total = sum(int(d) * w for d, w in zip(digits, range(10, 0, -1), strict=True))
+        return total % 11 == 0
+    normalised = identifiers.normalise_nhs_number(value)  # check digit (python-stdnum), repeated digits refused
+    return normalised is not None and not normalised.startswith("999")
 
 
 def nino_valid(value: str) -> bool:
@@ -193,8 +204,8 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
     identifiers, and a skipped pass costs nothing.
     """
     if "@" in text:
-        for m in _EMAIL.finditer(text):
-            yield Span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
+        for m in _emails(text):
+            yield new_span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
     lowered = text.lower()
     if _HAS_DIGIT_RUN.search(text) is not None:  # phones, long numbers, dates and bank details need digits
         yield from _phones(text)
@@ -205,24 +216,67 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
         yield from _bank(text)
     for m in _POSTCODE.finditer(text):
         compact = m.group().upper().replace(" ", "")
-        yield Span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
+        yield new_span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
     for m in _ADDRESS.finditer(text):
         first = m.group().split(",")[0] if not m.group().startswith(("Flat", "Apartment", "Unit")) else m.group()
-        yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address")
+        yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address")
     for m in _VEHICLE.finditer(text):
         if vehicle_valid(m.group()):
-            yield Span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
+            yield new_span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                        "vehicle registration (current UK format)")
     for scheme, pattern in config.person_id_patterns:
+        needed = _required_text(pattern)
+        if needed and needed not in text:
+            continue
         for m in _compiled(pattern).finditer(text):
             found = m.group()
             value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
-            yield Span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
+            yield new_span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
+
+
+_LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.%+'-")
+
+
+def _emails(text: str) -> Iterator[re.Match[str]]:
+    """``_EMAIL.finditer(text)``, searching only from the run of address characters before each '@'.
+
+    Every match holds exactly one '@' with address characters from its start up to it, so the next match
+    after ``pos`` starts within the run before the first '@' after ``pos``: the same matches, without
+    trying the pattern at every word of the note.
+    """
+    pos = 0
+    size = len(text)
+    while pos < size:
+        at = text.find("@", pos)
+        if at < 0:
+            return
+        lo = at
+        while lo > pos and (text[lo - 1] in _LOCAL_PART or (not text[lo - 1].isascii() and text[lo - 1].isalnum())):
+            lo -= 1  # back over [\w.%+'-]
+        m = _EMAIL.search(text, lo)
+        if m is None:
+            return
+        yield m
+        pos = m.end()
 
 
 @lru_cache(maxsize=64)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
+
+
+@lru_cache(maxsize=64)
+def _required_text(pattern: str) -> str:
+    """Letters every match of ``pattern`` starts with, when it plainly says so (r"\\bLCS..." -> "LCS"), or "".
+
+    A pass over a note without them cannot match and is skipped. Only a leading ``\\b`` then letters and
+    digits count, never a pattern with flags, alternatives or a quantifier on the last of them.
+    """
+    m = re.match(r"\\b([A-Za-z0-9]+)(.?)", pattern)
+    if m is None or "|" in pattern or "(?" in pattern:
+        return ""
+    letters = m.group(1)
+    return letters if m.group(2) not in ("?", "*", "{") else letters[:-1]
 
 
 def address_key(first_line: str) -> str:
@@ -234,24 +288,25 @@ def _phones(text: str) -> Iterator[Span]:
     for m in _PHONE.finditer(text):
         e164 = phone_valid(m.group())
         if e164:
-            yield Span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
+            yield new_span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
 
 
 def _numbers(text: str) -> Iterator[Span]:
     for m in _NHS.finditer(text):
         if nhs_valid(m.group()):
-            yield Span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
+            yield new_span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
     for m in _NINO.finditer(text):
         if m.group(1) not in _NINO_BAD_PREFIXES:
             value = "".join(m.groups())
-            yield Span(m.start(), m.end(), Kind.NINO, f"nino:{value}", "National Insurance number, HMRC prefix rules")
+            yield new_span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
+                           "National Insurance number, HMRC prefix rules")
     for m in _UPN.finditer(text):
         if identifiers.upn_valid(m.group()):
-            yield Span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
+            yield new_span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
     for m in _IBAN.finditer(text) if "GB" in text else ():
         if std_iban.is_valid(m.group()):
             compact = m.group().replace(" ", "")
-            yield Span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
+            yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
 
 
 def _dobs(text: str) -> Iterator[Span]:
@@ -259,7 +314,7 @@ def _dobs(text: str) -> Iterator[Span]:
         when = parse_date(m.group(1))
         if when is None:
             continue
-        yield Span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth")
+        yield new_span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth")
 
 
 def _bank(text: str) -> Iterator[Span]:
@@ -267,4 +322,4 @@ def _bank(text: str) -> Iterator[Span]:
         for m in pattern.finditer(text):
             window = text[max(0, m.start() - 60):m.start()]
             if _BANK_CUE.search(window):
-                yield Span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)")
+                yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)")

@@ -162,3 +162,30 @@ class RedactionContext:
     known_people: frozenset[str] = frozenset()
     subject_contacts: tuple[str, ...] = ()
     config: RedactionConfig = field(default_factory=RedactionConfig)
+
+
+# ---------------------------------------------------------------- fast constructors
+# A frozen dataclass's __init__ sets each field through object.__setattr__, which costs more than
+# everything else a detector does for an identifier it finds. These build the same objects (equal, same
+# hash, still frozen) by filling the instance dictionary at once; detectors and the policy make tens of
+# thousands of them per megabyte. Keep them in step with the fields above (a unit test compares them).
+
+
+def new_span(start: int, end: int, kind: Kind, key: str, reason: str, people: tuple[Person, ...] = (),
+             words: tuple[str, ...] = (), titled: bool = False, initialled: bool = False,
+             professional_cue: bool = False, relation_cue: bool = False) -> Span:
+    """``Span(...)``, built faster."""
+    span = object.__new__(Span)
+    span.__dict__.update(start=start, end=end, kind=kind, key=key, reason=reason, people=people, words=words,
+                         titled=titled, initialled=initialled, professional_cue=professional_cue,
+                         relation_cue=relation_cue)
+    return span
+
+
+def new_proposal(start: int, end: int, kind: Kind, key: str, whose: Whose, redact: bool, code: str | None,
+                 reason: str) -> Proposal:
+    """``Proposal(...)``, built faster."""
+    proposal = object.__new__(Proposal)
+    proposal.__dict__.update(start=start, end=end, kind=kind, key=key, whose=whose, redact=redact, code=code,
+                             reason=reason)
+    return proposal

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rights.matching import fold
+from rights.names import fold
 from rights.redaction.codes import THIRD_PARTY
 from rights.redaction.identifiers import address_key, phone_valid
-from rights.redaction.model import Kind, Person, Proposal, RedactionContext, Span, Whose
+from rights.redaction.model import Kind, Person, Proposal, RedactionContext, Span, Whose, new_proposal
 from rights.sources.base import Identity
 
 NO_TEXT_LAYER = "no text layer (a scan): withhold the record or redact by page region"
@@ -140,7 +140,7 @@ def decide_name(span: Span, context: RedactionContext, subject_is_child: bool,
 def decide_identifier(span: Span, context: RedactionContext, own: frozenset[str]) -> tuple[Whose, str]:
     """Whom an identifier span identifies: the subject's own, a professional's work email, or someone else."""
     config = context.config
-    protected = [p for p in span.people if p.role in config.protected_address_roles]
+    protected = [p for p in span.people if p.role in config.protected_address_roles] if span.people else None
     if protected:
         return Whose.THIRD_PARTY, f"{span.reason}: {_role_text(protected[0])}'s address, kept from requesters"
     if span.key in own:
@@ -161,12 +161,21 @@ def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: b
     own = subject_keys(context.subject, context.subject_contacts)
     whole = whole_family_names(context.subject)
     out: list[Proposal] = []
+    # A note names the same people several times: one answer per same evidence. The people tuple is keyed
+    # by id (the detector shares one per name; a dataclass hashes slowly) and kept alive in the value, so
+    # no other tuple can take its id while this runs.
+    named: dict[tuple[object, ...], tuple[tuple[Whose, str], tuple[Person, ...]]] = {}
     for span in spans:
         if span.kind is Kind.NAME:
-            whose, reason = decide_name(span, context, subject_is_child, whole)
+            evidence = (id(span.people), span.words, span.titled, span.initialled, span.professional_cue,
+                        span.relation_cue, span.reason)
+            hit = named.get(evidence)
+            if hit is None:
+                hit = named[evidence] = (decide_name(span, context, subject_is_child, whole), span.people)
+            whose, reason = hit[0]
         else:
             whose, reason = decide_identifier(span, context, own)
         redact = whose is Whose.THIRD_PARTY
-        out.append(Proposal(span.start, span.end, span.kind, span.key, whose, redact,
-                            THIRD_PARTY if redact else None, reason))
+        out.append(new_proposal(span.start, span.end, span.kind, span.key, whose, redact,
+                                THIRD_PARTY if redact else None, reason))
     return out

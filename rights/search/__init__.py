@@ -6,6 +6,9 @@ Shape (design.md, "Flow of one access request", step 3):
   the job (:func:`run_task`, in ``workers/search.py``) asks the connector for candidates, has
   :mod:`rights.matching` score each, and gathers records **only for accepted candidates**. A candidate
   sent to review waits for an officer (:func:`decide_candidate`); a rejected one is never fetched.
+- :mod:`.resolution`: after every search save and officer decision, every candidate of the request is
+  re-scored with what the other sources' accepted records confirm (:func:`rights.matching.resolve`),
+  under the request row's lock; newly accepted candidates are fetched, withdrawn ones lose their records.
 - :mod:`.records`: gathered records are stored once per (request, source, record id), the text
   encrypted in the database, any file in the encrypted store. Running a search again adds nothing twice.
 - :mod:`.holders`: record holders confirm the search of their system, report that none is held, or
@@ -43,6 +46,7 @@ from rights.search.records import (
     record_text,
     store_records,
 )
+from rights.search.resolution import Changes, lock_request, resolve_request
 from rights.search.run import (
     FETCH_JOB,
     SEARCH_JOB,
@@ -78,6 +82,7 @@ __all__ = [
     "STATUS_LABELS",
     "SYSTEM_ACTOR",
     "CandidateView",
+    "Changes",
     "Panel",
     "RecordView",
     "Score",
@@ -99,6 +104,7 @@ __all__ = [
     "identity_to_json",
     "involvement_lines",
     "involvement_to_json",
+    "lock_request",
     "london",
     "open_record",
     "panel",
@@ -108,6 +114,7 @@ __all__ = [
     "render_search_log",
     "reopen_candidate",
     "report_none_held",
+    "resolve_request",
     "run_task",
     "score_candidates",
     "search_log",

@@ -21,7 +21,7 @@ from rights.models import (
     utcnow,
 )
 from rights.permissions import Actor, has_service_cases, holds_records_for, is_caseworker
-from rights.search.run import _refresh_counts
+from rights.search.resolution import refresh_counts
 from rights.security import cipher_for, sha256_hex, store_for
 from rights.sources import documents
 
@@ -124,7 +124,7 @@ def add_record_upload(session: Session, settings: Settings, task_id: int, user_i
     session.add(record)
     session.flush()
     task.none_held = False
-    _refresh_counts(session, task)
+    refresh_counts(session, task)
     audit.record(session, f"user:{user.id}", "search.record_uploaded", request_id=task.request_id,
                  target=f"gathered_record:{record.id}",
                  detail={"source": task.source, "file_name": filename, "size": len(data), "sha256": digest})

@@ -19,6 +19,7 @@ from rights.db import Database
 from rights.errors import CaseAccessDenied, CaseNotFound
 from rights.models import (
     GatheredRecord,
+    RightsRequest,
     SearchCandidate,
     SearchTask,
     utcnow,
@@ -45,6 +46,16 @@ def _insert(session: Session) -> Any:
     return insert
 
 
+def lock_request(session: Session, request_id: int) -> RightsRequest | None:
+    """Take the request row's lock before writing its search tasks, candidates or gathered records.
+
+    Search jobs of one request run at once and identity resolution rewrites every candidate of the
+    request, so every writer takes this lock first (then tasks, then candidates): writes never
+    interleave and never deadlock.
+    """
+    return session.get(RightsRequest, request_id, with_for_update=True, populate_existing=True)
+
+
 def store_records(db: Database, settings: Settings, task_id: int, candidate_id: int,
                   records: Sequence[SourceRecord]) -> int:
     """Store an accepted candidate's records, skipping any already gathered; returns how many are new.
@@ -56,8 +67,10 @@ def store_records(db: Database, settings: Settings, task_id: int, candidate_id: 
     store = store_for(settings.upload_dir, settings.encryption_keys)
     with db.transaction() as session:
         task = session.get(SearchTask, task_id)
-        candidate = session.get(SearchCandidate, candidate_id)
-        assert task is not None and candidate is not None
+        assert task is not None
+        lock_request(session, task.request_id)
+        candidate = session.get(SearchCandidate, candidate_id, populate_existing=True)
+        assert candidate is not None
         if effective_outcome(candidate) != ACCEPT:
             return 0  # decided against while the fetch was running: gather nothing
         own = [r for r in records if r.person_id == candidate.person_id]

@@ -15,15 +15,14 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rights import audit, jobs
 from rights.config import Settings
-from rights.db import Database, after_commit
+from rights.db import Database
 from rights.errors import SearchError
 from rights.models import (
-    GatheredRecord,
     RightsRequest,
     SearchCandidate,
     SearchStatus,
@@ -41,15 +40,23 @@ from rights.search.outcomes import (
     score_candidates,
 )
 from rights.search.records import SYSTEM_ACTOR, store_records
+from rights.search.resolution import (
+    FETCH_JOB,
+    candidate_of,
+    current_queue,
+    lock_request,
+    refresh_counts,
+    remove_records,
+    resolve_request,
+    settle,
+)
 from rights.search.terms import (
-    identity_from_json,
     identity_to_json,
     search_terms,
     terms_from_json,
     terms_summary,
     terms_to_json,
 )
-from rights.security import store_for
 from rights.sources import registry
 from rights.sources.base import (
     Candidate,
@@ -63,7 +70,6 @@ from rights.sources.base import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SEARCH_JOB = "search_source"
-FETCH_JOB = "search_fetch_candidate"
 # ---------------------------------------------------------------------- starting searches
 def start_searches(
     session: Session,
@@ -158,7 +164,7 @@ def run_task(db: Database, settings: Settings, task_id: int) -> dict[str, Any]:
         # A person id an officer already confirmed in this source is a deterministic key for the matcher.
         accepted = [c.person_id for c in task.candidates if c.decision == ACCEPTED]
         confirmed = {task.source: accepted[-1]} if accepted else {}
-        source_name = task.source
+        source_name, request_id = task.source, task.request_id
     try:
         source = registry.find(settings.sources_file, source_name)
         try:
@@ -168,10 +174,13 @@ def run_task(db: Database, settings: Settings, task_id: int) -> dict[str, Any]:
             return _finish(db, task_id, note=str(exc))
         scores = score_candidates(terms.identity, found, confirmed)
         with db.transaction() as session:
+            lock_request(session, request_id)  # one save and resolution per request at a time; request first
             task = session.get(SearchTask, task_id, with_for_update=True)  # two runs of one task take turns here
             assert task is not None
             rows = _save_candidates(session, task, scores)
-            to_fetch = [(row.id, _candidate_of(row, source_name)) for row in rows if effective_outcome(row) == ACCEPT]
+            # What this source's accepted records confirm helps the others, and theirs helps this one.
+            resolve_request(session, current_queue(), request_id, settings=settings, fetching_task=task_id)
+            to_fetch = [(row.id, candidate_of(row, source_name)) for row in rows if effective_outcome(row) == ACCEPT]
         new_records = 0
         for candidate_id, candidate in to_fetch:
             records = _fetch_keeping_partial(db, settings, task_id, candidate_id, source, candidate, terms)
@@ -194,11 +203,6 @@ def _fetch_keeping_partial(db: Database, settings: Settings, task_id: int, candi
     except IncompleteRecords as exc:
         store_records(db, settings, task_id, candidate_id, exc.records)
         raise
-
-
-def _candidate_of(row: SearchCandidate, source: str) -> Candidate:
-    return Candidate(source=source, person_id=row.person_id, identity=identity_from_json(row.identity),
-                     extra=dict(row.extra or {}))
 
 
 def _save_candidates(session: Session, task: SearchTask, scores: Sequence[tuple[Candidate, Score]]
@@ -229,6 +233,7 @@ def _fail(db: Database, task_id: int, exc: BaseException) -> None:
         task = session.get(SearchTask, task_id)
         if task is None:
             return
+        lock_request(session, task.request_id)
         task.status = SearchStatus.FAILED.value
         task.error = message[:4000]
         task.finished_at = utcnow()
@@ -238,30 +243,16 @@ def _fail(db: Database, task_id: int, exc: BaseException) -> None:
                              "error": message[:500], "executed_by": SYSTEM_ACTOR})
 
 
-def _refresh_counts(session: Session, task: SearchTask) -> None:
-    session.flush()
-    task.candidate_count = session.scalar(
-        select(func.count()).select_from(SearchCandidate).where(SearchCandidate.task_id == task.id)) or 0
-    task.record_count = session.scalar(
-        select(func.count()).select_from(GatheredRecord).where(GatheredRecord.task_id == task.id)) or 0
-
-
-def _settle(task: SearchTask, *, finished: bool = False) -> None:
-    """A finished search waits for review while any candidate awaits an officer; else it is done."""
-    if finished or task.status in (SearchStatus.DONE.value, SearchStatus.NEEDS_REVIEW.value):
-        waiting = any(c.decision is None and c.outcome == REVIEW for c in task.candidates)
-        task.status = (SearchStatus.NEEDS_REVIEW if waiting else SearchStatus.DONE).value
-
-
 def _finish(db: Database, task_id: int, *, new_records: int = 0, note: str | None = None) -> dict[str, Any]:
     with db.transaction() as session:
         task = session.get(SearchTask, task_id)
         assert task is not None
+        lock_request(session, task.request_id)
         task.error = None
         task.result_note = note
         task.finished_at = utcnow()
-        _refresh_counts(session, task)
-        _settle(task, finished=True)
+        refresh_counts(session, task)
+        settle(task, finished=True)
         outcomes = [effective_outcome(c) for c in task.candidates]
         result = {"task_id": task.id, "source": task.source, "status": task.status,
                   "candidates": task.candidate_count, "accepted": outcomes.count(ACCEPT),
@@ -275,75 +266,56 @@ def _finish(db: Database, task_id: int, *, new_records: int = 0, note: str | Non
 
 
 # ---------------------------------------------------------------------- officer decisions
-def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, accept: bool, actor: str,
+def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, accept: bool | None, actor: str,
                      *, settings: Settings | None = None, reason: str | None = None) -> SearchCandidate:
     """An officer settles a match: accepting defers fetching its records; rejecting removes any gathered.
 
-    Rejecting needs a reason: a person the matcher proposed is left out of the response, and a reviewer
-    must be able to see why.
+    ``accept=None`` reopens it (the matcher's outcome applies again). An officer's decision is evidence
+    for the other sources, so the request is resolved again: undoing an acceptance sends back to review
+    what was accepted only through it, and removes the records gathered for those. Rejecting needs a
+    reason: a person the matcher proposed is left out of the response, and a reviewer must see why.
     """
-    candidate = session.get(SearchCandidate, candidate_id, with_for_update=True)
-    if candidate is None:
-        raise SearchError(f"no search candidate {candidate_id}")
     reason = (reason or "").strip() or None
-    if not accept and reason is None:
+    if accept is False and reason is None:
         raise SearchError("Say why this is not the person the request is about.")
+    found = session.get(SearchCandidate, candidate_id)
+    if found is None:
+        raise SearchError(f"no search candidate {candidate_id}")
+    lock_request(session, found.request_id)  # lock order: the request, then the candidate
+    candidate = session.get(SearchCandidate, candidate_id, with_for_update=True, populate_existing=True)
+    assert candidate is not None
     task = candidate.task
-    candidate.decision = ACCEPTED if accept else REJECTED
+    candidate.decision = None if accept is None else ACCEPTED if accept else REJECTED
     candidate.decision_reason = reason
     candidate.decided_by = actor
     candidate.decided_at = utcnow()
     removed = 0
-    if accept:
+    if effective_outcome(candidate) == ACCEPT:
         jobs.defer(session, queue, FETCH_JOB, candidate.id, request_id=candidate.request_id)
     else:
-        gathered = session.scalars(select(GatheredRecord).where(GatheredRecord.candidate_id == candidate.id)).all()
-        keys = [r.file_key for r in gathered if r.file_key]
-        for record in gathered:
-            session.delete(record)
-        removed = len(gathered)
-        if keys:
-            settings = settings or _settings()
-            store = store_for(settings.upload_dir, settings.encryption_keys)
-
-            def delete_files() -> None:
-                for key in keys:
-                    store.delete(key)
-
-            after_commit(session, delete_files)
-    _refresh_counts(session, task)
-    _settle(task)
+        removed = remove_records(session, candidate, settings)
+    changes = resolve_request(session, queue, candidate.request_id, settings=settings)
+    refresh_counts(session, task)
+    settle(task)
     audit.record(session, actor, "search.candidate_decided", request_id=candidate.request_id,
                  target=f"search_candidate:{candidate.id}",
                  detail={"source": task.source, "person_id": candidate.person_id, "matcher_outcome": candidate.outcome,
-                         "score": candidate.score, "decision": candidate.decision, "records_removed": removed,
+                         "score": candidate.score, "decision": candidate.decision or "reopened",
+                         "records_removed": removed + changes.records_removed,
+                         "others_accepted": len(changes.accepted), "others_withdrawn": len(changes.withdrawn),
                          "reason": reason})
     return candidate
 
 
-def reopen_candidate(session: Session, candidate_id: int, actor: str, reason: str | None = None) -> SearchCandidate:
-    """Undo an officer's decision on a match: it waits for a decision again (and blocks review until then).
-
-    Records gathered for an accepted match stay until it is decided again; rejecting it then removes them.
-    """
-    candidate = session.get(SearchCandidate, candidate_id, with_for_update=True)
+def reopen_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, actor: str,
+                     reason: str | None = None, *, settings: Settings | None = None) -> SearchCandidate:
+    """Undo an officer's decision on a match (audited as a decision "reopened", with the reason)."""
+    candidate = session.get(SearchCandidate, candidate_id)
     if candidate is None:
         raise SearchError(f"no search candidate {candidate_id}")
     if candidate.decision is None:
         raise SearchError("This match has not been decided: there is nothing to reopen.")
-    previous, matcher_outcome = candidate.decision, candidate.outcome
-    candidate.decision = None
-    candidate.decision_reason = (reason or "").strip() or None
-    candidate.decided_by = actor
-    candidate.decided_at = utcnow()
-    candidate.outcome = REVIEW  # an officer must decide it now, whatever the matcher said
-    _settle(candidate.task)
-    audit.record(session, actor, "search.candidate_reopened", request_id=candidate.request_id,
-                 target=f"search_candidate:{candidate.id}",
-                 detail={"source": candidate.task.source, "person_id": candidate.person_id,
-                         "previous_decision": previous, "matcher_outcome": matcher_outcome,
-                         "reason": candidate.decision_reason})
-    return candidate
+    return decide_candidate(session, queue, candidate_id, None, actor, settings=settings, reason=reason)
 
 
 def fetch_candidate_records(db: Database, settings: Settings, candidate_id: int) -> dict[str, Any]:
@@ -357,7 +329,7 @@ def fetch_candidate_records(db: Database, settings: Settings, candidate_id: int)
         task = row.task
         task_id, source_name = task.id, task.source
         terms = terms_from_json(task.terms)
-        candidate = _candidate_of(row, source_name)
+        candidate = candidate_of(row, source_name)
     stage = f"fetching the records of {candidate.person_id}"
     try:
         source = registry.find(settings.sources_file, source_name)
@@ -368,6 +340,7 @@ def fetch_candidate_records(db: Database, settings: Settings, candidate_id: int)
         with db.transaction() as session:
             task = session.get(SearchTask, task_id)
             assert task is not None
+            lock_request(session, task.request_id)
             task.error = message
             audit.record(session, SYSTEM_ACTOR, "search.failed", request_id=task.request_id,
                          target=f"search_candidate:{candidate_id}",
@@ -376,10 +349,11 @@ def fetch_candidate_records(db: Database, settings: Settings, candidate_id: int)
     with db.transaction() as session:
         task = session.get(SearchTask, task_id)
         assert task is not None
+        lock_request(session, task.request_id)
         if task.error and task.error.startswith(stage):
             task.error = None
-        _refresh_counts(session, task)
-        _settle(task)
+        refresh_counts(session, task)
+        settle(task)
         audit.record(session, SYSTEM_ACTOR, "search.records_fetched", request_id=task.request_id,
                      target=f"search_candidate:{candidate_id}",
                      detail={"source": source_name, "person_id": candidate.person_id, "new_records": new,

@@ -55,7 +55,11 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     rt = runtime.init(settings)
     app.extensions["rights"] = rt
     if start_worker if start_worker is not None else (settings.demo and rt.queue.inline):
-        rt.start_inline_worker()
+        from rights.schedule import runner
+
+        # Without Redis (the demo) there is no RQ scheduler: the in-process worker runs the schedule's tick.
+        rt.start_inline_worker(periodic=(lambda: runner.tick(rt.db, rt.queue, rt.settings))
+                               if rt.queue.inline else None)
 
     csrf.init_app(app)
     limiter.init_app(app)

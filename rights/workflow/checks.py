@@ -25,7 +25,7 @@ from datetime import date
 from types import MappingProxyType
 
 from rights.vocabulary import RequesterRole
-from rights.workflow.rules import Facts, Firing
+from rights.workflow.rules import Facts, Firing, records_decided
 
 #: Art 8 / legal-rules §2: from 12 a child's competence is judged and their view recorded before a parent
 #: is given their records (12 is a prompt, not a rule, in England and Wales; presumed in Scotland).
@@ -138,12 +138,6 @@ def searches_settled(f: Facts) -> str | None:
     if f.searches_unsettled:
         return (f"{f.searches_unsettled} search(es) not yet confirmed by the record holder or closed by an "
                 f"officer with a reason.")
-    return None
-
-
-def records_decided(f: Facts) -> str | None:
-    if f.records_undecided:
-        return f"{f.records_undecided} gathered record(s) have no disclosure decision yet."
     return None
 
 

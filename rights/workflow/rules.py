@@ -90,7 +90,7 @@ class Facts:
     authority_verified: bool = False
     matches_undecided: int = 0  # candidates the matcher left for an officer, not yet decided
     searches_unsettled: int = 0  # search tasks neither confirmed by the record holder nor closed by an officer
-    records_undecided: int = 0  # gathered records without a disclosure decision
+    records_undecided: int = 0  # gathered records without a decision, or with a redaction still proposed
     overridden: frozenset[str] = frozenset()  # release checks a manager overrode with a reason
 
 
@@ -262,6 +262,14 @@ def recipients_settled(f: Facts) -> str | None:
     if f.recipients_pending:
         return (f"{f.recipients_pending} recipient(s) in the disclosure log have not been told yet "
                 f"(Art 19 UK GDPR).")
+    return None
+
+
+def records_decided(f: Facts) -> str | None:
+    """Nothing proposed is released unreviewed: every gathered record included or withheld first."""
+    if f.records_undecided:
+        noun = "record is" if f.records_undecided == 1 else "records are"
+        return f"{f.records_undecided} gathered {noun} not decided yet: review the redactions first."
     return None
 
 

@@ -152,3 +152,26 @@ def test_administrator_pages_are_accessible(live_server, page) -> None:
     assert "request.received" in page.content()
     assert_accessible(page)
     assert page.goto(live_server.path(f"/staff/cases/{reference}")).status == 403
+
+
+def test_outbox_page_is_accessible_and_resends_through_the_real_form(live_server, page) -> None:
+    from rights.models import OutboxMessage
+    from rights.notify import queue_email
+
+    rt = live_server.rt
+    with rt.db.transaction() as session:
+        message = queue_email(session, rt.queue, key="lost-one", to="kim@example.org", template="progress_code",
+                              context={"code": "564738", "reference": "SAR-2026-00002", "minutes": 15})
+        message_id = message.id
+    with rt.db.transaction() as session:
+        row = session.get(OutboxMessage, message_id)
+        row.status, row.last_error = "unknown", "The worker stopped while sending"
+    sign_in(page, live_server, make_staff(rt, "admin", name="Ada Admin"))
+    page.get_by_role("link", name="Outbox: the service's emails, failures and resends").click()
+    assert "Unknown: 1" in page.content() and "564738" not in page.content()
+    assert_accessible(page)
+    page.get_by_role("button", name=f"Resend message {message_id}").click()
+    assert "will be sent again" in page.content()
+    assert_accessible(page)
+    with rt.db.transaction() as session:
+        assert session.scalars(select(OutboxMessage.resends).where(OutboxMessage.id == message_id)).one() == 1

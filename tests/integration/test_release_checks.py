@@ -139,16 +139,17 @@ def test_rejecting_a_match_needs_a_reason_and_a_decision_can_be_reopened(rt, peo
         search.decide_candidate(session, rt.queue, cid, False, officer.ref, reason="different date of birth")
     with rt.db.transaction() as session:
         assert session.get(SearchCandidate, cid).decision_reason == "different date of birth"
-        search.reopen_candidate(session, cid, officer.ref, "the date of birth was mistyped")
-    with pytest.raises(CaseError, match="possible match"):  # reopened: it blocks review again
-        act(rt, rid, officer, "submit_for_review")
+        search.reopen_candidate(session, rt.queue, cid, officer.ref, "the date of birth was mistyped")
+    with rt.db.transaction() as session:
+        assert session.get(SearchCandidate, cid).decision is None  # the matcher's outcome applies again
+        with pytest.raises(search.SearchError, match="nothing to reopen"):
+            search.reopen_candidate(session, rt.queue, cid, officer.ref)
     with rt.db.transaction() as session:
         search.decide_candidate(session, rt.queue, cid, True, officer.ref)
     act(rt, rid, officer, "submit_for_review")
-    (reopened,) = audit_of(rt, rid, "search.candidate_reopened")
-    assert reopened.detail["previous_decision"] == "rejected" and "mistyped" in reopened.detail["reason"]
     decided = audit_of(rt, rid, "search.candidate_decided")
-    assert [e.detail["reason"] for e in decided] == ["different date of birth", None]
+    assert [(e.detail["decision"], e.detail["reason"]) for e in decided] == [
+        ("rejected", "different date of birth"), ("reopened", "the date of birth was mistyped"), ("accepted", None)]
 
 
 def test_closing_a_search_needs_a_reason_and_a_caseworker(rt, people) -> None:  # type: ignore[no-untyped-def]

@@ -92,3 +92,18 @@ def test_unknown_export_and_odd_ranges(app, rt) -> None:
         assert client.get(f"/staff/reports?{query}").status_code == 200, query
     html = client.get("/staff/reports?start=2026-03&end=2025-01").get_data(as_text=True)
     assert "January 2025" in html and "February 2025" not in html.split("Responses on time")[1].split("</table>")[0]
+
+
+def test_reports_page_draws_the_on_time_chart_as_svg_with_the_target_line(app, rt, seeded, settings) -> None:
+    settings.ontime_target = 85
+    client = app.test_client()
+    sign_in(client, add_user(rt, "Mo Manager", Role.MANAGER))
+    response = client.get("/staff/reports?start=2026-01&end=2026-03")
+    html = response.get_data(as_text=True)
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert "<script" not in svg.lower() and "style=" not in svg  # nothing the CSP would block
+    assert 'role="img"' in svg and "Target 85%" in svg
+    assert "February 2026: 1 of 3 on time (33%)" in svg  # all types: the table's February "all" cell
+    assert "January 2026: none due" in svg
+    assert html.index("<svg") < html.index("On-time rate by month of the due date")  # the table follows
+    assert "script-src" in response.headers["Content-Security-Policy"]

@@ -32,3 +32,17 @@ def test_inline_worker_runs_committed_jobs(tmp_path) -> None:
             assert session.get(RightsRequest, request_id).due_on is not None
     finally:
         rt.inline_worker.stop()
+
+
+def test_the_demo_worker_calls_its_periodic_hook_the_schedule_tick() -> None:
+    import threading
+
+    from rights.jobs import InlineWorker, JobQueue
+
+    called = threading.Event()
+    worker = InlineWorker(JobQueue(None), interval=0.01, periodic=called.set, periodic_every=0.01)
+    worker.start()
+    try:
+        assert called.wait(5)
+    finally:
+        worker.stop()

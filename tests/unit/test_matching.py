@@ -289,24 +289,32 @@ def test_resolve_learns_the_nhs_number_from_an_accepted_record() -> None:
     subject = person()  # the request has no NHS number
     case_system = cand(person(nhs_number=NHS), source="social-care", person_id="LCS1")
     health_initial = cand(person("A", nhs_number=NHS), source="health", person_id="OHC1")
-    health_twin = cand(person("A", nhs_number=OTHER_NHS), source="health", person_id="OHC2")
     assert match(subject, health_initial).outcome is Outcome.REVIEW
-    results = {c.person_id: r for c, r in resolve(subject, [case_system, health_initial, health_twin])}
+    results = {c.person_id: r for c, r in resolve(subject, [case_system, health_initial])}
     assert results["LCS1"].outcome is Outcome.ACCEPT
     assert results["OHC1"].outcome is Outcome.ACCEPT
-    assert results["OHC1"].explanation[0].startswith("second pass: NHS number 943 476 5919 learnt")
+    assert ("evidence from another system: NHS number 943 476 5919 confirmed by social-care record LCS1, "
+            "accepted automatically") in results["OHC1"].explanation
+
+
+def test_an_initial_is_held_when_another_child_has_that_initial_and_surname() -> None:
+    case_system = cand(person(nhs_number=NHS), source="social-care", person_id="LCS1")
+    health_initial = cand(person("A", nhs_number=NHS), source="health", person_id="OHC1")
+    health_twin = cand(person("A", nhs_number=OTHER_NHS), source="health", person_id="OHC2")
+    results = {c.person_id: r for c, r in resolve(person(), [case_system, health_initial, health_twin])}
+    assert results["OHC1"].outcome is Outcome.REVIEW
+    assert "another child with that initial and surname" in results["OHC1"].explanation[-1]
     assert results["OHC2"].outcome is not Outcome.ACCEPT
 
 
 def test_learn_identifiers_needs_agreement() -> None:
     a = cand(person(nhs_number=NHS), person_id="1")
     b = cand(person(nhs_number=OTHER_NHS), source="health", person_id="2")
-    unchanged, notes = learn_identifiers(person(), [a, b])
-    assert unchanged.nhs_number is None and notes == ()
-    learnt, notes = learn_identifiers(person(), [a, cand(person(nhs_number=None), person_id="3")])
-    assert learnt.nhs_number == NHS and len(notes) == 1
-    kept, _ = learn_identifiers(person(nhs_number=OTHER_NHS), [a])
-    assert kept.nhs_number == OTHER_NHS
+    disagree = learn_identifiers(person(), [a, b])
+    assert disagree.identity.nhs_number is None and disagree.conflicts
+    agree = learn_identifiers(person(), [a, cand(person(nhs_number=None), person_id="3")])
+    assert agree.identity.nhs_number == NHS and [e.kind for e in agree.evidence].count("NHS number") == 1
+    assert learn_identifiers(person(nhs_number=OTHER_NHS), [a]).identity.nhs_number == OTHER_NHS
 
 
 # ---------------------------------------------------------------- identifiers

@@ -61,7 +61,7 @@ def facts(status: str = "ready", role: str = OFFICER, **kw: object) -> Facts:
         ("matches_decided", {"matches_undecided": 0}, None, False),
         ("searches_settled", {"searches_unsettled": 3}, "3 search(es) not yet confirmed", True),
         ("searches_settled", {"searches_unsettled": 0}, None, True),
-        ("records_decided", {"records_undecided": 5}, "5 gathered record(s)", False),
+        ("records_decided", {"records_undecided": 5}, "5 gathered records are not decided yet", False),
         ("records_decided", {}, None, False),
     ],
 )

@@ -2,7 +2,7 @@
 the index that lets the case list find a requester's cases by their name.
 
 Revision ID: 0061
-Revises: 0050
+Revises: 0063
 Create Date: 2026-11-30
 
 The officers' identity, parental responsibility, competence and override decisions are kept in the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0061"
-down_revision = "0050"
+down_revision = "0063"
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@
 Views are split by area into submodules that attach their routes to ``bp`` on import: ``cases`` (case
 page and actions), ``lists`` (case list, filters, bulk actions), ``reports`` (performance, CSV),
 ``admin`` (users, MFA resets), ``searches`` (search tasks and gathered records), ``disclosures`` (the
-Art 19 log) and ``log_request`` (requests received outside the portal). A new area adds its
-module and one import line below.
+Art 19 log), ``review`` (the redaction review) and ``log_request`` (requests received outside the
+portal). A new area adds its module and one import line below.
 """
 
 from __future__ import annotations
@@ -14,4 +14,14 @@ from flask import Blueprint
 bp = Blueprint("dashboard", __name__, url_prefix="/staff")
 
 # The submodules register their routes on ``bp``; imported after it exists, for that side effect.
-from rights.web.dashboard import admin, cases, disclosures, lists, log_request, reports, searches  # noqa: E402, F401
+from rights.web.dashboard import (  # noqa: E402, F401
+    admin,
+    cases,
+    disclosures,
+    lists,
+    log_request,
+    outbox,
+    reports,
+    review,
+    searches,
+)

@@ -28,6 +28,7 @@ from rights import audit, cases, clock, jobs, search, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.models import RightsRequest, Role
 from rights.permissions import AUDIT_READERS, CASE_VIEWERS, CASEWORKERS, can_see_audit, is_caseworker
+from rights.redaction import decisions as redaction_decisions
 from rights.vocabulary import KIND_TITLES
 from rights.web.access import staff
 from rights.web.dashboard import bp, given
@@ -166,6 +167,7 @@ def case_page(reference: str) -> Any:
             # The database mirror of the case's background jobs: officers see them without asking Redis.
             "jobs": jobs.for_request(db_session, case.id),
             "search_panel": search.panel(db_session, case, who),
+            "review_progress": redaction_decisions.progress(db_session, case.id) if is_caseworker(who.role) else None,
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.
         return render_template("dashboard/case.html", kind_labels=KIND_TITLES, today=on, title=reference,

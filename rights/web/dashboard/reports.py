@@ -76,7 +76,16 @@ def reports_page() -> Any:
         percent=reports.percent,
         month_name=reports.month_name,
         csv_urls={t: url_for(".reports_csv", table=t, **params) for t in reports.CSV_TABLES},
+        chart=_ontime_chart(report),
     )
+
+
+def _ontime_chart(report: reports.Report) -> Any:
+    """The on-time rate of all types by month, against the council's target (RIGHTS_ONTIME_TARGET)."""
+    from rights.charts import ontime_chart
+
+    rows = [report.on_time_for(m, reports.ALL) for m in report.months]
+    return ontime_chart([(r.month, r.on_time, r.due) for r in rows], rt().settings.ontime_target)
 
 
 @bp.get("/reports/<table>.csv")

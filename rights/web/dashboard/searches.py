@@ -56,7 +56,8 @@ def reopen_candidate(reference: str, candidate_id: int) -> Any:
         with rt().db.transaction() as db_session:
             case = _case_or_deny(db_session, reference, who)
             candidate = search.decidable_candidate(db_session, case, candidate_id)
-            search.reopen_candidate(db_session, candidate.id, who.ref, request.form.get("reason"))
+            search.reopen_candidate(db_session, rt().queue, candidate.id, who.ref, request.form.get("reason"),
+                                    settings=rt().settings)
             person_id = candidate.person_id
     except CaseNotFound:
         abort(404)

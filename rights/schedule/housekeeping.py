@@ -1,0 +1,30 @@
+"""Housekeeping on the schedule: the re-enqueue sweeper, outbox recovery, and the portal's clean-up.
+
+The sweeper used to be a thread in each ``rights worker`` waking every minute; it is now the schedule's
+one-minute job, with the same semantics (:func:`rights.jobs.requeue_stale`: a job ``pending`` two minutes
+after commit, or ``queued`` for half an hour, is enqueued again) but run once a minute in all, not once a
+minute per worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rights import drafts, jobs
+from rights.db import Database
+from rights.jobs import JobQueue
+from rights.schedule.context import RunContext
+
+
+def sweep(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
+    """Enqueue again what Redis lost, and settle outbox rows left ``sending`` by a worker that died."""
+    from rights.notify import backend_for, recover_stale
+
+    requeued = jobs.requeue_stale(db, queue)
+    recovered = recover_stale(db, backend_for(ctx.settings), now=ctx.now)
+    return {"requeued": requeued, "outbox_recovered": recovered}
+
+
+def portal_cleanup(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
+    """The daily clean-up ``rights portal cleanup`` runs by hand."""
+    return dict(drafts.purge_abandoned(db, ctx.settings.upload_dir, ctx.settings.encryption_keys))
