@@ -130,13 +130,16 @@ def authority_checked(f: Facts) -> str | None:
 
 def matches_decided(f: Facts) -> str | None:
     if f.matches_undecided:
-        return f"{f.matches_undecided} possible match(es) wait for an officer to accept or reject them."
+        n = f.matches_undecided
+        return (f"{n} possible match{'' if n == 1 else 'es'} {'waits' if n == 1 else 'wait'} for an officer to "
+                f"accept or reject {'it' if n == 1 else 'them'}.")
     return None
 
 
 def searches_settled(f: Facts) -> str | None:
     if f.searches_unsettled:
-        return (f"{f.searches_unsettled} search(es) not yet confirmed by the record holder or closed by an "
+        n = f.searches_unsettled
+        return (f"{n} search{'' if n == 1 else 'es'} not yet confirmed by the record holder or closed by an "
                 f"officer with a reason.")
     return None
 
