@@ -26,7 +26,14 @@ from forms import options
 from forms.portal.fields import nhs_check, postcode_check
 from rights.models import AuthorityBasis, Channel, RequesterRole, RequestKind, Role
 from rights.vocabulary import KIND_CHOICES
-from rights.workflow import COMPLAINT_OUTCOMES, REFUSAL_GROUNDS, RIGHTS_OUTCOMES
+from rights.workflow import (
+    CHILD_VIEWS,
+    COMPLAINT_OUTCOMES,
+    IDENTITY_METHODS,
+    PARENTAL_BASES,
+    REFUSAL_GROUNDS,
+    RIGHTS_OUTCOMES,
+)
 
 DATE_FORMAT = "%d %m %Y"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # a shape check; delivery is the real test
@@ -57,12 +64,49 @@ class DatedReasonForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+def _decision_note(label: str, hint: str) -> TextAreaField:
+    return TextAreaField(label, widget=GovTextArea(), description=hint, validators=[Length(max=2000)])
+
+
 class VerifyIdForm(FlaskForm):
-    what = RadioField("What have you verified?", widget=GovRadioInput(), default="identity",
-                      choices=options([("identity", "Identity"), ("authority", "Authority to act for the subject"),
-                                       ("both", "Both")]),
-                      validators=[InputRequired("Choose what you have verified")])
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+    """How identity was verified: receiving a document is not verifying it (the officer's own decision)."""
+
+    method = RadioField("How did you verify the requester's identity?", widget=GovRadioInput(),
+                        choices=options(IDENTITY_METHODS.items()),
+                        validators=[InputRequired("Choose how you verified their identity")])
+    note = _decision_note("Note", "Which document, or how they are known to the service. Required for 'Other'.")
+    submit = SubmitField("Record identity verified", widget=GovSubmitInput())
+
+
+class ParentalResponsibilityForm(FlaskForm):
+    basis = RadioField("What shows they have parental responsibility?", widget=GovRadioInput(),
+                       choices=options(PARENTAL_BASES.items()),
+                       validators=[InputRequired("Choose what shows they have parental responsibility")])
+    note = _decision_note("Note", "What you saw. Required for 'Other'.")
+    submit = SubmitField("Record parental responsibility checked", widget=GovSubmitInput())
+
+
+class CompetenceForm(FlaskForm):
+    view = RadioField("The child's view of their parent or carer seeing their records", widget=GovRadioInput(),
+                      choices=options(CHILD_VIEWS.items()), validators=[InputRequired("Choose the child's view")])
+    note = _decision_note("Your competence judgement",
+                          "How you judged the child's understanding, and who you spoke to.")
+    submit = SubmitField("Record competence and view", widget=GovSubmitInput())
+
+
+class AuthorityForm(FlaskForm):
+    note = _decision_note("What did you see that gives them authority to act?",
+                          "For example: a signed consent from the subject dated 3 March, checked against our records.")
+    submit = SubmitField("Record authority checked", widget=GovSubmitInput())
+
+
+class OverrideForm(FlaskForm):
+    check = SelectField("Check to override", choices=[], widget=GovSelect(),
+                        validators=[InputRequired("Choose the check to override")])
+    reason = TextAreaField("Why it is right to go on without it", widget=GovTextArea(),
+                           description="Shown on the case and kept in the audit trail.",
+                           validators=[Length(max=5000)])
+    submit = SubmitField("Override the check", widget=GovSubmitInput())
 
 
 class AssignForm(FlaskForm):
@@ -109,6 +153,10 @@ ACTION_FORMS: dict[str, type[FlaskForm]] = {
     "id_received": DatedForm,
     "authority_received": DatedForm,
     "verify_id": VerifyIdForm,
+    "check_parental_responsibility": ParentalResponsibilityForm,
+    "record_competence": CompetenceForm,
+    "check_authority": AuthorityForm,
+    "override_check": OverrideForm,
     "pause": DatedReasonForm,
     "resume": DatedForm,
     "extend": ReasonForm,
@@ -293,3 +341,19 @@ class PostedForm(FlaskForm):
 
     on = _date("Date posted", "For example, 27 3 2026. The day the letter went in the post.")
     submit = SubmitField("Mark as posted", widget=GovSubmitInput())
+class CorrectSubjectForm(FlaskForm):
+    """An officer's correction of the subject's details (the view fills in what is stored now)."""
+
+    given_names = StringField("First names", widget=GovTextInput(),
+                              validators=[InputRequired("Enter the subject's first names"), Length(max=200)])
+    family_name = StringField("Last name", widget=GovTextInput(),
+                              validators=[InputRequired("Enter the subject's last name"), Length(max=200)])
+    date_of_birth = _date("Date of birth", "For example, 17 5 2012", required=False)
+    nhs_number = StringField("NHS number (optional)", widget=GovTextInput(), validators=[Length(max=20)])
+    address = TextAreaField("Current address (one line per line)", widget=GovTextArea(),
+                            description="The address held now becomes a previous address.",
+                            validators=[Length(max=1000)])
+    postcode = StringField("Postcode", widget=GovTextInput(), validators=[Length(max=20)])
+    reason = TextAreaField("What was wrong, and where the right details come from", widget=GovTextArea(),
+                           validators=[InputRequired("Say what was wrong"), Length(max=2000)])
+    submit = SubmitField("Save the correction", widget=GovSubmitInput())

@@ -9,10 +9,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Boolean, ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from rights import clock, workflow
 from rights.models import Person, RightsRequest, User, escape_like, names_service
@@ -188,8 +190,38 @@ def is_reference_search(q: str) -> bool:
     return any(ch.isdigit() for ch in q)
 
 
+class _AmongPeople(ColumnElement[bool]):
+    """``column`` is one of the people the subquery finds.
+
+    On PostgreSQL written ``column = ANY(ARRAY(subquery))``: the array is computed once (the trigram
+    indexes answer it) and each side then uses its own index (subject, requester), combined by a bitmap OR;
+    a plain ``IN (subquery)`` on either side of an OR is a filter over every request instead (measured:
+    3x slower over all stages of 100,000 cases). Elsewhere (SQLite, the demo) it is ``IN (subquery)``.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [
+        ("column", InternalTraversal.dp_clauseelement), ("people", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any], people: ColumnElement[Any]) -> None:
+        self.column = column
+        self.people = people
+
+
+@compiles(_AmongPeople)
+def _among_people_default(element: _AmongPeople, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} IN {compiler.process(element.people, **kw)}"
+
+
+@compiles(_AmongPeople, "postgresql")
+def _among_people_postgresql(element: _AmongPeople, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY{compiler.process(element.people, **kw)})"
+
+
 def _search_condition(q: str) -> tuple[ColumnElement[bool] | None, bool]:
-    """The search condition and whether it needs the subject (people) joined."""
+    """The search condition and whether it needs the subject (people) joined (never, now: names are matched
+    in a subquery, the subject's and the requester's alike)."""
     q = " ".join(q.split())[:100]
     if not q:
         return None, False
@@ -201,7 +233,10 @@ def _search_condition(q: str) -> tuple[ColumnElement[bool] | None, bool]:
         pattern = f"%{escape_like(word)}%"
         conditions.append(or_(Person.given_names.ilike(pattern, escape="\\"),
                               Person.family_name.ilike(pattern, escape="\\")))
-    return and_(*conditions), True
+    # The people whose names match (the trigram indexes answer this), then the cases they are the subject
+    # or the requester of (an index each): a parent is found by their own name as well as the child's.
+    people = select(Person.id).where(and_(*conditions)).scalar_subquery()
+    return or_(_AmongPeople(RR.subject_id, people), _AmongPeople(RR.requester_id, people)), False
 
 
 def open_condition() -> ColumnElement[bool]:

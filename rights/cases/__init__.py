@@ -22,6 +22,8 @@ from rights.cases.actions import (
     queue_letter,
     recipients_pending,
 )
+from rights.cases.corrections import SubjectCorrection, correct_subject
+from rights.cases.decisions import blocked_by, checklist, decisions_made
 from rights.cases.disclosures import disclosures, record_disclosure, record_recipient_told
 from rights.cases.events import (
     ask_for_identity,
@@ -37,6 +39,7 @@ from rights.cases.events import (
 from rights.cases.logged import LOGGED_CHANNELS, LoggedRequest, log_request
 from rights.cases.lookup import find_case, open_document, services_cases, view_case
 from rights.cases.notes import add_note
+from rights.cases.summary import case_summary
 from rights.cases.timeline import TimelineEntry, case_audit, timeline
 from rights.errors import CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.permissions import Actor, can_open_document, can_see_request
@@ -54,15 +57,21 @@ __all__ = [
     "Firing",
     "LoggedRequest",
     "OtherCase",
+    "SubjectCorrection",
     "TimelineEntry",
     "add_note",
     "ask_for_identity",
     "assign",
     "assignable_staff",
     "available_actions",
+    "blocked_by",
     "can_open_document",
     "can_see_request",
     "case_audit",
+    "case_summary",
+    "checklist",
+    "correct_subject",
+    "decisions_made",
     "disclosures",
     "extend",
     "facts_for",

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rights import audit, clock, privacy_notice, search, workflow
+from rights.cases import decisions
 from rights.config import ConfigError
 from rights.errors import CaseAccessDenied, CaseError, SearchError
 from rights.jobs import JobQueue
@@ -130,6 +131,7 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
         id_verified=request.id_verified,
         recipients_pending=recipients_pending(session, request),
         records_undecided=redaction_decisions.undecided_count(session, request.id),
+        **decisions.check_facts(session, request),
     )
 
 
@@ -149,22 +151,6 @@ Effect = Callable[[Session, RightsRequest, Firing, date], None]
 
 def _set_details(request: RightsRequest, **values: Any) -> None:
     request.details = {**(request.details or {}), **values}  # a new dict, so the JSON column is saved
-
-
-def _effect_id_received(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
-    r.id_verified = True
-
-
-def _effect_authority_received(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
-    r.authority_verified = True
-
-
-def _effect_verify_id(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
-    what = x.options.get("what", "identity")
-    if what in ("identity", "both"):
-        r.id_verified = True
-    if what in ("authority", "both"):
-        r.authority_verified = True
 
 
 def _effect_assign(session: Session, r: RightsRequest, x: Firing, today: date) -> None:
@@ -222,6 +208,8 @@ def _hook_start_searches(session: Session, queue: JobQueue, request: RightsReque
     command line may narrow a run to some services with ``options["services"]``). The tasks are written
     in this transaction; their jobs run after it commits.
     """
+    if (request.details or {}).get("search_again"):  # the corrected details are searched now
+        request.details = {k: v for k, v in request.details.items() if k != "search_again"}
     try:
         search.start_searches(session, queue, request.id, actor.ref,
                               only_services=firing.options.get("services") or None)
@@ -252,9 +240,6 @@ class Consequence:
 
 
 CONSEQUENCES: dict[str, Consequence] = {
-    "id_received": Consequence(effect=_effect_id_received),
-    "authority_received": Consequence(effect=_effect_authority_received),
-    "verify_id": Consequence(effect=_effect_verify_id),
     "assign": Consequence(effect=_effect_assign),
     "refuse": Consequence(effect=_effect_refuse),
     "withdraw": Consequence(effect=_effect_withdraw),
@@ -290,9 +275,12 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
     consequence = CONSEQUENCES.get(event, Consequence())
     if consequence.effect is not None:
         consequence.effect(session, request, firing, today)
+    if event in decisions.RECORD:  # receiving evidence verifies nothing: only these decisions do
+        decisions.RECORD[event](request, firing, actor, today)
     request.status = step.to_status
     wf_event = WorkflowEvent(request_id=request.id, event=event, from_status=step.from_status,
-                             to_status=step.to_status, actor=actor.ref, reason=reason)
+                             to_status=step.to_status, actor=actor.ref,
+                             reason=decisions.timeline_text(event, firing, reason))
     session.add(wf_event)
     try:
         result = workflow.refresh_clock(request, today)
@@ -304,7 +292,8 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
         detail["clock"] = {"kind": step.clock_event.value, "on": step.clock_on}
     if reason:
         detail["reason"] = reason
-    detail.update({k: v for k, v in firing.options.items() if k in ("ground", "outcome", "assignee_id", "what")})
+    detail.update({k: v for k, v in firing.options.items()
+                   if k in ("ground", "outcome", "assignee_id", *decisions.AUDITED_OPTIONS)})
     audit.record(session, actor.ref, f"case.{event}", request_id=request.id, target=request.reference,
                  detail=detail, ip=ip)
     if consequence.hook is not None:

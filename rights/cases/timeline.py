@@ -42,12 +42,15 @@ _CLOCK_TITLES = {
 }
 
 
+_OTHER_TITLES = {"correct_subject": "Subject's details corrected"}  # recorded outside the workflow table
+
+
 def timeline(session: Session, request: RightsRequest) -> list[TimelineEntry]:
     """Everything that happened on the case, newest first: workflow, clock, notes and emails."""
     names = staff_names(session)
     entries: list[TimelineEntry] = []
     for ev in session.scalars(select(WorkflowEvent).where(WorkflowEvent.request_id == request.id)):
-        title = ev.event.replace("_", " ").capitalize()
+        title = _OTHER_TITLES.get(ev.event) or ev.event.replace("_", " ").capitalize()
         transition = workflow.workflow_for(request.kind).transition(ev.event)
         if transition is not None:
             title = transition.label

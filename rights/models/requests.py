@@ -213,6 +213,7 @@ class Disclosure(Base):
 # the name and reference indexes are pg_trgm GIN indexes, which answer case-insensitive substring
 # searches (ILIKE '%hart%'); SQLite (the demo) gets plain indexes of the same names.
 Index("ix_requests_subject_id", RightsRequest.subject_id)  # name search joins people -> requests
+Index("ix_requests_requester_id", RightsRequest.requester_id)  # ... and finds a requester's cases (0061)
 Index("ix_requests_reference_trgm", RightsRequest.reference,
       postgresql_using="gin", postgresql_ops={"reference": "gin_trgm_ops"})
 Index("ix_people_given_names_trgm", Person.given_names,

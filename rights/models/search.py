@@ -53,6 +53,7 @@ class SearchTask(Base):
     confirmed_at: Mapped[datetime | None]
     none_held: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    closed_reason: Mapped[str | None] = mapped_column(Text)  # an officer closed it without the holder, why
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     candidates: Mapped[list[SearchCandidate]] = relationship(back_populates="task", order_by="SearchCandidate.id")
@@ -81,6 +82,7 @@ class SearchCandidate(Base):
     decision: Mapped[str | None] = mapped_column(String(10))
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)  # why the officer rejected (or reopened) it
     records_fetched_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -22,8 +22,8 @@ Imports: models, matching, sources, permissions, errors, audit, jobs, security, 
 """
 
 from rights.errors import SearchError
-from rights.search.holders import add_record_upload, confirm_search, holder_tasks, report_none_held
-from rights.search.log import render_search_log, search_log, summary
+from rights.search.holders import add_record_upload, close_task, confirm_search, holder_tasks, report_none_held
+from rights.search.log import london, render_search_log, search_log, summary
 from rights.search.outcomes import (
     ACCEPT,
     ACCEPTED,
@@ -53,6 +53,7 @@ from rights.search.run import (
     call_with_timeout,
     decide_candidate,
     fetch_candidate_records,
+    reopen_candidate,
     run_task,
     start_searches,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "TaskView",
     "add_record_upload",
     "call_with_timeout",
+    "close_task",
     "confirm_search",
     "decidable_candidate",
     "decide_candidate",
@@ -103,12 +105,14 @@ __all__ = [
     "involvement_lines",
     "involvement_to_json",
     "lock_request",
+    "london",
     "open_record",
     "panel",
     "record_involved",
     "record_text",
     "record_views",
     "render_search_log",
+    "reopen_candidate",
     "report_none_held",
     "resolve_request",
     "run_task",

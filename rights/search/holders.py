@@ -20,7 +20,7 @@ from rights.models import (
     User,
     utcnow,
 )
-from rights.permissions import Actor, has_service_cases, holds_records_for
+from rights.permissions import Actor, has_service_cases, holds_records_for, is_caseworker
 from rights.search.resolution import refresh_counts
 from rights.security import cipher_for, sha256_hex, store_for
 from rights.sources import documents
@@ -63,6 +63,27 @@ def report_none_held(session: Session, task_id: int, user_id: int, note: str | N
     task.note = note
     audit.record(session, f"user:{user.id}", "search.none_held", request_id=task.request_id,
                  target=f"search_task:{task.id}", detail={"source": task.source, "note": note})
+    return task
+
+
+def close_task(session: Session, task_id: int, actor: Actor, reason: str | None) -> SearchTask:
+    """An officer closes a search task its record holder has not confirmed (away, the system retired, a
+    failed search repeated elsewhere), with the reason: it then counts as settled for the release checks."""
+    if not is_caseworker(actor.role):
+        raise PermissionError("only officers and managers close a search")
+    reason = (reason or "").strip() or None
+    if reason is None:
+        raise SearchError("Say why this search is closed without the record holder's confirmation.")
+    task = session.get(SearchTask, task_id, with_for_update=True)
+    if task is None:
+        raise SearchError("no such search task")
+    if task.confirmed_at is not None:
+        raise SearchError("This search is already confirmed or closed.")
+    task.closed_reason = reason
+    task.confirmed_by_id = actor.id
+    task.confirmed_at = utcnow()
+    audit.record(session, actor.ref, "search.closed_by_officer", request_id=task.request_id,
+                 target=f"search_task:{task.id}", detail={"source": task.source, "reason": reason})
     return task
 
 

@@ -39,6 +39,7 @@ class CandidateView:
     decided_by: str | None
     decided_at: datetime | None
     awaiting_officer: bool
+    decision_reason: str | None = None  # why it was rejected or reopened
 
     @property
     def outcome_label(self) -> str:
@@ -66,6 +67,7 @@ class TaskView:
     confirmed_at: datetime | None
     none_held: bool
     note: str | None
+    closed_reason: str | None = None  # closed by an officer without the record holder's confirmation
 
     @property
     def waiting(self) -> int:
@@ -94,7 +96,7 @@ def _task_view(task: SearchTask, names: dict[str, str], labels: Any) -> TaskView
         score=float(c.score), outcome=c.outcome, decision=c.decision, effective=effective_outcome(c),
         explanation=tuple(str(line) for line in c.explanation or ()),
         decided_by=names.get(c.decided_by or "", c.decided_by), decided_at=c.decided_at,
-        awaiting_officer=c.decision is None and c.outcome == REVIEW,
+        awaiting_officer=c.decision is None and c.outcome == REVIEW, decision_reason=c.decision_reason,
     ) for c in sorted(task.candidates, key=lambda c: (-c.score, c.id)))
     return TaskView(
         id=task.id, source=task.source, service=task.service, service_label=labels(task.service),
@@ -102,7 +104,7 @@ def _task_view(task: SearchTask, names: dict[str, str], labels: Any) -> TaskView
         result_note=task.result_note, run_by=names.get(task.run_by, task.run_by), queued_at=task.queued_at,
         finished_at=task.finished_at, candidates=candidates, record_count=task.record_count,
         confirmed_by=names.get(f"user:{task.confirmed_by_id}") if task.confirmed_by_id else None,
-        confirmed_at=task.confirmed_at, none_held=task.none_held, note=task.note,
+        confirmed_at=task.confirmed_at, none_held=task.none_held, note=task.note, closed_reason=task.closed_reason,
     )
 
 

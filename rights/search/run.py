@@ -267,13 +267,17 @@ def _finish(db: Database, task_id: int, *, new_records: int = 0, note: str | Non
 
 # ---------------------------------------------------------------------- officer decisions
 def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, accept: bool | None, actor: str,
-                     *, settings: Settings | None = None) -> SearchCandidate:
+                     *, settings: Settings | None = None, reason: str | None = None) -> SearchCandidate:
     """An officer settles a match: accepting defers fetching its records; rejecting removes any gathered.
 
     ``accept=None`` reopens it (the matcher's outcome applies again). An officer's decision is evidence
     for the other sources, so the request is resolved again: undoing an acceptance sends back to review
-    what was accepted only through it, and removes the records gathered for those.
+    what was accepted only through it, and removes the records gathered for those. Rejecting needs a
+    reason: a person the matcher proposed is left out of the response, and a reviewer must see why.
     """
+    reason = (reason or "").strip() or None
+    if accept is False and reason is None:
+        raise SearchError("Say why this is not the person the request is about.")
     found = session.get(SearchCandidate, candidate_id)
     if found is None:
         raise SearchError(f"no search candidate {candidate_id}")
@@ -282,6 +286,7 @@ def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, 
     assert candidate is not None
     task = candidate.task
     candidate.decision = None if accept is None else ACCEPTED if accept else REJECTED
+    candidate.decision_reason = reason
     candidate.decided_by = actor
     candidate.decided_at = utcnow()
     removed = 0
@@ -297,8 +302,20 @@ def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, 
                  detail={"source": task.source, "person_id": candidate.person_id, "matcher_outcome": candidate.outcome,
                          "score": candidate.score, "decision": candidate.decision or "reopened",
                          "records_removed": removed + changes.records_removed,
-                         "others_accepted": len(changes.accepted), "others_withdrawn": len(changes.withdrawn)})
+                         "others_accepted": len(changes.accepted), "others_withdrawn": len(changes.withdrawn),
+                         "reason": reason})
     return candidate
+
+
+def reopen_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, actor: str,
+                     reason: str | None = None, *, settings: Settings | None = None) -> SearchCandidate:
+    """Undo an officer's decision on a match (audited as a decision "reopened", with the reason)."""
+    candidate = session.get(SearchCandidate, candidate_id)
+    if candidate is None:
+        raise SearchError(f"no search candidate {candidate_id}")
+    if candidate.decision is None:
+        raise SearchError("This match has not been decided: there is nothing to reopen.")
+    return decide_candidate(session, queue, candidate_id, None, actor, settings=settings, reason=reason)
 
 
 def fetch_candidate_records(db: Database, settings: Settings, candidate_id: int) -> dict[str, Any]:

@@ -63,6 +63,8 @@ def home_for(role: str) -> str:
     if role == Role.RECORD_HOLDER.value:
         return url_for("dashboard.my_cases")
     if "dashboard.case_list" in current_app.view_functions:
+        if role == Role.MANAGER.value:  # a manager's first job: the responses waiting for their approval
+            return url_for("dashboard.case_list", view="all", stage="awaiting_approval")
         return url_for("dashboard.case_list")
     return url_for("dashboard.my_cases")
 

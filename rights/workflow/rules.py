@@ -82,7 +82,16 @@ class Facts:
     restricted: bool = False
     id_verified: bool = False
     recipients_pending: int = 0  # disclosure-log recipients not yet told (Art 19)
+    # What the release checks (:mod:`.checks`) read; each default is "nothing to settle".
+    requester_role: str = "self_adult"
+    subject_age: int | None = None  # the subject's age on the day the request was received
+    parental_responsibility_checked: bool = False
+    competence_recorded: bool = False
+    authority_verified: bool = False
+    matches_undecided: int = 0  # candidates the matcher left for an officer, not yet decided
+    searches_unsettled: int = 0  # search tasks neither confirmed by the record holder nor closed by an officer
     records_undecided: int = 0  # gathered records without a decision, or with a redaction still proposed
+    overridden: frozenset[str] = frozenset()  # release checks a manager overrode with a reason
 
 
 @dataclass(frozen=True)

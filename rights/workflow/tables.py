@@ -10,6 +10,21 @@ from typing import Any
 
 from rights.permissions import ASSESSORS, CASEWORKERS, MANAGERS
 from rights.vocabulary import ClockEventKind, RequestKind
+from rights.workflow.checks import (
+    authority_not_checked,
+    authority_seen,
+    blocking,
+    child_view_given,
+    competence_to_judge,
+    has_overridable_check,
+    identity_method,
+    is_parent_request,
+    is_representative_request,
+    override_choice,
+    parental_basis,
+    parental_responsibility_not_checked,
+    refusal,
+)
 from rights.workflow.rules import (
     STATE_LABELS,
     Facts,
@@ -36,7 +51,6 @@ from rights.workflow.rules import (
     pause_allowed,
     paused,
     recipients_settled,
-    records_decided,
     refusal_ground,
     restricted,
     rights_outcome,
@@ -51,8 +65,13 @@ def _t(event: str, label: str, sources: set[str] | frozenset[str], target: str |
     return Transition(event, label, frozenset(sources), target, roles, **kw)
 
 
-def _evidence_rows(ask_from: set[str]) -> tuple[Transition, ...]:
-    """Identity and authority (Art 12A UK GDPR): asking restarts the month from the day it arrives."""
+def _evidence_rows(ask_from: set[str], decide_in: set[str]) -> tuple[Transition, ...]:
+    """Identity and authority (Art 12A UK GDPR): asking restarts the month from the day it arrives.
+
+    Receiving evidence is not verifying it: the officer's decisions (how identity was verified, what shows
+    parental responsibility or a representative's authority, the child's competence and view) are their own
+    events, available in ``decide_in`` until they are recorded.
+    """
     return (
         _t("request_id", "Ask for proof of identity", ask_from, "awaiting_id", CASEWORKERS,
            clock=ClockEventKind.ID_REQUESTED, dated=True, guards=(not_awaiting_identity,),
@@ -66,8 +85,14 @@ def _evidence_rows(ask_from: set[str]) -> tuple[Transition, ...]:
         _t("authority_received", "Record evidence of authority received", {"awaiting_id"}, "received",
            CASEWORKERS, clock=ClockEventKind.AUTHORITY_RECEIVED, dated=True, guards=(awaiting_authority,),
            checks=(date_in_range,), target_while_awaiting="awaiting_id"),
-        _t("verify_id", "Verify identity supplied with the request", {"received"}, None, CASEWORKERS,
-           guards=(not_verified,)),
+        _t("verify_id", "Verify identity", decide_in, None, CASEWORKERS, guards=(not_verified,),
+           checks=(identity_method,)),
+        _t("check_parental_responsibility", "Record parental responsibility checked", decide_in, None,
+           CASEWORKERS, guards=(is_parent_request, parental_responsibility_not_checked), checks=(parental_basis,)),
+        _t("record_competence", "Record the child's competence and view", decide_in, None, CASEWORKERS,
+           guards=(competence_to_judge,), checks=(child_view_given,)),
+        _t("check_authority", "Record the representative's authority checked", decide_in, None, CASEWORKERS,
+           guards=(is_representative_request, authority_not_checked), checks=(authority_seen,)),
     )
 
 
@@ -100,7 +125,9 @@ ACCESS = Workflow(
     terminal=_ACCESS_TERMINAL,
     settled=_ACCESS_SETTLED,
     transitions=(
-        *_evidence_rows({"received", "searching"}),
+        *_evidence_rows({"received", "searching"}, set(_ACCESS_OPEN)),
+        _t("override_check", "Override a check (manager)", _ACCESS_OPEN, None, MANAGERS, reason=True,
+           guards=(has_overridable_check,), checks=(override_choice,)),
         _t("start_search", "Start the search", {"received"}, "searching", CASEWORKERS),
         _t("search_again", "Search the systems again", {"searching", "review"}, None, CASEWORKERS),
         _t("pause", "Pause the clock for clarification", _PAUSABLE, None, CASEWORKERS,
@@ -110,10 +137,10 @@ ACCESS = Workflow(
            clock=ClockEventKind.RESUMED, dated=True, guards=(paused,), checks=(date_in_range, after_pause_start)),
         _t("submit_for_review", "Searches complete: move to review", {"searching"}, "review", CASEWORKERS),
         _t("submit_for_approval", "Send for approval", {"review"}, "awaiting_approval", CASEWORKERS,
-           guards=(not_paused, records_decided)),
+           guards=(not_paused,)),
         _t("return_for_changes", "Return for changes", {"awaiting_approval"}, "review", MANAGERS, reason=True),
         _t("approve", "Approve the release", {"awaiting_approval"}, "ready", MANAGERS,
-           guards=(approver_is_not_preparer, records_decided)),
+           guards=(approver_is_not_preparer,)),
         _t("release", "Record the response as released", {"ready"}, "released", CASEWORKERS),
         _t("close", "Close the case", {"released"}, "closed", CASEWORKERS),
         _extend_row({"received", "awaiting_id", "searching", "review", "awaiting_approval", "ready"}),
@@ -130,7 +157,7 @@ RIGHTS = Workflow(
     states=_RIGHTS_STATES,
     terminal=_RIGHTS_TERMINAL,
     transitions=(
-        *_evidence_rows({"received"}),
+        *_evidence_rows({"received"}, set(_RIGHTS_OPEN)),
         _t("start_assessment", "Send to the record holder for assessment", {"received"}, "assessment",
            CASEWORKERS),
         _t("restrict", "Restrict processing while accuracy is checked", {"received", "awaiting_id", "assessment"},
@@ -231,6 +258,9 @@ def fire(event: str, facts: Facts, firing: Firing | None = None) -> Step:
         problem = guard(facts)
         if problem:
             raise WorkflowError(problem, code="guard")
+    blocked = blocking(event, facts)
+    if blocked:
+        raise WorkflowError(refusal(blocked), code="checks")
     if t.reason and not (firing.reason or "").strip():
         raise WorkflowError("Give the reasons.", code="input", field="reason")
     for check in t.checks:

@@ -37,7 +37,7 @@ def sign_in(page: Any, live_server: Any, login: StaffLogin, *, check_a11y: bool 
         assert_accessible(page)
     page.get_by_label("Security code").fill(login.code(live_server.rt))
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(re.compile(r".*/staff/(cases|my-cases|admin/users)$"))
+    page.wait_for_url(re.compile(r".*/staff/(cases|my-cases|admin/users)(\?.*)?$"))
 
 
 def sign_out(page: Any) -> None:

@@ -114,7 +114,8 @@ def test_officers_take_a_portal_request_from_the_case_list_to_an_extension(
     row.get_by_role("link", name=reference).click()
     page.wait_for_selector("#due-date")
 
-    assert (summary_value(page, "Received by"), summary_value(page, "Identity")) == ("web", "Not verified yet")
+    assert (summary_value(page, "Received by"), summary_value(page, "Identity")) == ("The online form",
+                                                                                     "Not verified yet")
     assert summary_value(page, "What they asked for") == ASKED_FOR
     assert clock_agrees(page, today)["due"] == "2026-04-02"
 
@@ -132,9 +133,13 @@ def test_officers_take_a_portal_request_from_the_case_list_to_an_extension(
                                                                     f"document:{proof.id}")
         assert viewed.detail["purpose"] == "proof_of_id"
 
-    # Identity came with the request, so verifying it leaves the clock where it started.
-    do_action(page, "Verify identity supplied with the request")
+    # Identity came with the request, so verifying it leaves the clock where it started. Receiving the
+    # document verified nothing: the officer records how they verified it.
+    page.get_by_role("link", name="Verify identity", exact=True).click()
+    page.get_by_label("Identity document seen").check()
+    page.get_by_role("button", name="Verify identity").click()
     on_case_page(page, reference)
+    assert "Identity document seen" in page.locator("#decisions").inner_text()
     assert summary_value(page, "Identity") == "Verified"
     clock_agrees(page, today)
 

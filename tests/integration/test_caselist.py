@@ -340,3 +340,36 @@ def test_service_filter_matches_whole_service_keys_only(rt) -> None:
         assert found("early_help") == {refs["early"]}  # "_" is not a LIKE wildcard here
         assert found("youth_justice") == {refs["early"]}
         assert found("%") == set()
+
+
+def test_search_finds_the_requesters_name_as_well_as_the_subjects(app, rt) -> None:  # type: ignore[no-untyped-def]
+    officer = add_user(rt, "Olu Officer", Role.OFFICER)
+    with rt.db.transaction() as session:
+        parent = make_request(session, requester_role="parent",
+                              subject=make_person(given_names="Zoe", family_name="Brook"),
+                              requester=make_person(given_names="Samira", family_name="Quinlan")).reference
+        other = make_request(session, subject=make_person(given_names="Quinn", family_name="Lowe")).reference
+    client = app.test_client()
+    sign_in(client, officer)
+    assert references(client.get("/staff/cases?view=all&q=quinlan").get_data(as_text=True)) == [parent]
+    assert references(client.get("/staff/cases?view=all&q=brook").get_data(as_text=True)) == [parent]
+    assert references(client.get("/staff/cases?view=all&q=samira+quinlan").get_data(as_text=True)) == [parent]
+    assert references(client.get("/staff/cases?view=all&q=zoe+quinlan").get_data(as_text=True)) == []  # one person
+    assert set(references(client.get("/staff/cases?view=all&q=quin").get_data(as_text=True))) == {parent, other}
+
+
+def test_managers_land_on_approvals_and_everyone_sees_new_unassigned_requests(app, rt, world) -> None:  # type: ignore[no-untyped-def]
+    from rights.web.auth import home_for
+
+    with app.test_request_context():
+        assert home_for(Role.MANAGER.value).endswith("/staff/cases?view=all&stage=awaiting_approval")
+        assert home_for(Role.OFFICER.value).endswith("/staff/cases")
+    waiting = add_case(rt, "Ivy", "Stone", date(2026, 3, 20), status="awaiting_approval")
+    client = app.test_client()
+    sign_in(client, world["manager"])
+    html = client.get("/staff/cases?view=all&stage=awaiting_approval").get_data(as_text=True)
+    assert references(html) == [waiting] and "1 response awaiting approval" in html
+    sign_in(client, world["officer"])
+    html = client.get("/staff/cases").get_data(as_text=True)
+    assert "1 new request nobody is assigned to" in html  # B: received, unassigned (E is acknowledged)
+    assert "awaiting approval" not in html  # officers do not approve

@@ -7,9 +7,18 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from rights import cases, clock
-from rights.cases import Actor, CaseError
-from rights.models import AuditEvent, ClockEvent, OutboxMessage, Person, RequestKind, RightsRequest, WorkflowEvent
+from rights import cases, clock, search
+from rights.cases import Actor, CaseError, Firing
+from rights.models import (
+    AuditEvent,
+    ClockEvent,
+    OutboxMessage,
+    Person,
+    RequestKind,
+    RightsRequest,
+    SearchTask,
+    WorkflowEvent,
+)
 from tests.factories import make_person, make_request
 from tests.integration.staff_support import make_staff
 
@@ -116,7 +125,14 @@ def test_pause_that_breaks_the_clock_rules_is_refused(rt, people) -> None:
 def test_release_needs_a_second_manager(rt, people) -> None:
     rid = new_case(rt)
     manager, second = people["manager"], people["manager2"]
-    for event in ("start_search", "submit_for_review", "submit_for_approval"):
+    act(rt, rid, cases.perform, manager, "start_search", today=date(2026, 3, 10))
+    # Nothing leaves unchecked: identity verified and every search settled (here closed by an officer).
+    act(rt, rid, cases.perform, people["officer"], "verify_id",
+        Firing(options={"method": "known_to_service"}), today=date(2026, 3, 10))
+    with rt.db.transaction() as session:
+        for task in session.scalars(select(SearchTask).where(SearchTask.request_id == rid)):
+            search.close_task(session, task.id, people["officer"], "paper files checked by phone")
+    for event in ("submit_for_review", "submit_for_approval"):
         act(rt, rid, cases.perform, manager, event, today=date(2026, 3, 10))
     with pytest.raises(CaseError, match="different manager"):
         act(rt, rid, cases.perform, manager, "approve", today=date(2026, 3, 10))

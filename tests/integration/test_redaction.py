@@ -16,10 +16,20 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from rights import cases, jobs, search
+from rights.cases import Firing
 from rights.cli.process import run_pending
 from rights.cli.redact import redact_command
 from rights.errors import CaseError
-from rights.models import AuditEvent, GatheredRecord, JobRun, RecordDecision, Redaction, RightsRequest, Role
+from rights.models import (
+    AuditEvent,
+    GatheredRecord,
+    JobRun,
+    RecordDecision,
+    Redaction,
+    RightsRequest,
+    Role,
+    SearchTask,
+)
 from rights.permissions import Actor
 from rights.redaction import decisions, review, service
 from rights.redaction.disclosure import disclosure_set
@@ -90,8 +100,19 @@ def test_the_proposal_job_runs_after_commit_and_twice_is_harmless(rt, settings, 
     assert count > 0 and propose(rt, settings, case) == 0 and len(rows(rt, case["visit"])) == count
 
 
+def settle_identity_and_searches(rt, request_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The release checks other than the records' (tests/integration/test_release_checks.py covers them)."""
+    officer = Actor(make_staff(rt, "officer", email="checks.officer@council.example").id, Role.OFFICER.value)
+    with rt.db.transaction() as session:
+        cases.perform(session, rt.queue, session.get(RightsRequest, request_id), officer, "verify_id",
+                      Firing(options={"method": "matched_to_records"}), today=date(2026, 3, 10))
+        for task_id in session.scalars(select(SearchTask.id).where(SearchTask.request_id == request_id)).all():
+            search.close_task(session, task_id, officer, "confirmed with the record holder by phone")
+
+
 def test_entering_review_queues_proposals(rt, settings) -> None:  # type: ignore[no-untyped-def]
     case = gathered_case(rt, settings, status="searching")
+    settle_identity_and_searches(rt, case["id"])
     with rt.db.transaction() as session:
         request = session.get(RightsRequest, case["id"])
         cases.perform(session, rt.queue, request, OFFICER, "submit_for_review", today=date(2026, 3, 10))
@@ -101,6 +122,7 @@ def test_entering_review_queues_proposals(rt, settings) -> None:  # type: ignore
 
 
 def test_undecided_records_block_sending_for_approval_until_all_are_decided(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
+    settle_identity_and_searches(rt, case["id"])
     propose(rt, settings, case)
     with rt.db.transaction() as session:
         assert decisions.undecided_count(session, case["id"]) == 3

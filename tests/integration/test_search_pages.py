@@ -158,6 +158,8 @@ def test_search_log_lists_each_search_and_downloads_as_text(app, rt, case, offic
     assert "attachment" in download.headers["Content-Disposition"]
     body = download.get_data(as_text=True)
     assert f"Search log for {case['reference']}" in body and f"{CSC} (childrens_social_care, demo)" in body
+    assert "Olivia Officer" in body and "user:" not in body  # people's names, not their ids
+    assert "(times are London times)" in body and "Times are London times." in html
     assert [e.action for e in actions(rt, "search_log.viewed")] == ["search_log.viewed"]
     assert len(actions(rt, "search_log.downloaded")) == 1
 

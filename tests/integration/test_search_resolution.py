@@ -77,7 +77,7 @@ def test_nhs_number_confirmed_in_one_source_settles_a_previous_surname_in_anothe
         log = {e["source"]: e for e in search.search_log(session, request_id)}
         assert "confirmed by early_help_docs record A-1" in search.render_search_log(list(log.values()), "REF")
         a1 = session.scalars(select(SearchCandidate).where(SearchCandidate.person_id == "A-1")).one()
-        search.decide_candidate(session, rt.queue, a1.id, False, "user:5")  # the officer undoes A's match
+        search.decide_candidate(session, rt.queue, a1.id, False, "user:5", reason="not her")  # undoes A
 
     outcomes, records = state(rt)
     assert outcomes == {"A-1": "reject", "B-1": "review", "B-2": "reject"}

@@ -157,7 +157,7 @@ def test_officer_rejecting_a_match_removes_its_records(rt, settings, request_id)
     with rt.db.transaction() as session:
         send = session.scalars(select(SearchCandidate).where(SearchCandidate.person_id == "S-1")).one()
         key = gathered(session, request_id)["send_docs/ehcp.docx"].file_key
-        search.decide_candidate(session, rt.queue, send.id, False, "user:5")
+        search.decide_candidate(session, rt.queue, send.id, False, "user:5", reason="a different child")
     with rt.db.transaction() as session:
         assert "send_docs/ehcp.docx" not in gathered(session, request_id)
         assert tasks(session)["send_docs"].record_count == 0
@@ -203,7 +203,7 @@ def test_record_holder_confirms_uploads_and_reports_none_held(rt, settings, requ
         assert log["probation"]["none_held"] and log["probation"]["error"]
         assert log["early_help_docs"]["candidates"][0]["explanation"]
         text_log = search.render_search_log(list(log.values()), "SAR-2026-00001")
-        assert "send_docs (send, folder)" in text_log and "run by user:1" in text_log
+        assert "send_docs (send, folder)" in text_log and "run by user:" not in text_log  # names, not ids
         assert "record holder: none held (youth_justice holder" in text_log
         assert "EH-9: review" in text_log and "record holder: not yet confirmed" in text_log
         actions = set(session.scalars(select(AuditEvent.action)))
@@ -336,7 +336,7 @@ def test_only_accepted_candidates_are_fetched_and_stray_records_dropped(rt, monk
     with rt.db.transaction() as session:
         assert set(gathered(session, request_id)) == {"spy/me-1"}  # the twin's record slipped in is dropped
         twin = session.scalars(select(SearchCandidate).where(SearchCandidate.person_id == "twin")).one()
-        search.decide_candidate(session, rt.queue, twin.id, False, "user:5")
+        search.decide_candidate(session, rt.queue, twin.id, False, "user:5", reason="the twin, not the subject")
     run_pending(rt.db, rt.queue, 1)
     assert spy.fetched == ["me"]
 

@@ -106,7 +106,8 @@ def test_allowed_events_table(kind: RequestKind, status: str, role: str, event: 
     ],
 )
 def test_fire_targets_and_clock(kind, status, role, event, firing, to, clock) -> None:  # type: ignore[no-untyped-def]
-    step = fire(event, facts(kind, status, role), firing)
+    # Identity verified: the release checks (tests/unit/test_workflow_checks.py) are not what is tested here.
+    step = fire(event, facts(kind, status, role, id_verified=True), firing)
     assert step.to_status == to
     assert step.clock_event == clock
 
@@ -170,7 +171,7 @@ def test_extension_allowed_on_the_notice_deadline_itself() -> None:
 
 
 def test_approval_by_a_second_manager_passes() -> None:
-    f = facts(status="awaiting_approval", role=MANAGER, actor_id=8, prepared_by=7)
+    f = facts(status="awaiting_approval", role=MANAGER, actor_id=8, prepared_by=7, id_verified=True)
     assert fire("approve", f).to_status == "ready"
 
 

@@ -23,33 +23,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms import options
-from forms.dashboard import NoteForm, action_form
-from rights import audit, cases, clock, jobs, privacy_notice, search, workflow
+from forms.dashboard import CorrectSubjectForm, NoteForm, action_form
+from rights import audit, cases, clock, jobs, search, workflow
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound, OtherCase
-from rights.models import AuthorityBasis, RequesterRole, RightsRequest, Role
-from rights.permissions import AUDIT_READERS, CASE_VIEWERS, can_see_audit, is_caseworker
+from rights.models import RightsRequest, Role
+from rights.permissions import AUDIT_READERS, CASE_VIEWERS, CASEWORKERS, can_see_audit, is_caseworker
 from rights.redaction import decisions as redaction_decisions
 from rights.vocabulary import KIND_TITLES
 from rights.web.access import staff
-from rights.web.dashboard import bp
+from rights.web.dashboard import bp, given
 from rights.web.helpers import audit_denied, client_ip, download, rt, today
 from rights.workflow import Firing
-
-ROLE_LABELS = {
-    RequesterRole.SELF_ADULT.value: "The subject (adult)",
-    RequesterRole.SELF_CHILD.value: "The subject (child or young person)",
-    RequesterRole.PARENT.value: "Parent or carer",
-    RequesterRole.REPRESENTATIVE.value: "Representative",
-}
-BASIS_LABELS = {
-    AuthorityBasis.NONE_NEEDED.value: "None needed",
-    AuthorityBasis.PARENTAL_RESPONSIBILITY.value: "Parental responsibility",
-    AuthorityBasis.CHILD_CONSENT.value: "The child's consent",
-    AuthorityBasis.SIGNED_CONSENT.value: "Signed authority",
-    AuthorityBasis.POWER_OF_ATTORNEY.value: "Lasting power of attorney",
-    AuthorityBasis.DEPUTYSHIP.value: "Deputyship",
-    AuthorityBasis.COURT_ORDER.value: "Court order",
-}
 
 
 def actor() -> Actor:
@@ -165,10 +149,15 @@ def case_page(reference: str) -> Any:
     on = today()
     with rt().db.transaction() as db_session:
         case = _case_or_deny(db_session, reference, who, partial(cases.view_case, ip=client_ip()))
+        facts = cases.facts_for(db_session, case, who, on)
+        actions = cases.available_actions(db_session, case, who, on)
         context = {
             "case": case,
             "clock_panel": _clock_panel(case, on),
-            "actions": cases.available_actions(db_session, case, who, on),
+            "actions": actions,
+            "blocked": {t.event: cases.blocked_by(facts, t.event) for t in actions},
+            "checklist": cases.checklist(db_session, case, facts),
+            "decisions": cases.decisions_made(db_session, case),
             "timeline": cases.timeline(db_session, case),
             "disclosures": cases.disclosures(db_session, case) if case.kind in cases.ART19_KINDS else None,
             "documents": [(d, cases.can_open_document(who, d)) for d in case.documents],
@@ -177,15 +166,17 @@ def case_page(reference: str) -> Any:
             "note_form": NoteForm(),
             "can_keep_log": is_caseworker(who.role) and workflow.is_open(case.kind, case.status),
             "can_see_audit": can_see_audit(who.role),
-            "service_labels": [privacy_notice.load().service_label(s) for s in case.services or ()],
             # The database mirror of the case's background jobs: officers see them without asking Redis.
             "jobs": jobs.for_request(db_session, case.id),
             "search_panel": search.panel(db_session, case, who),
             "review_progress": redaction_decisions.progress(db_session, case.id) if is_caseworker(who.role) else None,
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.
-        return render_template("dashboard/case.html", kind_labels=KIND_TITLES, role_labels=ROLE_LABELS,
-                               basis_labels=BASIS_LABELS, today=on, title=reference, **context)
+        return render_template("dashboard/case.html", kind_labels=KIND_TITLES, today=on, title=reference,
+                               given_subject=given.subject_rows(case), given_requester=given.requester_rows(case),
+                               given_request=given.request_rows(case),
+                               can_correct=is_caseworker(who.role) and workflow.is_open(case.kind, case.status),
+                               **context)
 
 
 @bp.route("/cases/<reference>/actions/<event>", methods=["GET", "POST"])
@@ -203,17 +194,23 @@ def case_action(reference: str, event: str) -> Any:
         if who.role not in transition.roles:
             audit_denied(f"role {who.role} may not {event}", request_id=case.id)
             abort(403)
-        allowed = {t.event for t in cases.available_actions(db_session, case, who, on)}
+        facts = cases.facts_for(db_session, case, who, on)
+        allowed = {t.event for t in cases.available_actions(db_session, case, who, on)
+                   if not cases.blocked_by(facts, t.event)}  # open checks refuse it as a guard would
         staff_choices = [(u.id, f"{u.name} ({u.role})") for u in cases.assignable_staff(db_session)]
+        override_choices = [(s.check.name, s.check.label) for s in workflow.overridable_now(facts)]
         panel = _clock_panel(case, on)
         kind, status, case_id = case.kind, case.status, case.id
         refused_now = request.method == "GET" and event not in allowed
         refusal = _why_not(db_session, case, event, who, on) if refused_now else None
+        blocked_checks = cases.blocked_by(facts, event) if refused_now else []
     form = action_form(event, kind, request.form if request.method == "POST" else None, today=on)
     if "assignee" in form._fields:
         form.assignee.choices = options([(0, "Choose a person"), *staff_choices])
     if event == "decide" and kind != "complaint" and "outcome" in form._fields:
         form.outcome.choices = options(workflow.rights_outcomes_for(who.role).items())  # never offer what is refused
+    if "check" in form._fields:
+        form.check.choices = options([("", "Choose a check"), *override_choices])
     problem = refusal
     if request.method == "POST" and form.validate_on_submit():
         firing = _firing(form)
@@ -235,6 +232,7 @@ def case_action(reference: str, event: str) -> Any:
     status_code = 400 if request.method == "POST" else 200
     return render_template("dashboard/action.html", form=form, transition=transition, case_ref=reference,
                            kind=kind, status=status, clock_panel=panel, problem=problem, today=on,
+                           blocked_checks=blocked_checks,
                            allowed=event in allowed or request.method == "POST",
                            title=transition.label, kind_labels=KIND_TITLES), status_code
 
@@ -242,7 +240,7 @@ def case_action(reference: str, event: str) -> Any:
 def _firing(form: Any) -> Firing:
     fields = form._fields
     options: dict[str, Any] = {}
-    for name in ("ground", "outcome", "what", "supplementary_statement"):
+    for name in ("ground", "outcome", "supplementary_statement", "method", "basis", "view", "note", "check"):
         if name in fields and fields[name].data:
             options[name] = fields[name].data
     if "assignee" in fields:
@@ -255,7 +253,8 @@ def _attach_error(form: Any, exc: CaseError) -> None:
     fields = form._fields
     target = {"on": "on", "reason": "reason"}.get(exc.field or "")
     if target is None and exc.field == "options":
-        target = next((n for n in ("assignee", "ground", "outcome", "what") if n in fields), None)
+        target = next((n for n in ("assignee", "ground", "outcome", "method", "basis", "view", "check", "note")
+                       if n in fields), None)
     if target and target in fields:
         fields[target].errors = [*fields[target].errors, str(exc)]
 
@@ -326,3 +325,41 @@ def case_audit(reference: str) -> Any:
                      target=reference, ip=client_ip())
     return render_template("dashboard/case_audit.html", case_ref=reference, entries=entries, names=names,
                            title=f"Audit trail of {reference}")
+
+
+@bp.route("/cases/<reference>/subject", methods=["GET", "POST"])
+@staff(*CASEWORKERS)
+def correct_subject(reference: str) -> Any:
+    """Correct a mistyped date of birth, name, address or NHS number; audited; then search again."""
+    who = actor()
+    form = CorrectSubjectForm()
+    with rt().db.transaction() as db_session:
+        case = _case_or_deny(db_session, reference, who)
+        if request.method == "GET":
+            s = case.subject
+            current = next((a for a in s.addresses or [] if isinstance(a, dict) and a.get("current")), {})
+            form.given_names.data, form.family_name.data = s.given_names, s.family_name
+            form.date_of_birth.data = s.date_of_birth
+            form.nhs_number.data = (s.identifiers or {}).get("nhs_number") or ""
+            form.address.data = "\n".join(current.get("lines") or [])
+            form.postcode.data = current.get("postcode") or ""
+    if request.method == "POST" and form.validate_on_submit():
+        fix = cases.SubjectCorrection(
+            given_names=form.given_names.data or "", family_name=form.family_name.data or "",
+            date_of_birth=form.date_of_birth.data, nhs_number=form.nhs_number.data,
+            address_lines=tuple((form.address.data or "").splitlines()), postcode=form.postcode.data,
+            reason=form.reason.data or "")
+        try:
+            with rt().db.transaction() as db_session:
+                case = _case_or_deny(db_session, reference, who)
+                changed = cases.correct_subject(db_session, case, who, fix, ip=client_ip())
+        except CaseError as exc:
+            target = form._fields.get(exc.field or "") or form.given_names
+            target.errors = [*target.errors, str(exc)]
+        else:
+            flash(f"Corrected: {', '.join(changed)}. Search the systems again so the matcher uses the corrected "
+                  f"details.", "success")
+            return redirect(url_for("dashboard.case_page", reference=reference))
+    status = 400 if request.method == "POST" else 200
+    return render_template("dashboard/correct_subject.html", form=form, case_ref=reference,
+                           title="Correct the subject's details"), status

@@ -20,7 +20,7 @@ from rights import audit, caselist
 from rights.caselist import CaseFilter, CasePage, Cursor, DueWindow
 from rights.permissions import CASEWORKERS
 from rights.staff import assignable_staff
-from rights.vocabulary import KIND_SHORT_LABELS
+from rights.vocabulary import KIND_SHORT_LABELS, Role
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.dashboard.cases import actor as case_actor
@@ -87,6 +87,10 @@ def _render_list(args: MultiDict[str, str], bulk: BulkActionForm, status: int = 
     with rt().db.transaction() as session:
         page: CasePage = caselist.list_cases(session, f, day, after=after, before=before)
         choices = _choices(session, f)
+        # New requests nobody has picked up: shown to every officer, whatever list they are looking at.
+        unassigned_new, _capped = caselist.count_cases(session, CaseFilter(stage="received", unassigned=True), day)
+        awaiting_approval = (caselist.count_cases(session, CaseFilter(stage="awaiting_approval"), day)[0]
+                             if current_user.role == Role.MANAGER.value else 0)
         # Audited last: the audit head row is locked until commit, so keep that window short.
         audit.record(session, actor(), "cases.listed", target=request.path,
                      detail={"view": view, "filter": f.describe(), "after": args.get("after"),
@@ -112,6 +116,10 @@ def _render_list(args: MultiDict[str, str], bulk: BulkActionForm, status: int = 
         tab_urls={"mine": url_for(".case_list", view="mine"), "all": url_for(".case_list", view="all")},
         clear_url=url_for(".case_list", view=view),
         filtered=any(k in keep for k in FILTER_KEYS if k not in ("view", "sort")),
+        unassigned_new=unassigned_new,
+        unassigned_url=url_for(".case_list", view="all", stage="received", assignee="none"),
+        awaiting_approval=awaiting_approval,
+        approval_url=url_for(".case_list", view="all", stage="awaiting_approval"),
     ), status
 
 

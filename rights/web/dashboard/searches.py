@@ -45,6 +45,52 @@ def _task_or_deny(db_session: Session, task_id: int, who: Actor) -> SearchTask:
 # Officers: settling a match
 
 
+@bp.post("/cases/<reference>/searches/candidates/<int:candidate_id>/reopen")
+@staff(*CASEWORKERS)
+def reopen_candidate(reference: str, candidate_id: int) -> Any:
+    """Undo a decision on a match: it waits for an officer again, and review waits for it."""
+    who = actor()
+    if not DecideCandidateForm().validate_on_submit():
+        abort(400)
+    try:
+        with rt().db.transaction() as db_session:
+            case = _case_or_deny(db_session, reference, who)
+            candidate = search.decidable_candidate(db_session, case, candidate_id)
+            search.reopen_candidate(db_session, rt().queue, candidate.id, who.ref, request.form.get("reason"),
+                                    settings=rt().settings)
+            person_id = candidate.person_id
+    except CaseNotFound:
+        abort(404)
+    except (CaseError, search.SearchError) as exc:
+        flash(str(exc), "info")
+    else:
+        flash(f"The decision on {person_id} is reopened: accept or reject it again.", "success")
+    return redirect(url_for("dashboard.case_page", reference=reference, _anchor="searches"))
+
+
+@bp.post("/cases/<reference>/searches/tasks/<int:task_id>/close")
+@staff(*CASEWORKERS)
+def close_search_task(reference: str, task_id: int) -> Any:
+    """An officer closes a search its record holder has not confirmed, with the reason."""
+    who = actor()
+    if not DecideCandidateForm().validate_on_submit():
+        abort(400)
+    try:
+        with rt().db.transaction() as db_session:
+            case = _case_or_deny(db_session, reference, who)
+            task = search.find_task(db_session, task_id, who)
+            if task.request_id != case.id:
+                raise CaseNotFound(str(task_id))
+            search.close_task(db_session, task.id, who, request.form.get("reason"))
+    except CaseNotFound:
+        abort(404)
+    except (CaseError, search.SearchError) as exc:
+        flash(str(exc), "info")
+    else:
+        flash("The search is closed with your reason.", "success")
+    return redirect(url_for("dashboard.case_page", reference=reference, _anchor="searches"))
+
+
 @bp.post("/cases/<reference>/searches/candidates/<int:candidate_id>")
 @staff(*CASEWORKERS)
 def decide_candidate(reference: str, candidate_id: int) -> Any:
@@ -59,11 +105,11 @@ def decide_candidate(reference: str, candidate_id: int) -> Any:
             case = _case_or_deny(db_session, reference, who)
             candidate = search.decidable_candidate(db_session, case, candidate_id)
             search.decide_candidate(db_session, rt().queue, candidate.id, decision == "accept", who.ref,
-                                    settings=rt().settings)
+                                    settings=rt().settings, reason=request.form.get("reason"))
             person_id, source = candidate.person_id, candidate.task.source
     except CaseNotFound:
         abort(404)
-    except CaseError as exc:
+    except (CaseError, search.SearchError) as exc:
         flash(str(exc), "info")
     else:
         if decision == "accept":
@@ -88,7 +134,7 @@ def search_log(reference: str) -> Any:
         audit.record(db_session, who.ref, "search_log.viewed", request_id=case.id, target=reference,
                      detail={"sources": len(entries)}, ip=client_ip())
         return render_template("dashboard/search_log.html", case=case, entries=entries,
-                               names=cases.staff_names(db_session), terms_used=search.terms_used,
+                               names=cases.staff_names(db_session), terms_used=search.terms_used, london=search.london,
                                status_labels=search.STATUS_LABELS, outcome_labels=search.OUTCOME_LABELS,
                                kind_labels=KIND_TITLES, service_label=privacy_notice.load().service_label,
                                back_url=url_for("dashboard.case_page", reference=reference),
