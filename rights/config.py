@@ -86,6 +86,11 @@ class Settings:
     evidence_reminder_days: int = 14
     close_unanswered_days: int = 28
     ontime_target: int = 90
+    #: PDF rendering (rights.bundles): worker processes per bundle job, and the wall-time and address-space
+    #: limits each rendering process runs under, so a hostile or huge record cannot hang or exhaust a worker.
+    bundle_workers: int = 2
+    render_timeout_seconds: int = 300
+    render_memory_mb: int = 2048
     extra: dict[str, object] = field(default_factory=dict)
 
     def as_flask(self) -> dict[str, object]:
@@ -150,6 +155,9 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         evidence_reminder_days=_int("RIGHTS_EVIDENCE_REMINDER_DAYS", 14),
         close_unanswered_days=_int("RIGHTS_CLOSE_UNANSWERED_DAYS", 28),
         ontime_target=_int("RIGHTS_ONTIME_TARGET", 90),
+        bundle_workers=_int("RIGHTS_BUNDLE_WORKERS", max(1, min(4, os.cpu_count() or 1))),
+        render_timeout_seconds=_int("RIGHTS_RENDER_TIMEOUT_SECONDS", 300),
+        render_memory_mb=_int("RIGHTS_RENDER_MEMORY_MB", 2048),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
@@ -180,6 +188,9 @@ def check(settings: Settings) -> None:
         raise ConfigError("RIGHTS_ONTIME_TARGET must be a percentage from 0 to 100")
     if not 0 <= settings.trusted_proxies <= 5:
         raise ConfigError("RIGHTS_TRUSTED_PROXIES must be the number of reverse proxies in front of the app (0 to 5)")
+    if settings.bundle_workers < 1 or settings.render_timeout_seconds < 1 or settings.render_memory_mb < 256:
+        raise ConfigError("RIGHTS_BUNDLE_WORKERS and RIGHTS_RENDER_TIMEOUT_SECONDS must be at least 1, "
+                          "RIGHTS_RENDER_MEMORY_MB at least 256")
     if settings.env != "production":
         return
     problems = []

@@ -3,7 +3,8 @@
 Why configuration and not page text: the same facts appear on the portal's privacy page, as the list of
 services on the request form, and (later) as the Art 15 information in every access response letter
 (purposes, categories, recipients, retention, sources, automated decision-making, rights, complaints).
-One file keeps them saying the same thing. Sections the seed notice does not cover carry
+One file keeps them saying the same thing. The ``[contact]`` table is the letterhead of
+every PDF letter and bundle (``rights.bundles``). Sections the seed notice does not cover carry
 ``confirmed = false``; :meth:`PrivacyNotice.gaps` names them so a council can see what to fill in.
 """
 
@@ -36,6 +37,18 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """How to reach the council's information rights team: the letterhead of every letter and bundle."""
+
+    department: str
+    address: tuple[str, ...]
+    email: str
+    phone: str
+    website: str
+    dpo: str  # the Data Protection Officer's contact (Art 13(1)(b)), named in response letters
+
+
+@dataclass(frozen=True)
 class PrivacyNotice:
     title: str
     last_updated: date
@@ -64,6 +77,7 @@ class PrivacyNotice:
     ico_url: str
     services: tuple[Service, ...]
     unconfirmed: tuple[str, ...]
+    contact: Contact
 
     def service(self, key: str) -> Service | None:
         return next((s for s in self.services if s.key == key), None)
@@ -125,6 +139,9 @@ def parse(raw: dict[str, Any]) -> PrivacyNotice:
             ico_url=raw["complaints"]["ico_url"],
             services=services,
             unconfirmed=unconfirmed,
+            contact=Contact(department=raw["contact"]["department"], address=_tuple(raw["contact"], "address"),
+                            email=raw["contact"]["email"], phone=raw["contact"]["phone"],
+                            website=raw["contact"].get("website", ""), dpo=raw["contact"]["dpo"]),
         )
     except KeyError as exc:
         raise ValueError(f"privacy notice: missing entry {exc.args[0]!r}") from None

@@ -1,0 +1,125 @@
+"""Benchmark: chunked bundle pipeline against one-pass WeasyPrint of the same HTML.
+
+    python bench/bundle.py --pages 500,2000,10000 [--workers 2] [--one-pass-max 10000] [--timeout 3600]
+
+For each size, both pipelines render the same generated records (rights.bundles.sample) in a fresh process;
+this script samples the resident memory of that process and all its children every 0.1 s and reports wall
+time, pages per second and peak RSS (sum over the process tree at the sampled instant). Goals (issue): at
+2,000 pages the chunked pipeline at least 2x faster with at most 25% of one-pass peak memory; its peak at
+10,000 pages within 1.2x of that at 2,000. Numbers depend on the cores free at the time: say so when quoting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _meta():
+    from rights.bundles.bundle import BundleMeta
+
+    return BundleMeta(reference="SAR-2026-0042", council_name="Exampleshire County Council",
+                      prepared_on=date(2026, 11, 30), draft=True)
+
+
+def run_one(mode: str, pages: int, workers: int, out: str) -> None:
+    """Child process: render one bundle and print its page count as JSON."""
+    from rights.bundles import bundle, render, sample
+
+    records, withheld = sample.records(pages), sample.withheld()
+    if mode == "chunked":
+        result = bundle.render_bundle(_meta(), records, withheld, out, render.RenderLimits(workers=workers,
+                                                                                           seconds=3600))
+        print(json.dumps({"pages": result.pages, "chunks": result.chunks}))
+    else:
+        doc = render.document(bundle.one_pass_html(_meta(), records, withheld))
+        doc.write_pdf(out)
+        print(json.dumps({"pages": len(doc.pages), "chunks": 1}))
+
+
+def measure(mode: str, pages: int, workers: int, timeout: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / f"{mode}.pdf")
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, __file__, "--run", mode, "--pages", str(pages),
+                                 "--workers", str(workers), "--out", out],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        root = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            if time.perf_counter() - start > timeout:
+                for child in root.children(recursive=True):
+                    child.kill()
+                proc.kill()
+                proc.wait()
+                return {"mode": mode, "target": pages, "error": f"timed out after {timeout}s"}
+            total = 0
+            try:
+                for p in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+            except psutil.Error:
+                pass
+            peak = max(peak, total)
+            time.sleep(0.1)
+        wall = time.perf_counter() - start
+        stdout, stderr = proc.communicate()
+        if proc.returncode != 0:
+            return {"mode": mode, "target": pages, "error": stderr.strip().splitlines()[-1:]}
+        info = json.loads(stdout.strip().splitlines()[-1])
+        return {"mode": mode, "target": pages, "pages": info["pages"], "chunks": info["chunks"],
+                "wall_s": round(wall, 1), "pages_per_s": round(info["pages"] / wall, 1),
+                "peak_rss_mb": round(peak / 2**20)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--pages", default="500,2000,10000")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--one-pass-max", type=int, default=10_000, help="skip one-pass above this size")
+    parser.add_argument("--timeout", type=int, default=3600)
+    parser.add_argument("--run", choices=("chunked", "one-pass"), help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        run_one(args.run, int(args.pages), args.workers, args.out)
+        return
+    print(f"cores: {psutil.cpu_count()}, load average: {psutil.getloadavg()}, workers: {args.workers}")
+    print(f"{'target':>7} {'mode':>9} {'pages':>6} {'chunks':>6} {'wall s':>8} {'pages/s':>8} {'peak MB':>8}")
+    rows = []
+    for pages in (int(p) for p in args.pages.split(",")):
+        for mode in ("chunked", "one-pass"):
+            if mode == "one-pass" and pages > args.one_pass_max:
+                continue
+            row = measure(mode, pages, args.workers, args.timeout)
+            rows.append(row)
+            if "error" in row:
+                print(f"{pages:>7} {mode:>9} error: {row['error']}")
+            else:
+                print(f"{pages:>7} {mode:>9} {row['pages']:>6} {row['chunks']:>6} {row['wall_s']:>8} "
+                      f"{row['pages_per_s']:>8} {row['peak_rss_mb']:>8}", flush=True)
+    by = {(r["target"], r["mode"]): r for r in rows if "error" not in r}
+    for pages in sorted({r["target"] for r in rows}):
+        c, o = by.get((pages, "chunked")), by.get((pages, "one-pass"))
+        if c and o:
+            print(f"{pages}: chunked {o['wall_s'] / c['wall_s']:.2f}x faster, "
+                  f"{100 * c['peak_rss_mb'] / o['peak_rss_mb']:.0f}% of one-pass peak memory")
+    if by.get((2000, "chunked")) and by.get((10000, "chunked")):
+        print(f"chunked peak at 10,000 / at 2,000: "
+              f"{by[(10000, 'chunked')]['peak_rss_mb'] / by[(2000, 'chunked')]['peak_rss_mb']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

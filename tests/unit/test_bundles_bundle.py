@@ -1,0 +1,163 @@
+"""The disclosure bundle, checked by reading the PDF it produces (real WeasyPrint, pikepdf, pdftotext)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+import pikepdf
+import pytest
+
+from rights.bundles import bundle, leakcheck, render, sample
+from rights.bundles.bundle import BundleError, BundleRecord, Text, WithheldRecord
+from tests.unit.bundle_support import META, pdftotext, redacted_record
+
+SOURCES = [
+    ("c1", "Children's social care", date(2019, 5, 2), "Strategy meeting",
+     "Present: the social worker and [[TP:Margaret Oduya-Fenwick]] of [[TP:14 Larkspur Gardens]].\n\n"
+     "Concerns were raised by [[CRIME:Detective Constable Prenderghast]] about the weekend." + " Filler text." * 40),
+    ("c2", "Looked after children and care leavers", date(2020, 1, 7), "Placement plan",
+     "The foster carers live at [[TP:Quillfeather Cottage, Brindlemoor]]. " + "Routine and school. " * 500),
+    ("c3", "Children's social care", date(2018, 3, 9), "Case note",
+     "Short note about a visit; [[SWHARM:the worker's view of risk from Uncle Bartholomew]] remains."),
+]
+WITHHELD = [WithheldRecord("w1", "Children's social care", date(2019, 6, 1), "Court report", "COURT")]
+WITHHELD_TEXT = "The guardian's report to the family court about Zephyrine Ashcombe-Vale"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    records, secrets = [], []
+    for key, service, day, title, source in SOURCES:
+        record, found = redacted_record(key, service, day, title, source)
+        records.append(record)
+        secrets.extend(found)
+    target = tmp_path_factory.mktemp("bundle") / "bundle.pdf"
+    # a tiny chunk size forces one chunk per record, so the join and global numbering are exercised
+    result = bundle.render_bundle(META, records, WITHHELD, target, render.RenderLimits(workers=2), max_chunk_chars=1)
+    return result, secrets
+
+
+def test_no_redacted_or_withheld_text_anywhere(built):
+    result, secrets = built
+    assert secrets  # the fixture really had secrets to hide
+    assert leakcheck.check(result.path, [*secrets, WITHHELD_TEXT]) == []
+    with pikepdf.open(result.path) as pdf:
+        meta = " ".join(str(v) for v in pdf.docinfo.values())
+        xmp = pdf.Root.Metadata.read_bytes().decode()
+    for secret in secrets:
+        assert secret not in meta and secret not in xmp
+
+
+def test_every_code_box_present_where_the_redaction_was(built):
+    result, _secrets = built
+    text = "\n".join(pdftotext(result.path))
+    expected = [m.group(1) for *_r, source in SOURCES for m in re.finditer(r"\[\[([A-Z0-9]+):", source)]
+    body = text.split("What the codes mean", 1)[1]
+    found = re.findall(r"\b(TP|CRIME|SWHARM)\b", body.split("What it means", 1)[1])
+    # the codes table lists each code once; the boxes are the rest
+    assert sorted(found) == sorted([*expected, "CRIME", "SWHARM", "TP"])
+    assert "COURT" in text and "Court report" in text  # withheld record listed with its code
+
+
+def test_pages_numbered_one_to_n_with_reference_and_draft(built):
+    result, _secrets = built
+    pages = pdftotext(result.path)
+    assert len(pages) == result.pages > result.front_pages + 3  # the placement plan runs over a page
+    for n, page in enumerate(pages, start=1):
+        assert f"Page {n} of {result.pages}" in page
+        assert "SAR-2026-0042" in page
+        assert "DRAFT" in page
+
+
+def test_bookmarks_follow_the_index(built):
+    result, _secrets = built
+    with pikepdf.open(result.path) as pdf:
+        marks = bundle.outline_entries(pdf)
+    services = [(t, p) for t, p, level in marks if level == 1 and t != "Cover and index"]
+    records = [(t, p) for t, p, level in marks if level == 2]
+    assert [t for t, _p in services] == ["Children's social care", "Looked after children and care leavers"]
+    assert records == [(f"{e.title} ({e.date.isoformat()})", e.first_page - 1) for e in result.entries]
+    pages = pdftotext(result.path)
+    for e in result.entries:  # the page the index names really starts that record
+        assert e.title in pages[e.first_page - 1]
+        assert re.search(rf"{re.escape(e.title)}.*{e.pages}", "\n".join(pages[: result.front_pages]))
+    # grouped by service, then date
+    assert [e.key for e in result.entries] == ["c3", "c1", "c2"]
+
+
+def test_metadata_names_no_one(built):
+    result, _secrets = built
+    with pikepdf.open(result.path) as pdf:
+        info = {k: str(v) for k, v in pdf.docinfo.items()}
+    assert info["/Title"].startswith("Your information")
+    assert "SAR-2026-0042" in info["/Subject"] and "SAR-2026-0042" in info["/Keywords"]
+    for *_r, title, _s in SOURCES:
+        assert title not in " ".join(info.values())
+
+
+def test_gate_finds_a_leak_in_text_outline_and_metadata(tmp_path):
+    """Negative control: the same gate flags text that was not redacted."""
+    leaky = BundleRecord("x", "Early help", date(2021, 1, 1), "Visit to Ottoline Spraggett",
+                         (Text("The address is 9 Wrenfield Row and the carer is Ottoline Spraggett.\n"),))
+    target = tmp_path / "leaky.pdf"
+    bundle.render_bundle(replace(META, title="Bundle about Ottoline Spraggett"), [leaky], [], target)
+    findings = leakcheck.check(target, ["9 Wrenfield Row", "Ottoline Spraggett"])
+    places = {f.where.split(" (")[0].split(" /")[0] for f in findings}
+    assert {"page 2", "outline", "metadata", "metadata XMP"} <= places
+    assert any("pypdf" in f.where for f in findings) and any("pdftotext" in f.where for f in findings)
+
+
+def test_large_print_gives_more_pages(tmp_path):
+    records = sample.records(6)
+    normal = bundle.render_bundle(META, records, [], tmp_path / "n.pdf")
+    large = bundle.render_bundle(replace(META, large_print=True), records, [], tmp_path / "l.pdf")
+    assert large.pages > normal.pages
+
+
+def test_unknown_code_and_duplicate_records_refused(tmp_path):
+    record, _ = redacted_record("a", "Early help", date(2020, 1, 1), "Note", "x [[NOPE:y]] z")
+    with pytest.raises(BundleError, match="unknown exemption code"):
+        bundle.render_bundle(META, [record], [], tmp_path / "x.pdf")
+    ok, _ = redacted_record("a", "Early help", date(2020, 1, 1), "Note", "x")
+    with pytest.raises(BundleError, match="twice"):
+        bundle.render_bundle(META, [ok], [WithheldRecord("a", "Early help", date(2020, 1, 1), "N", "TP")],
+                             tmp_path / "x.pdf")
+
+
+def test_pdf_a_variant_declared(tmp_path):
+    result = bundle.render_bundle(replace(META, pdf_a=True, draft=False), sample.records(3), [], tmp_path / "a.pdf")
+    with pikepdf.open(result.path) as pdf:
+        assert "/OutputIntents" in pdf.Root
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfaid:part") == "2" and xmp.get("pdfaid:conformance") == "B"
+    assert "DRAFT" not in "".join(pdftotext(result.path))
+
+
+def test_joined_file_is_valid_pdf(built):
+    result, _secrets = built
+    with pikepdf.open(result.path) as pdf:
+        assert pdf.check_pdf_syntax() == []
+
+
+def test_renumbering_shifts_references_but_not_strings():
+    from rights.bundles.pdfjoin import _renumber
+
+    data = rb"<< /A 3 0 R /T (x 3 0 R \( 4 0 R) /H <4142> /K [1 0 R 2.5 6 0 R] /P 7 0 R >>"
+    assert _renumber(data, 10, frozenset({7}), 2) == (
+        rb"<< /A 13 0 R /T (x 3 0 R \( 4 0 R) /H <4142> /K [11 0 R 2.5 16 0 R] /P 2 0 R >>")
+
+
+def test_index_in_slices_keeps_numbering_and_order(tmp_path, monkeypatch):
+    """A long index is rendered in slices (one row each here): pages and index numbers must still agree."""
+    monkeypatch.setattr(bundle, "INDEX_ROWS", 1)
+    records = sample.records(8)
+    result = bundle.render_bundle(META, records, WITHHELD, tmp_path / "s.pdf")
+    pages = pdftotext(result.path)
+    assert len(pages) == result.pages
+    assert all(f"Page {n} of {result.pages}" in p for n, p in enumerate(pages, start=1))
+    front = "\n".join(pages[: result.front_pages])
+    assert front.count("Index") == 1 and "Records withheld in full" in front
+    for e in result.entries:
+        assert e.title in pages[e.first_page - 1] and e.pages in front

@@ -1,0 +1,121 @@
+"""Locked-down rendering: nothing in record content can make WeasyPrint read a file or reach a server."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from datetime import date
+
+import pikepdf
+import pytest
+
+from rights.bundles import bundle, leakcheck, render
+from rights.bundles.bundle import BundleRecord, Html, Text
+from tests.unit.bundle_support import META, pdftotext
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []  # noqa: RUF012 - shared with the test on purpose
+
+    def do_GET(self):
+        self.hits.append(self.path)
+        body = b"FOREIGN-CONTENT-FROM-SERVER"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    _Recorder.hits = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", _Recorder.hits
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def hostile(base: str) -> str:
+    return (f'<img src="file:///etc/passwd"><img src="{base}/img.png">'
+            f'<link rel="attachment" href="file:///etc/passwd"><a rel="attachment" href="file:///etc/hostname">x</a>'
+            f'<link rel="stylesheet" href="{base}/sheet.css">'
+            f'<style>@import url("{base}/import.css"); body {{ background: url({base}/bg.png) }}</style>'
+            f'<div style="background-image: url(\'{base}/inline.png\')">styled</div>'
+            f'<object data="file:///etc/passwd"></object><embed src="{base}/embed"><iframe src="{base}/frame"></iframe>'
+            f'<svg><image href="{base}/svg.png"/></svg><img src="data:image/svg+xml,<svg/>">'
+            f'<p>Visit <a href="{base}/link">our site</a> or {base}/plain</p>')
+
+
+def _assert_nothing_foreign(path, hits):
+    assert hits == []
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.attachments) == 0
+    text = "\n".join(pdftotext(path))
+    assert "root:x:0:0" not in text and "FOREIGN-CONTENT" not in text
+    findings = leakcheck.check(path, ["root:x:0:0", "FOREIGN-CONTENT-FROM-SERVER"])
+    assert [f for f in findings if f.needle != "(embedded file)"] == [] and findings == []
+
+
+def test_bundle_with_hostile_record_text_and_email_html(tmp_path, server):
+    base, hits = server
+    record = BundleRecord("h", "Early help", date(2021, 2, 3), "Imported email", (
+        Text("Record text typed by someone: " + hostile(base) + "\n"),
+        Html("<p>Email body</p>" + hostile(base)),
+    ))
+    target = tmp_path / "hostile.pdf"
+    bundle.render_bundle(META, [record], [], target)
+    _assert_nothing_foreign(target, hits)
+    text = "\n".join(pdftotext(target))
+    assert "<img src=" in text  # record text was escaped: shown as text, never markup
+    assert "Email body" in text and "styled" in text  # the email's words survive sanitising
+
+
+def test_fetcher_refuses_everything_but_packaged_assets_even_without_sanitising(tmp_path, server):
+    """Defence in depth: raw hostile HTML straight into the renderer still fetches nothing."""
+    base, hits = server
+    html = f"<html><head>{hostile(base)}</head><body>{hostile(base)}</body></html>"
+    fetcher = render.locked_fetcher()
+    from weasyprint import HTML
+
+    HTML(string=html, url_fetcher=fetcher).write_pdf(tmp_path / "raw.pdf")
+    _assert_nothing_foreign(tmp_path / "raw.pdf", hits)
+    assert any(u.startswith("file:") for u in fetcher.refused)
+    assert any(u.startswith(base) for u in fetcher.refused)
+    assert any(u.startswith("data:") for u in fetcher.refused)
+
+
+@pytest.mark.parametrize("url", ["rights-asset:../../../etc/passwd", "rights-asset:/etc/passwd",
+                                 "rights-asset:pdf.css/../../x.css", "rights-asset:missing.css",
+                                 "file:///etc/passwd", "https://example.org/x.css", "ftp://x/y"])
+def test_fetcher_refuses_paths_out_of_the_asset_dir(url):
+    with pytest.raises(ValueError, match=r"refused|no packaged"):
+        render.locked_fetcher().fetch(url)
+
+
+def test_fetcher_serves_the_packaged_stylesheet():
+    response = render.locked_fetcher().fetch("rights-asset:pdf.css")
+    assert b".redaction" in response.read()
+
+
+def test_sanitiser_keeps_text_drops_everything_active():
+    dirty = ('<p onclick="x()" style="color:red">Hello <b>there</b></p><script>alert(1)</script>'
+             '<style>p{}</style><img src=x><a href="http://x">link</a><link rel=attachment href=file:///x>')
+    clean = render.sanitise_email_html(dirty)
+    assert clean == "<p>Hello <b>there</b></p>link"
+
+
+def test_time_limit_stops_a_long_render():
+    big = "<p>" + "words " * 200_000 + "</p>"
+    with pytest.raises(render.RenderError, match=r"longer than 1 seconds"):
+        render.render_pdf(big, render.RenderLimits(seconds=1, memory_mb=2048, workers=1))
+
+
+def test_memory_limit_stops_a_render():
+    with pytest.raises(render.RenderError):
+        render.render_pdf("<p>x</p>" * 50_000, render.RenderLimits(seconds=120, memory_mb=256, workers=1))
