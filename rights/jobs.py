@@ -61,6 +61,15 @@ class JobQueue:
             self.inline = True
         self.queue = Queue(name, connection=self.connection, default_timeout=600)
 
+    @classmethod
+    def bound(cls, connection: Redis, name: str) -> JobQueue:
+        """The queue a running job came from (its connection and name), to defer follow-up work onto it."""
+        queue = cls.__new__(cls)
+        queue.connection = connection
+        queue.inline = False
+        queue.queue = Queue(name, connection=connection, default_timeout=600)
+        return queue
+
     def enqueue(self, job_run_id: str) -> None:
         self.queue.enqueue(
             RQ_FUNCTION,

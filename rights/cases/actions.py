@@ -43,6 +43,8 @@ from rights.permissions import (
     can_be_assigned,
     can_see_request,
 )
+from rights.redaction import decisions as redaction_decisions
+from rights.redaction import service as redaction_service
 from rights.workflow import Facts, Firing, Step, Transition, WorkflowError
 
 ART19_KINDS = frozenset({RequestKind.RECTIFICATION.value, RequestKind.ERASURE.value, RequestKind.RESTRICTION.value})
@@ -110,6 +112,7 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
         restricted=bool((request.details or {}).get("restricted")),
         id_verified=request.id_verified,
         recipients_pending=recipients_pending(session, request),
+        records_undecided=redaction_decisions.undecided_count(session, request.id),
     )
 
 
@@ -209,6 +212,12 @@ def _hook_start_searches(session: Session, queue: JobQueue, request: RightsReque
         raise CaseError(f"The search cannot start: {exc}", code="guard") from None
 
 
+def _hook_propose_redactions(session: Session, queue: JobQueue, request: RightsRequest, actor: Actor,
+                             firing: Firing) -> None:
+    """Entering review proposes redactions for any gathered record that has none yet (a job after commit)."""
+    redaction_service.defer_proposals(session, queue, request.id)
+
+
 Hook = Callable[[Session, JobQueue, RightsRequest, Actor, Firing], None]
 
 
@@ -240,6 +249,7 @@ CONSEQUENCES: dict[str, Consequence] = {
     "decide": Consequence(effect=_effect_decide),
     "start_search": Consequence(hook=_hook_start_searches),
     "search_again": Consequence(hook=_hook_start_searches),
+    "submit_for_review": Consequence(hook=_hook_propose_redactions),
 }
 
 

@@ -173,10 +173,11 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 from rights.cli.clock import clock_command  # noqa: E402
 from rights.cli.portal import portal_command  # noqa: E402
 from rights.cli.process import process_command  # noqa: E402
+from rights.cli.redact import redact_command  # noqa: E402
 from rights.cli.schedule import schedule_group  # noqa: E402
 from rights.cli.users import users_group  # noqa: E402
 
-for _command in (clock_command, process_command, users_group, portal_command, schedule_group):
+for _command in (clock_command, process_command, redact_command, users_group, portal_command, schedule_group):
     main.add_command(_command)
 
 

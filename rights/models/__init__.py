@@ -14,6 +14,7 @@ Imports: :mod:`rights.vocabulary`, :mod:`rights.workflow` (closed stages) and, l
 from rights.models.base import NAMING, Base, EncryptedText, UTCDateTime, escape_like, new_id, utcnow
 from rights.models.operations import AuditEvent, AuditHead, JobRun, OutboxMessage
 from rights.models.portal import PortalDraft, ProgressCode
+from rights.models.redaction import RecordDecision, Redaction
 from rights.models.requests import (
     REFERENCE_PREFIX,
     ClockEvent,
@@ -62,6 +63,8 @@ __all__ = [
     "Person",
     "PortalDraft",
     "ProgressCode",
+    "RecordDecision",
+    "Redaction",
     "ReferenceCounter",
     "RequestKind",
     "RequesterRole",

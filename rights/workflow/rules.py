@@ -82,6 +82,7 @@ class Facts:
     restricted: bool = False
     id_verified: bool = False
     recipients_pending: int = 0  # disclosure-log recipients not yet told (Art 19)
+    records_undecided: int = 0  # gathered records without a decision, or with a redaction still proposed
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,14 @@ def recipients_settled(f: Facts) -> str | None:
     if f.recipients_pending:
         return (f"{f.recipients_pending} recipient(s) in the disclosure log have not been told yet "
                 f"(Art 19 UK GDPR).")
+    return None
+
+
+def records_decided(f: Facts) -> str | None:
+    """Nothing proposed is released unreviewed: every gathered record included or withheld first."""
+    if f.records_undecided:
+        noun = "record is" if f.records_undecided == 1 else "records are"
+        return f"{f.records_undecided} gathered {noun} not decided yet: review the redactions first."
     return None
 
 

@@ -3,8 +3,8 @@
 Views are split by area into submodules that attach their routes to ``bp`` on import: ``cases`` (case
 page and actions), ``lists`` (case list, filters, bulk actions), ``reports`` (performance, CSV),
 ``admin`` (users, MFA resets), ``searches`` (search tasks and gathered records), ``disclosures`` (the
-Art 19 log) and ``log_request`` (requests received outside the portal). A new area adds its
-module and one import line below.
+Art 19 log), ``review`` (the redaction review) and ``log_request`` (requests received outside the
+portal). A new area adds its module and one import line below.
 """
 
 from __future__ import annotations
@@ -22,5 +22,6 @@ from rights.web.dashboard import (  # noqa: E402, F401
     log_request,
     outbox,
     reports,
+    review,
     searches,
 )

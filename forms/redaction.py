@@ -1,0 +1,51 @@
+"""Forms of the redaction review page: adding a redaction by its words, withholding a record.
+
+The forms collect input only: whether the code exists and the words are in the record is decided by
+:mod:`rights.redaction` (one home for the codes). Each form has its own prefix so the page's field ids
+stay unique. Accepting or rejecting is a button on a CSRF-only form (:class:`DecideForm`).
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea
+from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from forms import options
+from rights.redaction import CODES
+
+
+def code_choices() -> list:  # type: ignore[type-arg]
+    return options([(code, f"{code}: {c.meaning} ({c.reference})") for code, c in CODES.items()])
+
+
+class DecideForm(FlaskForm):
+    """Only the CSRF token: the button pressed (``decision`` = accept or reject) is the input."""
+
+
+class AddRedactionForm(FlaskForm):
+    words = TextAreaField("Words to redact", widget=GovTextArea(),
+                          description="Type or paste the words exactly as they appear in the record. Every place "
+                                      "they occur is redacted.",
+                          validators=[InputRequired("Enter the words to redact"),
+                                      Length(max=500, message="Enter at most 500 characters")])
+    code = SelectField("Exemption code", widget=GovSelect(), validators=[InputRequired("Choose a code")])
+    across = BooleanField("Also redact these words in every other record of this request",
+                          widget=GovCheckboxInput())
+    submit = SubmitField("Add the redaction", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.code.choices = code_choices()
+
+
+class WithholdForm(FlaskForm):
+    code = SelectField("Exemption code", widget=GovSelect(), validators=[InputRequired("Choose a code")])
+    note = TextAreaField("Note (optional)", widget=GovTextArea(),
+                         validators=[Length(max=2000, message="The note must be 2,000 characters or fewer")])
+    submit = SubmitField("Withhold the whole record", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.code.choices = code_choices()

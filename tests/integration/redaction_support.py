@@ -1,0 +1,50 @@
+"""A request in review with gathered records written directly (text and involvements encrypted as the
+search stores them), for the redaction tests: the mother and a neighbour are third parties, the social
+worker a professional, and one record is a scan with no text layer."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from rights.models import GatheredRecord, SearchTask
+from rights.security import cipher_for
+from tests.factories import make_person, make_request
+
+MOTHER = {"name": "Joanne Hart", "role": "family_member", "job_title": None, "person_id": "P2",
+          "address": "14 Elm Road, Leeds LS6 2AB"}
+NEIGHBOUR = {"name": "Kyle Brook", "role": "other", "job_title": None, "person_id": "P3", "address": None}
+WORKER = {"name": "Priya Shah", "role": "professional", "job_title": "social worker", "person_id": "P4",
+          "address": None}
+VISIT = ("Amelia Hart met her mother Joanne Hart at 14 Elm Road, Leeds LS6 2AB. Joanne said Kyle Brook shouted. "
+         "Social worker Priya Shah visited.")
+CALL = "Kyle Brook called on 07700 900982 about Amelia. Kyle was angry and mentioned the blue van."
+SECRETS = ("Joanne Hart", "Kyle Brook", "07700 900982", "LS6 2AB")
+
+
+def gathered_case(rt: Any, settings: Any, *, status: str = "review") -> dict[str, Any]:
+    """A request (subject Amelia Hart) with three gathered records; returns ids by name."""
+    cipher = cipher_for(settings.encryption_keys)
+    with rt.db.transaction() as session:
+        request = make_request(session, subject=make_person())
+        request.status = status
+        task = SearchTask(request_id=request.id, source="csc_notes", service="childrens_social_care",
+                          source_type="folder", run_by="user:1", status="done")
+        session.add(task)
+        session.flush()
+
+        def add(record_id: str, text: str | None, people: list[dict[str, Any]], on: date) -> int:
+            row = GatheredRecord(
+                request_id=request.id, task_id=task.id, source="csc_notes", record_id=record_id, person_id="P1",
+                record_date=on, title=f"Case note {record_id}",
+                text_enc=cipher.encrypt(text.encode()) if text is not None else None,
+                involved_enc=cipher.encrypt(json.dumps(people).encode()), origin="connector", added_by="worker")
+            session.add(row)
+            session.flush()
+            return row.id
+
+        ids = {"visit": add("N-1", VISIT, [MOTHER, NEIGHBOUR, WORKER], date(2024, 1, 10)),
+               "call": add("N-2", CALL, [NEIGHBOUR], date(2024, 2, 1)),
+               "scan": add("N-3", None, [], date(2024, 3, 1))}
+        return {"id": request.id, "reference": request.reference, **ids}
