@@ -91,6 +91,8 @@ class Settings:
     bundle_workers: int = 2
     render_timeout_seconds: int = 300
     render_memory_mb: int = 2048
+    #: Days a released response's download link works (RIGHTS_DOWNLOAD_DAYS).
+    download_days: int = 28
     extra: dict[str, object] = field(default_factory=dict)
 
     def as_flask(self) -> dict[str, object]:
@@ -158,6 +160,7 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         bundle_workers=_int("RIGHTS_BUNDLE_WORKERS", max(1, min(4, os.cpu_count() or 1))),
         render_timeout_seconds=_int("RIGHTS_RENDER_TIMEOUT_SECONDS", 300),
         render_memory_mb=_int("RIGHTS_RENDER_MEMORY_MB", 2048),
+        download_days=_int("RIGHTS_DOWNLOAD_DAYS", 28),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
