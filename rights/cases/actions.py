@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rights import audit, clock, privacy_notice, runtime, search, workflow
+from rights.bundles import case_letters
 from rights.bundles import release as bundle_release
 from rights.bundles import versions as bundle_versions
 from rights.config import ConfigError
@@ -341,6 +342,7 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
         outcome.letter = template
         outcome.post_letter = not queue_letter(session, queue, request, template, context,
                                                key=f"{template}:{request.reference}:{wf_event.id}")
+        case_letters.defer_letter(session, queue, request, template, context["reason"], wf_event.id)
     return outcome
 
 
