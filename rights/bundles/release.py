@@ -21,7 +21,7 @@ from rights.config import Settings
 from rights.jobs import JobQueue
 from rights.models import AuditEvent, BundleVersion, DownloadLink, RightsRequest, utcnow
 from rights.notify import queue_email
-from rights.security import EncryptedStore
+from rights.security import Cipher, EncryptedStore
 
 RELEASE_TEMPLATE = "case_released"
 DOWNLOAD_ACTION = "release.downloaded"
@@ -150,3 +150,31 @@ def expiring_links(session: Session, first: date, last: date) -> list[ExpiringLi
     return [ExpiringLink(link_id=r.id, request_id=r.request_id,
                          expires_on=r.expires_at.astimezone(clock.LONDON).date(), url=link_url(settings, r.id))
             for r in rows]
+
+
+# --------------------------------------------------------------------------------------------------
+# The case page's release section
+
+
+@dataclass(frozen=True)
+class Panel:
+    state: versions.VersionState
+    versions: list[BundleVersion]
+    links: list[DownloadLink]
+    downloads: list[Download]
+    undecided: int
+    can_prepare: bool  # the case is in review and every record is decided
+    postal: bool  # no email address: the approved letter and bundle go as a print pack
+    posted_on: str | None
+
+
+def panel(session: Session, cipher: Cipher, request: RightsRequest, *, may_prepare: bool) -> Panel:
+    """What the release section shows: versions, staleness, leak findings, links and downloads."""
+    from rights.redaction.decisions import undecided_count
+
+    undecided = undecided_count(session, request.id)
+    return Panel(state=versions.state(session, cipher, request), versions=versions.versions(session, request.id),
+                 links=links_of(session, request.id), downloads=downloads_of(session, request.id),
+                 undecided=undecided, can_prepare=may_prepare and request.status == "review" and not undecided,
+                 postal=not (request.requester and request.requester.email),
+                 posted_on=(request.details or {}).get("print_pack_posted_on"))

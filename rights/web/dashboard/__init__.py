@@ -21,6 +21,7 @@ from rights.web.dashboard import (  # noqa: E402, F401
     lists,
     log_request,
     outbox,
+    release,
     reports,
     review,
     searches,

@@ -158,6 +158,7 @@ def _visible_duplicate(db_session: Session, case: RightsRequest, who: Actor) -> 
 @bp.get("/cases/<reference>")
 @staff(*CASE_VIEWERS)
 def case_page(reference: str) -> Any:
+    from rights.web.dashboard.release import release_panel
     who = actor()
     on = today()
     with rt().db.transaction() as db_session:
@@ -178,6 +179,7 @@ def case_page(reference: str) -> Any:
             # The database mirror of the case's background jobs: officers see them without asking Redis.
             "jobs": jobs.for_request(db_session, case.id),
             "search_panel": search.panel(db_session, case, who),
+            "release_panel": release_panel(db_session, case, who),
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.
         return render_template("dashboard/case.html", kind_labels=KIND_TITLES, role_labels=ROLE_LABELS,
