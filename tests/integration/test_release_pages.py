@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from rights.cli.process import run_pending
-from rights.models import AuditEvent, DownloadLink, OutboxMessage, RightsRequest
+from rights.models import AuditEvent, DownloadLink, OutboxMessage, RightsRequest, utcnow
 from tests.integration.portal_support import Portal, portal_app
 from tests.integration.release_support import decided_case, pdf_text
 from tests.integration.staff_support import (
@@ -75,7 +75,7 @@ def test_requester_downloads_with_a_fresh_code(rt, settings) -> None:  # type: i
     with rt.db.transaction() as session:
         audits = session.scalars(select(AuditEvent).where(AuditEvent.action == "release.downloaded")).all()
         assert [a.detail["file"] for a in audits] == ["bundle"] and audits[0].request_id == case["id"]
-        session.execute(update(DownloadLink).values(expires_at=DownloadLink.created_at - timedelta(seconds=1)))
+        session.execute(update(DownloadLink).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert portal.get(f"/download/{link_id}/bundle.pdf").status_code == 410
     assert portal.get(f"/download/{link_id}").status_code == 410
     assert portal.get("/download/doesnotexist").status_code == 410

@@ -23,9 +23,11 @@ from rights.web.helpers import client_ip, download, rt, today
 
 def release_panel(db_session: Any, case: RightsRequest, who: Any) -> release.Panel | None:
     """The release section's data, for access requests that reached review."""
-    if case.kind != "access" or case.status in ("received", "awaiting_id", "searching", "withdrawn", "refused"):
+    if case.kind != "access" or case.status in ("received", "awaiting_id", "searching"):
         return None
-    return release.panel(db_session, rt().cipher, case, may_prepare=who.role in CASEWORKERS)
+    panel = release.panel(db_session, rt().cipher, case, may_prepare=who.role in CASEWORKERS)
+    in_progress = case.status in ("review", "awaiting_approval", "ready")
+    return panel if in_progress or panel.versions else None
 
 
 def _back(reference: str) -> Response:
