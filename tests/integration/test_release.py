@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,6 +115,10 @@ def test_approval_by_another_manager_only_and_release_needs_approval(rt, setting
         final = rt.files.get(version.final_bundle_key)
         assert hashlib.sha256(final).hexdigest() == version.final_sha256 != version.bundle_sha256
     assert not any("DRAFT" in page for page in pdf_text(final))
+    if os.environ.get("RIGHTS_SCREENSHOTS"):  # to look at the released pair
+        Path(os.environ["RIGHTS_SCREENSHOTS"], "released-bundle.pdf").write_bytes(final)
+        Path(os.environ["RIGHTS_SCREENSHOTS"], "released-letter.pdf").write_bytes(
+            rt.files.get(version.final_letter_key))
     everything = pdf_everything(final) + pdf_everything(rt.files.get(version.final_letter_key))
     for secret in SECRETS:
         assert secret not in everything
