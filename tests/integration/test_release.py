@@ -123,6 +123,8 @@ def test_approval_by_another_manager_only_and_release_needs_approval(rt, setting
     for secret in SECRETS:
         assert secret not in everything
     assert "SWHARM" in everything and "TP" in everything  # withheld and redacted by code, not content
+    letter_pages = pdf_text(rt.files.get(version.final_letter_key))
+    assert all(f"Our reference: {case['reference']}" in p for p in letter_pages), "the reference in every footer"
 
 
 def test_release_refused_when_the_leak_gate_finds_removed_text(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
