@@ -52,7 +52,7 @@ def test_prepare_approve_release_and_download(live_server, browser, mailbox, set
         page.get_by_role("button", name="Prepare the response").click()
         wait_for_text(page, case_url, "Prepared versions")
         assert_accessible(page)
-        shot(page, "release-prepared", "#release ~ table, main")
+        shot(page, "release-prepared", "#release-section")
         do_action(page, "Send for approval")
 
     with open_page(browser) as page:
@@ -68,7 +68,7 @@ def test_prepare_approve_release_and_download(live_server, browser, mailbox, set
         page.goto(case_url + "#release")
         assert "Download link sent" in page.locator("main").inner_text()
         assert_accessible(page)
-        shot(page, "release-section")
+        shot(page, "release-section", "#release-section")
 
     message = mailbox.wait_for(EMAIL, subject_contains="Our response to your request is ready")
     body = message.get_body(preferencelist=("plain",)).get_content()
