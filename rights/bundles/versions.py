@@ -159,7 +159,10 @@ def decided_set(session: Session, cipher: Cipher, request_id: int) -> Disclosure
 def prepare(session: Session, settings: Settings, store: EncryptedStore, cipher: Cipher, request_id: int,
             actor: str) -> BundleVersion:
     """Render a draft version from the current decisions, or return the version already built from them."""
-    request = session.get(RightsRequest, request_id, with_for_update=True)  # one preparer at a time per case
+    # No lock on the request while rendering (seconds, minutes for a large bundle): the case page and its
+    # actions must not wait on it. Two preparers racing on the same decisions collide on the unique
+    # (request, fingerprint) index and one transaction fails; its retry finds the stored version.
+    request = session.get(RightsRequest, request_id)
     if request is None:
         raise VersionError("No such request.")
     ds = decided_set(session, cipher, request_id)
