@@ -22,6 +22,7 @@ from rights.jobs import JobQueue
 from rights.models import AuditEvent, BundleVersion, DownloadLink, RightsRequest, utcnow
 from rights.notify import queue_email
 from rights.security import Cipher, EncryptedStore
+from rights.staff import staff_names
 
 RELEASE_TEMPLATE = "case_released"
 DOWNLOAD_ACTION = "release.downloaded"
@@ -166,6 +167,7 @@ class Panel:
     can_prepare: bool  # the case is in review and every record is decided
     postal: bool  # no email address: the approved letter and bundle go as a print pack
     posted_on: str | None
+    names: dict[str, str]  # staff display names by actor reference (who prepared, who approved)
 
 
 def panel(session: Session, cipher: Cipher, request: RightsRequest, *, may_prepare: bool) -> Panel:
@@ -177,4 +179,4 @@ def panel(session: Session, cipher: Cipher, request: RightsRequest, *, may_prepa
                  links=links_of(session, request.id), downloads=downloads_of(session, request.id),
                  undecided=undecided, can_prepare=may_prepare and request.status == "review" and not undecided,
                  postal=not (request.requester and request.requester.email),
-                 posted_on=(request.details or {}).get("print_pack_posted_on"))
+                 posted_on=(request.details or {}).get("print_pack_posted_on"), names=staff_names(session))
