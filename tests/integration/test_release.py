@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from rights import cases, progress
+from rights import cases, clock, progress
 from rights.bundles import release, versions
 from rights.cli.bundle import bundle_command
 from rights.cli.process import run_pending
@@ -209,6 +209,17 @@ def test_expiring_links_feed_the_schedule(rt, settings, case) -> None:  # type: 
     with rt.db.transaction() as session:
         found = release.expiring_links(session, day - timedelta(days=3), day + timedelta(days=1))
     assert [f.link_id for f in found] == [link.id] and found[0].url.endswith(f"/download/{link.id}")
+    from rights.schedule import reminders
+    from rights.schedule.context import RunContext
+
+    remind_on = link.expires_at.astimezone(clock.LONDON).date() - timedelta(days=reminders.DOWNLOAD_REMINDER_DAYS)
+    with rt.db.transaction() as session:  # the schedule asks the registered query and reminds the requester
+        counts = reminders.requester_reminders(session, rt.queue, RunContext(today=remind_on, now=utcnow(),
+                                                                              settings=settings))
+        assert counts["download_reminders"] == 1
+        reminder = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "download_link_expiring")
+                                   ).one()
+        assert f"/download/{link.id}" in reminder.body_text
 
 
 def test_rights_bundle_writes_both_pdfs_and_prints_json(rt, settings, case, tmp_path) -> None:  # type: ignore[no-untyped-def]
