@@ -30,7 +30,7 @@ from rights.bundles.bundle import BundleMeta, BundleRecord, Redaction, Text, Wit
 from rights.bundles.letters import Letter, Searched, render_letter
 from rights.config import Settings
 from rights.jobs import JobQueue
-from rights.models import BundleVersion, GatheredRecord, RightsRequest, SearchTask, utcnow
+from rights.models import AuditEvent, BundleVersion, GatheredRecord, RightsRequest, SearchTask, utcnow
 from rights.redaction.disclosure import DisclosureSet, disclosure_set
 from rights.search.records import record_text
 from rights.security import Cipher, EncryptedStore
@@ -208,6 +208,24 @@ def submit(session: Session, request: RightsRequest, version: BundleVersion, act
                  detail={"version": version.number})
 
 
+VIEWED_ACTION = "bundle.viewed"
+
+
+def record_view(session: Session, actor: str, request: RightsRequest, version: BundleVersion, file: str, *,
+                ip: str | None = None) -> None:
+    """Audit that a member of staff opened a version's letter or bundle (approval needs the approver's)."""
+    audit.record(session, actor, VIEWED_ACTION, request_id=request.id, target=request.reference,
+                 detail={"version": version.number, "file": file}, ip=ip)
+
+
+def has_seen(session: Session, actor: str, request_id: int, version: BundleVersion) -> bool:
+    """Has ``actor`` opened this version's bundle? A manager approves what they saw, not a hash."""
+    rows = session.scalars(select(AuditEvent.detail).where(AuditEvent.request_id == request_id,
+                                                           AuditEvent.actor == actor,
+                                                           AuditEvent.action == VIEWED_ACTION))
+    return any(d.get("version") == version.number and str(d.get("file", "")).startswith("bundle") for d in rows)
+
+
 def _where(finding: leakcheck.Finding, owners: dict[str, str]) -> dict[str, Any]:
     """A finding as shown to the officer: where, and which record's removed text, never the text itself."""
     return {"where": finding.where, "record": owners.get(finding.needle, "a withheld or redacted record")}
@@ -248,6 +266,8 @@ def approve(session: Session, settings: Settings, store: EncryptedStore, cipher:
     version = latest(session, request.id)
     if version is None or version.status != "submitted":
         raise VersionError("No version has been sent for approval: prepare the response and send it again.")
+    if not has_seen(session, actor, request.id, version):
+        raise VersionError(f"Open version {version.number}'s bundle (and letter) before approving it.")
     ds = decided_set(session, cipher, request.id)
     if ds.fingerprint != version.fingerprint:
         raise VersionError(f"Version {version.number} is out of date: the decisions changed after it was prepared. "

@@ -59,9 +59,17 @@ def prepare(rt, case) -> BundleVersion:  # type: ignore[no-untyped-def]
         return version
 
 
+def view(rt, case, actor: Actor) -> None:  # type: ignore[no-untyped-def]
+    """The manager opens the version's bundle (as the case page's link does)."""
+    with rt.db.transaction() as session:
+        versions.record_view(session, actor.ref, session.get(RightsRequest, case["id"]),
+                             versions.latest(session, case["id"]), "bundle")
+
+
 def approved(rt, case) -> BundleVersion:  # type: ignore[no-untyped-def]
     prepare(rt, case)
     act(rt, case, OFFICER, "submit_for_approval")
+    view(rt, case, MANAGER)
     act(rt, case, MANAGER, "approve")
     with rt.db.transaction() as session:
         version = versions.latest(session, case["id"])
@@ -108,6 +116,9 @@ def test_approval_by_another_manager_only_and_release_needs_approval(rt, setting
     preparer_manager = Actor(id=1, role=Role.MANAGER.value, name="Officer", reference="user:1")
     with pytest.raises(CaseError, match="different manager"):
         act(rt, case, preparer_manager, "approve")
+    with pytest.raises(CaseError, match="before approving"):  # a manager approves what they saw
+        act(rt, case, MANAGER, "approve")
+    view(rt, case, MANAGER)
     act(rt, case, MANAGER, "approve")
     with rt.db.transaction() as session:
         version = versions.latest(session, case["id"])

@@ -19,7 +19,7 @@ from tests.integration.staff_support import (
     make_staff,
     signed_in_client,
 )
-from tests.integration.test_release import EMAIL, MANAGER, act
+from tests.integration.test_release import EMAIL, MANAGER, act, view
 
 
 def test_officer_prepares_and_views_a_version_on_the_case_page(app, rt, settings) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -49,6 +49,7 @@ def test_requester_downloads_with_a_fresh_code(rt, settings) -> None:  # type: i
 
     prepare(rt, case)
     act(rt, case, OFFICER, "submit_for_approval")
+    view(rt, case, MANAGER)
     act(rt, case, MANAGER, "approve")
     act(rt, case, OFFICER, "release")
     with rt.db.transaction() as session:

@@ -66,8 +66,7 @@ def release_view(reference: str, number: int, which: str) -> Any:
         version = db_session.query(BundleVersion).filter_by(request_id=case.id, number=number).first()
         if version is None or (variant == "final" and not version.final_bundle_key):
             abort(404)
-        audit.record(db_session, who.ref, "bundle.viewed", request_id=case.id, target=case.reference,
-                     detail={"version": number, "file": which}, ip=client_ip())
+        versions.record_view(db_session, who.ref, case, version, which, ip=client_ip())
         data = versions.files(rt().files, version, final=variant == "final")[kind]
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{reference}-v{number}-{which}.pdf"'
