@@ -15,15 +15,16 @@ from rights.models import Document, OutboxMessage, RightsRequest, Role
 from rights.permissions import Actor
 from tests.factories import make_request
 from tests.integration.release_support import pdf_text
-
-MANAGER = Actor(id=5, role=Role.MANAGER.value, name="Manager", reference="user:5")
+from tests.integration.staff_support import make_staff
 
 
 def test_an_extension_letter_is_emailed_and_stored_as_the_same_pdf(rt) -> None:  # type: ignore[no-untyped-def]
+    login = make_staff(rt, "manager")
+    manager = Actor(id=login.id, role=Role.MANAGER.value, name="Manager", reference=f"user:{login.id}")
     with rt.db.transaction() as session:
         request = make_request(session)
-        cases.perform(session, rt.queue, request, MANAGER, "extend",
-                      cases.Firing(reason="records held by nine services"), today=date.today())
+        cases.perform(session, rt.queue, request, manager, "extend",
+                      cases.Firing(reason="records held by nine services"), today=date(2026, 3, 10))
         request_id, reference = request.id, request.reference
     run_pending(rt.db, rt.queue, 1)
     run_pending(rt.db, rt.queue, 1)  # a retry of the same event stores nothing twice
