@@ -164,7 +164,7 @@ class Panel:
     links: list[DownloadLink]
     downloads: list[Download]
     undecided: int
-    can_prepare: bool  # the case is in review and every record is decided
+    can_prepare: bool  # in review, every record decided, and no version matches the decisions yet
     postal: bool  # no email address: the approved letter and bundle go as a print pack
     posted_on: str | None
     names: dict[str, str]  # staff display names by actor reference (who prepared, who approved)
@@ -175,8 +175,10 @@ def panel(session: Session, cipher: Cipher, request: RightsRequest, *, may_prepa
     from rights.redaction.decisions import undecided_count
 
     undecided = undecided_count(session, request.id)
-    return Panel(state=versions.state(session, cipher, request), versions=versions.versions(session, request.id),
+    state = versions.state(session, cipher, request)
+    return Panel(state=state, versions=versions.versions(session, request.id),
                  links=links_of(session, request.id), downloads=downloads_of(session, request.id),
-                 undecided=undecided, can_prepare=may_prepare and request.status == "review" and not undecided,
+                 undecided=undecided,
+                 can_prepare=may_prepare and request.status == "review" and not undecided and not state.ready,
                  postal=not (request.requester and request.requester.email),
                  posted_on=(request.details or {}).get("print_pack_posted_on"), names=staff_names(session))
