@@ -42,7 +42,7 @@ STAGES: dict[str, str] = {
     "review": "We are checking the information we found before we send it to you.",
     "awaiting_approval": "A manager is checking our response.",
     "ready": "Our response is ready and will be sent to you soon.",
-    "released": "We have sent you our response.",
+    "released": "Our response is ready: we have emailed you a link to download it, or posted it to you.",
     "assessment": "The service that holds the information is looking at what you asked for.",
     "outcome": "We have made a decision and will write to you about it.",
     "notifying_recipients": "We have told you our decision and are telling organisations we shared the "
