@@ -103,6 +103,8 @@ class Settings:
     bundle_workers: int = 2
     render_timeout_seconds: int = 300
     render_memory_mb: int = 2048
+    #: Days a released response's download link works (RIGHTS_DOWNLOAD_DAYS).
+    download_days: int = 28
     extra: dict[str, object] = field(default_factory=dict)
 
     def council_contact(self) -> dict[str, str]:
@@ -178,6 +180,7 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         council_address=_env("RIGHTS_COUNCIL_ADDRESS", DEFAULT_COUNCIL_ADDRESS) or DEFAULT_COUNCIL_ADDRESS,
         council_phone=_env("RIGHTS_COUNCIL_PHONE", DEFAULT_COUNCIL_PHONE) or DEFAULT_COUNCIL_PHONE,
         council_email=_env("RIGHTS_COUNCIL_EMAIL", DEFAULT_COUNCIL_EMAIL) or DEFAULT_COUNCIL_EMAIL,
+        download_days=_int("RIGHTS_DOWNLOAD_DAYS", 28),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +32,8 @@ MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
 ACCESS_TTL = timedelta(minutes=30)  # how long a verified code lets the status page be read
 PRIVATE_TEMPLATES = ("progress_code", "officer_requester_replied")  # not listed among a request's messages
+#: The emails that are the council's reply (the response released, a refusal, an outcome).
+REPLY_TEMPLATES = ("case_released", "case_refusal", "case_outcome", "case_complaint_outcome")
 
 #: The stage of a request in plain words, by workflow status (rights.workflow states).
 STAGES: dict[str, str] = {
@@ -40,7 +43,7 @@ STAGES: dict[str, str] = {
     "review": "We are checking the information we found before we send it to you.",
     "awaiting_approval": "A manager is checking our response.",
     "ready": "Our response is ready and will be sent to you soon.",
-    "released": "We have sent you our response.",
+    "released": "Our response is ready: we have emailed you a link to download it, or posted it to you.",
     "assessment": "The service that holds the information is looking at what you asked for.",
     "outcome": "We have made a decision and will write to you about it.",
     "notifying_recipients": "We have told you our decision and are telling organisations we shared the "
@@ -151,6 +154,19 @@ class Status:
     messages: tuple[Message, ...]
 
 
+def replied_on(request: RightsRequest, messages: Sequence[OutboxMessage]) -> date | None:
+    """The day the reply actually went: its email sent, or the print pack recorded as posted.
+
+    Not the day the status changed: "Replied on ..." on a page the requester reads must be true, and a
+    release whose email is still queued (or a response waiting to be posted) has not reached them yet.
+    """
+    sent = [m.sent_at for m in messages if m.template in REPLY_TEMPLATES and m.status == "sent" and m.sent_at]
+    if sent:
+        return min(sent).astimezone(LONDON).date()
+    posted = (request.details or {}).get("print_pack_posted_on")
+    return date.fromisoformat(posted) if posted else None
+
+
 def status_of(session: Session, request_id: int, *, ip: str | None = None) -> Status | None:
     """What the requester may see of their request, and an audit entry saying they saw it."""
     request = session.get(RightsRequest, request_id)
@@ -172,7 +188,7 @@ def status_of(session: Session, request_id: int, *, ip: str | None = None) -> St
     return Status(
         reference=request.reference, kind=request.kind, is_complaint=request.kind == RequestKind.COMPLAINT.value,
         stage=stage_words(request.status), received_on=request.received_on, due_on=request.due_on,
-        provisional=request.clock_provisional or evidence_pending, responded_on=request.responded_on,
+        provisional=request.clock_provisional or evidence_pending, responded_on=replied_on(request, messages),
         messages=tuple(Message(at=(m.sent_at or m.created_at).astimezone(LONDON), subject=m.subject, text=m.body_text)
                        for m in messages),
     )

@@ -267,6 +267,12 @@ class ProgressStartForm(PortalForm):
             raise ValidationError("Enter your reference in the correct format, like SAR-2026-00001")
 
 
+class DownloadEmailForm(PortalForm):
+    title = "Download our response"
+    email = text("Email address", "Enter the email address you gave with your request", 254,
+                 checks=(email_check,), description="The email address you gave with your request")
+
+
 class ProgressCodeForm(PortalForm):
     title = "Enter the code we sent you"
     code = text("Code", "Enter the code from the email", 10, description="It is 6 numbers long")

@@ -25,7 +25,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rights import audit, clock, privacy_notice, search, workflow
+from rights import audit, clock, privacy_notice, runtime, search, workflow
+from rights.bundles import case_letters
+from rights.bundles import release as bundle_release
+from rights.bundles import versions as bundle_versions
 from rights.cases import decisions
 from rights.config import ConfigError
 from rights.errors import CaseAccessDenied, CaseError, SearchError
@@ -113,8 +116,18 @@ def recipients_pending(session: Session, request: RightsRequest) -> int:
     ) or 0
 
 
+def _user_id(ref: str | None) -> int | None:
+    return int(ref.removeprefix("user:")) if ref and ref.startswith("user:") else None
+
+
 def facts_for(session: Session, request: RightsRequest, actor: Actor, today: date) -> Facts:
     state = workflow.clock_state(request)  # the clock events replayed once for every guard
+    in_release = request.kind == RequestKind.ACCESS.value and request.status in ("review", "awaiting_approval",
+                                                                                 "ready")
+    version = (bundle_versions.state(session, runtime.current().cipher, request) if in_release
+               else bundle_versions.VersionState())
+    # The approver must be neither who prepared the version nor who sent it for approval.
+    preparer = _user_id(version.version.prepared_by) if version.version is not None else None
     return Facts(
         kind=RequestKind(request.kind),
         status=request.status,
@@ -125,13 +138,17 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
         extended=state.extended,
         pause_started=state.pause_started,
         extension_notice_by=request.extension_notice_by,
-        prepared_by=prepared_by(session, request),
+        prepared_by=preparer if preparer is not None and preparer == actor.id else prepared_by(session, request),
         awaiting=state.awaiting & {"identity", "authority"},
         restricted=bool((request.details or {}).get("restricted")),
         id_verified=request.id_verified,
         recipients_pending=recipients_pending(session, request),
         records_undecided=redaction_decisions.undecided_count(session, request.id),
         **decisions.check_facts(session, request),
+        version_ready=version.ready,
+        version_approved=version.approved,
+        version_stale=version.stale,
+        leak_findings=version.leak_findings,
     )
 
 
@@ -223,6 +240,32 @@ def _hook_propose_redactions(session: Session, queue: JobQueue, request: RightsR
     redaction_service.defer_proposals(session, queue, request.id)
 
 
+def _hook_submit_version(session: Session, queue: JobQueue, request: RightsRequest, actor: Actor,
+                         firing: Firing) -> None:
+    """Sending for approval names the current prepared version (the guard checked it matches the decisions)."""
+    version = bundle_versions.latest(session, request.id)
+    assert version is not None
+    bundle_versions.submit(session, request, version, actor.ref)
+
+
+def _hook_approve_version(session: Session, queue: JobQueue, request: RightsRequest, actor: Actor,
+                          firing: Firing) -> None:
+    """Approving renders the final, unmarked PDFs of the submitted version and runs the leak gate on them."""
+    rt = runtime.current()
+    try:
+        bundle_versions.approve(session, rt.settings, rt.files, rt.cipher, request, actor.ref)
+    except bundle_versions.VersionError as exc:
+        raise CaseError(str(exc), code="guard") from None
+
+
+def _hook_release(session: Session, queue: JobQueue, request: RightsRequest, actor: Actor, firing: Firing) -> None:
+    """Releasing emails the requester a link to the portal (never the data), or leaves a print pack to post."""
+    try:
+        bundle_release.release(session, queue, runtime.current().settings, request, actor.ref)
+    except bundle_versions.VersionError as exc:
+        raise CaseError(str(exc), code="guard") from None
+
+
 Hook = Callable[[Session, JobQueue, RightsRequest, Actor, Firing], None]
 
 
@@ -243,7 +286,9 @@ CONSEQUENCES: dict[str, Consequence] = {
     "assign": Consequence(effect=_effect_assign),
     "refuse": Consequence(effect=_effect_refuse),
     "withdraw": Consequence(effect=_effect_withdraw),
-    "release": Consequence(effect=_effect_responded),
+    "release": Consequence(effect=_effect_responded, hook=_hook_release),
+    "submit_for_approval": Consequence(hook=_hook_submit_version),
+    "approve": Consequence(hook=_hook_approve_version),
     "send_outcome": Consequence(effect=_effect_responded),
     "close": Consequence(effect=_effect_close),
     "restrict": Consequence(effect=_effect_restrict),
@@ -313,6 +358,7 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
         outcome.letter = template
         outcome.delivery = queue_letter(session, queue, request, template, context,
                                         key=f"{template}:{request.reference}:{wf_event.id}")
+        case_letters.defer_letter(session, queue, request, template, context["reason"], wf_event.id)
     return outcome
 
 

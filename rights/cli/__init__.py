@@ -185,6 +185,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
 
 # Each command lives in its own module (plain Click, no Flask); the group gathers them here.
+from rights.cli.bundle import bundle_command  # noqa: E402
 from rights.cli.case import case_group  # noqa: E402
 from rights.cli.clock import clock_command  # noqa: E402
 from rights.cli.portal import portal_command  # noqa: E402
@@ -193,8 +194,8 @@ from rights.cli.redact import redact_command  # noqa: E402
 from rights.cli.schedule import schedule_group  # noqa: E402
 from rights.cli.users import users_group  # noqa: E402
 
-for _command in (clock_command, process_command, redact_command, users_group, portal_command, schedule_group,
-                 case_group):
+for _command in (clock_command, process_command, redact_command, bundle_command, users_group, portal_command,
+                 schedule_group, case_group):
     main.add_command(_command)
 
 

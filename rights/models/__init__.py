@@ -12,6 +12,7 @@ Imports: :mod:`rights.vocabulary`, :mod:`rights.workflow` (closed stages) and, l
 """
 
 from rights.models.base import NAMING, Base, EncryptedText, UTCDateTime, escape_like, new_id, utcnow
+from rights.models.bundles import BundleVersion, DownloadLink
 from rights.models.operations import AuditEvent, AuditHead, JobRun, OutboxMessage
 from rights.models.portal import PortalDraft, ProgressCode
 from rights.models.post import PostItem
@@ -49,11 +50,13 @@ __all__ = [
     "AuditHead",
     "AuthorityBasis",
     "Base",
+    "BundleVersion",
     "Channel",
     "ClockEvent",
     "ClockEventKind",
     "Disclosure",
     "Document",
+    "DownloadLink",
     "EncryptedText",
     "GatheredRecord",
     "IssuedPassword",

@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from rights import audit, cases, clock, privacy_notice, workflow
+from rights.bundles import release as bundle_release
 from rights.jobs import JobQueue
 from rights.models import ClockEvent, ClockEventKind, RequestKind, RightsRequest, Role, User
 from rights.notify import queue_email
@@ -303,3 +304,7 @@ def manager_digests(session: Session, queue: JobQueue, ctx: RunContext) -> dict[
 __all__ = ["SCHEDULER", "ExpiringLink", "Outstanding", "close_on", "extension_decision_due", "manager_digests",
            "manager_lists", "officer_digests", "officer_lists", "outstanding", "register_download_links",
            "reminder_due", "requester_reminders"]
+
+
+# The release feature's query for links about to expire (``rights.bundles.release``).
+register_download_links(bundle_release.expiring_links)

@@ -92,6 +92,10 @@ class Facts:
     searches_unsettled: int = 0  # search tasks neither confirmed by the record holder nor closed by an officer
     records_undecided: int = 0  # gathered records without a decision, or with a redaction still proposed
     overridden: frozenset[str] = frozenset()  # release checks a manager overrode with a reason
+    version_ready: bool = False  # a prepared response (letter and bundle) matches the current decisions
+    version_approved: bool = False  # that version was approved by a manager (final PDFs rendered)
+    version_stale: bool = False  # the latest prepared version was built from decisions since changed
+    leak_findings: int = 0  # redacted or withheld text the leak gate found in the approved PDFs
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,25 @@ def records_decided(f: Facts) -> str | None:
     if f.records_undecided:
         noun = "record is" if f.records_undecided == 1 else "records are"
         return f"{f.records_undecided} gathered {noun} not decided yet: review the redactions first."
+    return None
+
+
+def version_prepared(f: Facts) -> str | None:
+    """Approval is of one specific rendering: it must exist and match the decisions as they are now."""
+    if f.version_stale:
+        return "The decisions changed after the response was prepared: prepare a new version."
+    return None if f.version_ready else "Prepare the response (letter and bundle) first."
+
+
+def version_released_ready(f: Facts) -> str | None:
+    """Only the approved version, still matching the decisions and clean of leaks, can be released."""
+    if f.version_stale:
+        return "The decisions changed after this version was approved: prepare and approve a new version."
+    if not f.version_approved:
+        return "No approved version: a manager must approve the prepared response first."
+    if f.leak_findings:
+        return (f"The leak check found redacted or withheld text in the approved PDFs ({f.leak_findings} "
+                f"place(s)): see the release section, fix the redactions and prepare a new version.")
     return None
 
 

@@ -54,6 +54,8 @@ from rights.workflow.rules import (
     refusal_ground,
     restricted,
     rights_outcome,
+    version_prepared,
+    version_released_ready,
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -137,11 +139,12 @@ ACCESS = Workflow(
            clock=ClockEventKind.RESUMED, dated=True, guards=(paused,), checks=(date_in_range, after_pause_start)),
         _t("submit_for_review", "Searches complete: move to review", {"searching"}, "review", CASEWORKERS),
         _t("submit_for_approval", "Send for approval", {"review"}, "awaiting_approval", CASEWORKERS,
-           guards=(not_paused,)),
+           guards=(not_paused, version_prepared)),
         _t("return_for_changes", "Return for changes", {"awaiting_approval"}, "review", MANAGERS, reason=True),
         _t("approve", "Approve the release", {"awaiting_approval"}, "ready", MANAGERS,
-           guards=(approver_is_not_preparer,)),
-        _t("release", "Record the response as released", {"ready"}, "released", CASEWORKERS),
+           guards=(approver_is_not_preparer, version_prepared)),
+        _t("release", "Release the response to the requester", {"ready"}, "released", CASEWORKERS,
+           guards=(version_released_ready,)),
         _t("close", "Close the case", {"released"}, "closed", CASEWORKERS),
         _extend_row({"received", "awaiting_id", "searching", "review", "awaiting_approval", "ready"}),
         *_common_rows(_ACCESS_OPEN, {"received", "awaiting_id", "searching", "review"}),

@@ -122,9 +122,10 @@ def test_pause_that_breaks_the_clock_rules_is_refused(rt, people) -> None:
         act(rt, rid, cases.pause, people["officer"], on=date(2026, 2, 9), reason="?", today=date(2026, 2, 10))
 
 
-def test_release_needs_a_second_manager(rt, people) -> None:
+def test_sending_for_approval_needs_a_prepared_response(rt, people) -> None:
+    # The second manager, the approved version and the release are tested in test_release.py.
     rid = new_case(rt)
-    manager, second = people["manager"], people["manager2"]
+    manager = people["manager"]
     act(rt, rid, cases.perform, manager, "start_search", today=date(2026, 3, 10))
     # Nothing leaves unchecked: identity verified and every search settled (here closed by an officer).
     act(rt, rid, cases.perform, people["officer"], "verify_id",
@@ -132,14 +133,11 @@ def test_release_needs_a_second_manager(rt, people) -> None:
     with rt.db.transaction() as session:
         for task in session.scalars(select(SearchTask).where(SearchTask.request_id == rid)):
             search.close_task(session, task.id, people["officer"], "paper files checked by phone")
-    for event in ("submit_for_review", "submit_for_approval"):
+    for event in ("submit_for_review",):
         act(rt, rid, cases.perform, manager, event, today=date(2026, 3, 10))
-    with pytest.raises(CaseError, match="different manager"):
-        act(rt, rid, cases.perform, manager, "approve", today=date(2026, 3, 10))
-    act(rt, rid, cases.perform, second, "approve", today=date(2026, 3, 10))
-    act(rt, rid, cases.perform, people["officer"], "release", today=date(2026, 3, 11))
-    request = load(rt, rid)
-    assert (request.status, request.responded_on) == ("released", date(2026, 3, 11))
+    with pytest.raises(CaseError, match="Prepare the response"):
+        act(rt, rid, cases.perform, manager, "submit_for_approval", today=date(2026, 3, 10))
+    assert load(rt, rid).status == "review"
 
 
 def test_refusal_letter_gives_reasons_and_the_route_to_the_ico(rt, people) -> None:

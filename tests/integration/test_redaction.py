@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from rights import cases, jobs, search
+from rights.bundles import versions
 from rights.cases import Firing
 from rights.cli.process import run_pending
 from rights.cli.redact import redact_command
@@ -141,6 +142,7 @@ def test_undecided_records_block_sending_for_approval_until_all_are_decided(rt, 
             decisions.include_record(session, case["id"], case["scan"], "user:test")
         decisions.withhold_record(session, case["id"], case["scan"], "TP", "user:test", note="a scan")
         assert decisions.undecided_count(session, case["id"]) == 0
+        versions.prepare(session, settings, rt.files, cipher_for(settings.encryption_keys), case["id"], "user:0")
         cases.perform(session, rt.queue, session.get(RightsRequest, case["id"]), OFFICER, "submit_for_approval",
                       today=date(2026, 3, 10))
     with rt.db.transaction() as session:
@@ -162,6 +164,8 @@ def test_undecided_records_block_sending_for_approval_until_all_are_decided(rt, 
     with rt.db.transaction() as session:
         assert decisions.undecided_count(session, case["id"]) == 0
         assert session.scalar(select(RecordDecision).where(RecordDecision.record_id == case["scan"])) is None
+    # Every record is decided again, but what would be disclosed changed: the prepared version is out of date.
+    with pytest.raises(CaseError, match="decisions changed"), rt.db.transaction() as session:
         cases.perform(session, rt.queue, session.get(RightsRequest, case["id"]), MANAGER, "approve",
                       today=date(2026, 3, 10))
 

@@ -469,6 +469,7 @@ def test_download_link_reminder_through_the_registered_query(rt, settings) -> No
         asked.append((first, last))
         return [reminders.ExpiringLink("link-1", request_id, date(2026, 12, 6), "https://x/download/link-1")]
 
+    registered = reminders._download_links  # the release feature's query: put back afterwards
     reminders.register_download_links(fake_links)
     try:
         ctx = RunContext(today=date(2026, 12, 3), now=NOW, settings=settings)
@@ -476,7 +477,7 @@ def test_download_link_reminder_through_the_registered_query(rt, settings) -> No
             with rt.db.transaction() as session:
                 reminders.requester_reminders(session, rt.queue, ctx)
     finally:
-        reminders.register_download_links(None)
+        reminders.register_download_links(registered)
     assert asked == [(date(2026, 12, 3), date(2026, 12, 6))] * 2
     with rt.db.transaction() as session:
         (message,) = session.scalars(select(OutboxMessage)

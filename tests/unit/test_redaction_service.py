@@ -49,7 +49,8 @@ def test_pieces_cut_the_text_at_every_edge_and_name_the_covering_redactions() ->
 
 def facts(undecided: int) -> Facts:
     return Facts(kind=RequestKind.ACCESS, status="review", role="officer", received_on=date(2026, 3, 2),
-                 today=date(2026, 3, 10), records_undecided=undecided, id_verified=True)  # identity: not tested here
+                 today=date(2026, 3, 10), records_undecided=undecided, id_verified=True,
+                 version_ready=True)  # identity: not tested here
 
 
 @pytest.mark.parametrize(("undecided", "message"), [

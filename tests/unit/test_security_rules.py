@@ -105,6 +105,8 @@ def test_forwarded_addresses_are_trusted_only_when_configured(production_env) ->
 # --------------------------------------------------------------------------------------------------
 # Templates under a strict CSP (no 'unsafe-inline'): nothing inline a browser would refuse or run.
 
+# Email and PDF templates never reach a browser (the CSP governs pages only): PDFs are rendered by the
+# locked-down WeasyPrint in rights.bundles.render, which fetches nothing but packaged assets.
 TEMPLATES = sorted(p for p in (config.ROOT / "templates").rglob("*.html") if "email" not in p.parts)
 INLINE = [
     (re.compile(r"\sstyle\s*=", re.I), "an inline style attribute"),

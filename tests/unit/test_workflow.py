@@ -107,7 +107,8 @@ def test_allowed_events_table(kind: RequestKind, status: str, role: str, event: 
 )
 def test_fire_targets_and_clock(kind, status, role, event, firing, to, clock) -> None:  # type: ignore[no-untyped-def]
     # Identity verified: the release checks (tests/unit/test_workflow_checks.py) are not what is tested here.
-    step = fire(event, facts(kind, status, role, id_verified=True), firing)
+    step = fire(event, facts(kind, status, role, id_verified=True, version_ready=True,
+                                   version_approved=True), firing)
     assert step.to_status == to
     assert step.clock_event == clock
 
@@ -171,8 +172,34 @@ def test_extension_allowed_on_the_notice_deadline_itself() -> None:
 
 
 def test_approval_by_a_second_manager_passes() -> None:
-    f = facts(status="awaiting_approval", role=MANAGER, actor_id=8, prepared_by=7, id_verified=True)
+    f = facts(status="awaiting_approval", role=MANAGER, actor_id=8, prepared_by=7, id_verified=True, version_ready=True)
     assert fire("approve", f).to_status == "ready"
+
+
+@pytest.mark.parametrize(
+    ("event", "status", "role", "version", "words"),
+    [
+        ("submit_for_approval", "review", OFFICER, {}, "Prepare the response"),
+        ("submit_for_approval", "review", OFFICER, {"version_stale": True}, "decisions changed"),
+        ("submit_for_approval", "review", OFFICER, {"version_ready": True}, None),
+        ("approve", "awaiting_approval", MANAGER, {}, "Prepare the response"),
+        ("approve", "awaiting_approval", MANAGER, {"version_stale": True}, "prepare a new version"),
+        ("approve", "awaiting_approval", MANAGER, {"version_ready": True}, None),
+        ("release", "ready", OFFICER, {}, "No approved version"),
+        ("release", "ready", OFFICER, {"version_approved": True, "version_stale": True}, "decisions changed"),
+        ("release", "ready", OFFICER, {"version_approved": True, "leak_findings": 2}, "leak check found"),
+        ("release", "ready", OFFICER, {"version_approved": True, "version_ready": True}, None),
+    ],
+)
+def test_versions_guard_approval_and_release(event: str, status: str, role: str, version: dict[str, object],
+                                             words: str | None) -> None:
+    f = facts(status=status, role=role, actor_id=8, prepared_by=7, **version)
+    if words is None:
+        assert fire(event, f).from_status == status
+    else:
+        with pytest.raises(WorkflowError, match=words) as refused:
+            fire(event, f)
+        assert refused.value.code == "guard"
 
 
 def test_allowed_events_with_facts_hides_actions_whose_guards_fail() -> None:

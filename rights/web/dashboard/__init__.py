@@ -22,6 +22,7 @@ from rights.web.dashboard import (  # noqa: E402, F401
     log_request,
     outbox,
     post,
+    release,
     reports,
     review,
     searches,

@@ -145,6 +145,7 @@ def _visible_duplicate(db_session: Session, case: RightsRequest, who: Actor) -> 
 @bp.get("/cases/<reference>")
 @staff(*CASE_VIEWERS)
 def case_page(reference: str) -> Any:
+    from rights.web.dashboard.release import release_panel
     who = actor()
     on = today()
     with rt().db.transaction() as db_session:
@@ -170,6 +171,7 @@ def case_page(reference: str) -> Any:
             "jobs": jobs.for_request(db_session, case.id),
             "search_panel": search.panel(db_session, case, who),
             "review_progress": redaction_decisions.progress(db_session, case.id) if is_caseworker(who.role) else None,
+            "release_panel": release_panel(db_session, case, who),
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.
         return render_template("dashboard/case.html", kind_labels=KIND_TITLES, today=on, title=reference,

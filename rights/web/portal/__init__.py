@@ -11,4 +11,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from rights.web.portal import common, pages, progress, request_pages  # noqa: E402,F401  (routes attach to bp)
+from rights.web.portal import common, download, pages, progress, request_pages  # noqa: E402,F401  (routes attach to bp)

@@ -1,0 +1,111 @@
+"""The requester's download page: the emailed link, then their email address and a fresh one-time code
+(the check-progress machinery in rights.progress), then the letter and the bundle.
+
+The link alone opens nothing; a good code for this link's request grants its files for a short while in the
+signed session. Expired, unknown or superseded links say so without saying whether they ever existed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+
+from forms.portal import DownloadEmailForm, ProgressCodeForm
+from rights import progress
+from rights.bundles import release
+from rights.clock import LONDON
+from rights.models import BundleVersion, RightsRequest, utcnow
+from rights.web import limiter
+from rights.web.access import public
+from rights.web.helpers import client_ip, download, rt
+from rights.web.portal import bp
+from rights.web.portal.common import add_error, limit
+from rights.web.portal.progress import MESSAGES
+
+CHALLENGE_KEY = "download_challenge"
+ACCESS_KEY = "download_access"
+
+
+def _gone() -> Any:
+    return render_template("portal/download_gone.html", title="This link has expired or does not work"), 410
+
+
+def _granted(link_id: str) -> bool:
+    access = session.get(ACCESS_KEY)
+    if not isinstance(access, dict) or access.get("link") != link_id:
+        return False
+    try:
+        return datetime.fromisoformat(str(access["until"])) > utcnow()
+    except (KeyError, ValueError):
+        return False
+
+
+@bp.route("/download/<link_id>", methods=["GET", "POST"])
+@public
+@limiter.limit(limit("PORTAL_LIMIT_CODE_REQUEST"), methods=["POST"])
+def download_start(link_id: str) -> Any:
+    with rt().db.transaction() as db_session:
+        link = release.open_link(db_session, link_id)
+        if link is None:
+            return _gone()
+        req = db_session.get(RightsRequest, link.request_id)
+        version = db_session.get(BundleVersion, link.version_id)
+        assert req is not None and version is not None
+        reference, pages, expires = req.reference, version.pages, link.expires_at.astimezone(LONDON).date()
+        if _granted(link_id):
+            return render_template("portal/download_files.html", title="Download our response", link_id=link_id,
+                                   reference=reference, pages=pages, expires=expires)
+        form = DownloadEmailForm()
+        if request.method == "POST" and form.validate():
+            challenge = progress.start_check(db_session, rt().queue, secret_key=current_app.config["SECRET_KEY"],
+                                             reference=reference, email=form.email.data, ip=client_ip())
+            session[CHALLENGE_KEY] = {"link": link_id, "challenge": challenge}
+            return redirect(url_for("portal.download_code", link_id=link_id))
+    return render_template("portal/download_start.html", form=form, title=form.title, reference=reference)
+
+
+@bp.route("/download/<link_id>/code", methods=["GET", "POST"])
+@public
+@limiter.limit(limit("PORTAL_LIMIT_CODE_CHECK"), methods=["POST"])
+def download_code(link_id: str) -> Any:
+    pending = session.get(CHALLENGE_KEY)
+    if not isinstance(pending, dict) or pending.get("link") != link_id:
+        return redirect(url_for("portal.download_start", link_id=link_id))
+    form = ProgressCodeForm()
+    expired = False
+    if request.method == "POST" and form.validate():
+        with rt().db.transaction() as db_session:
+            link = release.open_link(db_session, link_id)
+            if link is None:
+                return _gone()
+            result, request_id = progress.check_code(db_session, secret_key=current_app.config["SECRET_KEY"],
+                                                     challenge_id=str(pending.get("challenge")),
+                                                     code=form.code.data, ip=client_ip())
+            good = result is progress.CheckResult.OK and request_id == link.request_id
+        if good:
+            session.pop(CHALLENGE_KEY, None)
+            session[ACCESS_KEY] = {"link": link_id, "until": (utcnow() + progress.ACCESS_TTL).isoformat()}
+            return redirect(url_for("portal.download_start", link_id=link_id))
+        add_error(form, form.code, MESSAGES.get(result, MESSAGES[progress.CheckResult.WRONG]))
+        expired = result not in (progress.CheckResult.WRONG, progress.CheckResult.OK)
+    return render_template("portal/download_code.html", form=form, title=form.title, expired=expired,
+                           link_id=link_id, minutes=int(progress.CODE_TTL.total_seconds() // 60))
+
+
+@bp.get("/download/<link_id>/<which>.pdf")
+@public
+def download_file(link_id: str, which: str) -> Any:
+    if which not in release.FILES:
+        abort(404)
+    if not _granted(link_id):
+        return redirect(url_for("portal.download_start", link_id=link_id))
+    with rt().db.transaction() as db_session:
+        link = release.open_link(db_session, link_id)
+        if link is None:
+            return _gone()
+        req = db_session.get(RightsRequest, link.request_id)
+        data = release.download(db_session, rt().files, link, which, ip=client_ip())
+        filename = f"{req.reference if req else 'response'}-{which}.pdf"
+    return download(data, "application/pdf", filename, which)
