@@ -245,7 +245,8 @@ def fire(event: str, facts: Facts, firing: Firing | None = None) -> Step:
     """Validate one event against the table; return the :class:`Step` to apply, or raise WorkflowError.
 
     Checks, in order: the event exists for this request type, the request is in a state it may start
-    from, the role may fire it, its guards pass, a required reason is given, and the input is valid.
+    from, the role may fire it, its release checks hold, its guards pass, a required reason is given, and the
+    input is valid.
     """
     firing = firing or Firing()
     wf = workflow_for(facts.kind)
@@ -257,13 +258,15 @@ def fire(event: str, facts: Facts, firing: Firing | None = None) -> Step:
         raise WorkflowError(f"'{t.label}' is not possible while the request is at '{label}'.", code="state")
     if facts.role not in t.roles:
         raise WorkflowError(f"Your role ({facts.role}) cannot '{t.label.lower()}'.", code="role")
+    # The release checks first: they list every open item at once, and a prepared response (a guard) is
+    # only possible once they hold, so an officer is told what to settle before what follows from it.
+    blocked = blocking(event, facts)
+    if blocked:
+        raise WorkflowError(refusal(blocked), code="checks")
     for guard in t.guards:
         problem = guard(facts)
         if problem:
             raise WorkflowError(problem, code="guard")
-    blocked = blocking(event, facts)
-    if blocked:
-        raise WorkflowError(refusal(blocked), code="checks")
     if t.reason and not (firing.reason or "").strip():
         raise WorkflowError("Give the reasons.", code="input", field="reason")
     for check in t.checks:

@@ -144,7 +144,8 @@ def test_id_received_stays_awaiting_while_authority_is_outstanding() -> None:
         ("pause", facts(), Firing(on=date(2026, 3, 1), reason="?"), "input", "before the request"),
         ("resume", facts(), Firing(on=date(2026, 3, 9)), "guard", "not paused"),
         ("resume", facts(pause_started=date(2026, 3, 5)), Firing(on=date(2026, 3, 4)), "input", "before the question"),
-        ("approve", facts(status="awaiting_approval", role=MANAGER, actor_id=7, prepared_by=7), Firing(), "guard",
+        ("approve", facts(status="awaiting_approval", role=MANAGER, actor_id=7, prepared_by=7, id_verified=True),
+         Firing(), "guard",
          "different manager"),
         ("refuse", facts(role=MANAGER), Firing(reason="x", options={"ground": "annoying"}), "input", "manifestly"),
         ("id_received", facts(status="awaiting_id", awaiting=frozenset({"authority"})), Firing(on=date(2026, 3, 5)),
@@ -155,8 +156,8 @@ def test_id_received_stays_awaiting_while_authority_is_outstanding() -> None:
          "input", "Only a manager"),
         ("decide", facts(RECT, "assessment", MANAGER), Firing(options={"outcome": "partly"}), "input", "reasons"),
         ("close", facts(RECT, "notifying_recipients", OFFICER, recipients_pending=2), Firing(), "guard", "Art 19"),
-        ("submit_for_approval", facts(status="review", pause_started=date(2026, 3, 5)), Firing(), "guard",
-         "paused"),
+        ("submit_for_approval", facts(status="review", pause_started=date(2026, 3, 5), id_verified=True), Firing(),
+         "guard", "paused"),
     ],
 )
 def test_refusals_say_why(event: str, f: Facts, firing: Firing, code: str, words: str) -> None:
@@ -172,7 +173,8 @@ def test_extension_allowed_on_the_notice_deadline_itself() -> None:
 
 
 def test_approval_by_a_second_manager_passes() -> None:
-    f = facts(status="awaiting_approval", role=MANAGER, actor_id=8, prepared_by=7, id_verified=True, version_ready=True)
+    f = facts(status="awaiting_approval", role=MANAGER, actor_id=8, prepared_by=7, id_verified=True,
+              version_ready=True)
     assert fire("approve", f).to_status == "ready"
 
 
@@ -193,7 +195,7 @@ def test_approval_by_a_second_manager_passes() -> None:
 )
 def test_versions_guard_approval_and_release(event: str, status: str, role: str, version: dict[str, object],
                                              words: str | None) -> None:
-    f = facts(status=status, role=role, actor_id=8, prepared_by=7, **version)
+    f = facts(status=status, role=role, actor_id=8, prepared_by=7, id_verified=True, **version)  # checks: elsewhere
     if words is None:
         assert fire(event, f).from_status == status
     else:

@@ -28,8 +28,9 @@ SETTLED = {"id_verified": True}
 
 
 def facts(status: str = "ready", role: str = OFFICER, **kw: object) -> Facts:
+    # A prepared, approved version is assumed: the version guards are tested in test_workflow.py.
     base: dict[str, object] = {"received_on": date(2026, 3, 2), "today": date(2026, 3, 10), "actor_id": 1,
-                               "prepared_by": 2}
+                               "prepared_by": 2, "version_ready": True, "version_approved": True}
     base.update(kw)
     return Facts(kind=ACCESS, status=status, role=role, **base)  # type: ignore[arg-type]
 
