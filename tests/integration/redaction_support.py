@@ -8,9 +8,15 @@ import json
 from datetime import date
 from typing import Any
 
-from rights.models import GatheredRecord, SearchTask
+from sqlalchemy import select
+
+from rights import cases, search
+from rights.cases import Firing
+from rights.models import GatheredRecord, RightsRequest, Role, SearchTask
+from rights.permissions import Actor
 from rights.security import cipher_for
 from tests.factories import make_person, make_request
+from tests.integration.staff_support import make_staff
 
 MOTHER = {"name": "Joanne Hart", "role": "family_member", "job_title": None, "person_id": "P2",
           "address": "14 Elm Road, Leeds LS6 2AB"}
@@ -48,3 +54,12 @@ def gathered_case(rt: Any, settings: Any, *, status: str = "review") -> dict[str
                "call": add("N-2", CALL, [NEIGHBOUR], date(2024, 2, 1)),
                "scan": add("N-3", None, [], date(2024, 3, 1))}
         return {"id": request.id, "reference": request.reference, **ids}
+
+def settle_identity_and_searches(rt, request_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The release checks other than the records' (tests/integration/test_release_checks.py covers them)."""
+    officer = Actor(make_staff(rt, "officer", email="checks.officer@council.example").id, Role.OFFICER.value)
+    with rt.db.transaction() as session:
+        cases.perform(session, rt.queue, session.get(RightsRequest, request_id), officer, "verify_id",
+                      Firing(options={"method": "matched_to_records"}), today=date(2026, 3, 10))
+        for task_id in session.scalars(select(SearchTask.id).where(SearchTask.request_id == request_id)).all():
+            search.close_task(session, task_id, officer, "confirmed with the record holder by phone")

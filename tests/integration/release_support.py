@@ -10,11 +10,12 @@ import pypdf
 
 from rights.redaction import decisions, service
 from rights.security import cipher_for
-from tests.integration.redaction_support import gathered_case
+from tests.integration.redaction_support import gathered_case, settle_identity_and_searches
 
 
 def decided_case(rt: Any, settings: Any) -> dict[str, Any]:
     case = gathered_case(rt, settings)
+    settle_identity_and_searches(rt, case["id"])
     with rt.db.transaction() as session:
         service.propose_for_request(session, cipher_for(settings.encryption_keys), settings.secret_key, case["id"])
     with rt.db.transaction() as session:

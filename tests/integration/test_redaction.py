@@ -17,7 +17,6 @@ from sqlalchemy import select, text
 
 from rights import cases, jobs, search
 from rights.bundles import versions
-from rights.cases import Firing
 from rights.cli.process import run_pending
 from rights.cli.redact import redact_command
 from rights.errors import CaseError
@@ -29,14 +28,13 @@ from rights.models import (
     Redaction,
     RightsRequest,
     Role,
-    SearchTask,
 )
 from rights.permissions import Actor
 from rights.redaction import decisions, review, service
 from rights.redaction.disclosure import disclosure_set
 from rights.security import cipher_for
 from tests.factories import make_person, make_request
-from tests.integration.redaction_support import CALL, SECRETS, VISIT, gathered_case
+from tests.integration.redaction_support import CALL, SECRETS, VISIT, gathered_case, settle_identity_and_searches
 from tests.integration.source_builders import SUBJECT
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
@@ -101,14 +99,6 @@ def test_the_proposal_job_runs_after_commit_and_twice_is_harmless(rt, settings, 
     assert count > 0 and propose(rt, settings, case) == 0 and len(rows(rt, case["visit"])) == count
 
 
-def settle_identity_and_searches(rt, request_id: int) -> None:  # type: ignore[no-untyped-def]
-    """The release checks other than the records' (tests/integration/test_release_checks.py covers them)."""
-    officer = Actor(make_staff(rt, "officer", email="checks.officer@council.example").id, Role.OFFICER.value)
-    with rt.db.transaction() as session:
-        cases.perform(session, rt.queue, session.get(RightsRequest, request_id), officer, "verify_id",
-                      Firing(options={"method": "matched_to_records"}), today=date(2026, 3, 10))
-        for task_id in session.scalars(select(SearchTask.id).where(SearchTask.request_id == request_id)).all():
-            search.close_task(session, task_id, officer, "confirmed with the record holder by phone")
 
 
 def test_entering_review_queues_proposals(rt, settings) -> None:  # type: ignore[no-untyped-def]

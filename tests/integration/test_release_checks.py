@@ -11,9 +11,12 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from rights import cases, search
+from rights.bundles import versions
 from rights.cases import Actor, CaseError, Firing
 from rights.cli.case import show_command
-from rights.models import AuditEvent, RightsRequest, SearchCandidate, SearchTask, WorkflowEvent
+from rights.models import AuditEvent, GatheredRecord, RightsRequest, SearchCandidate, SearchTask, WorkflowEvent
+from rights.redaction import decisions as redaction_decisions
+from rights.redaction import service as redaction_service
 from tests.factories import make_person, make_request
 from tests.integration.staff_support import make_staff
 
@@ -98,7 +101,20 @@ def test_parent_request_release_waits_for_every_check_and_override_needs_a_reaso
     act(rt, rid, officer, "check_parental_responsibility", Firing(options={"basis": "birth_certificate"}))
     act(rt, rid, officer, "record_competence",
         Firing(options={"view": "consents", "note": "Spoke to Lily with her social worker; she understands."}))
+    with rt.db.transaction() as session:  # one gathered record, withheld: every record decided
+        task_id = session.scalars(select(SearchTask.id).where(SearchTask.request_id == rid)).first()
+        record = GatheredRecord(request_id=rid, task_id=task_id, source="csc_notes", record_id="N-1", person_id="P1",
+                                title="Referral", origin="upload", added_by=f"user:{officer.id}")
+        session.add(record)
+        session.flush()
+        redaction_service.propose_for_request(session, rt.cipher, rt.settings.secret_key, rid)
+        redaction_decisions.withhold_record(session, rid, record.id, "SWHARM", f"user:{officer.id}")
+    with rt.db.transaction() as session:  # the response prepared (tested in test_release.py), then approved
+        versions.prepare(session, rt.settings, rt.files, rt.cipher, rid, f"user:{officer.id}")
     act(rt, rid, officer, "submit_for_approval")
+    with rt.db.transaction() as session:
+        versions.record_view(session, f"user:{second.id}", session.get(RightsRequest, rid),
+                             versions.latest(session, rid), "bundle")
     act(rt, rid, second, "approve")
     act(rt, rid, officer, "release")
     with rt.db.transaction() as session:
