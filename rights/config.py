@@ -91,6 +91,15 @@ class Settings:
     bundle_workers: int = 2
     render_timeout_seconds: int = 300
     render_memory_mb: int = 2048
+    #: Reading documents (rights.sources.document_limits): the most text kept from one document, and the
+    #: wall-time and address-space limits of the process that parses it, so a hostile file cannot take
+    #: down a web request or a worker.
+    document_max_text_chars: int = 2_000_000
+    document_timeout_seconds: int = 30
+    document_memory_mb: int = 512
+    #: The portal's and sign-in's rate limits (Flask-Limiter strings such as "10 per minute"), so a load
+    #: test or a busy council can change them without patching code. Empty means the built-in default.
+    rate_limits: dict[str, str] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
 
     def as_flask(self) -> dict[str, object]:
@@ -158,6 +167,9 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         bundle_workers=_int("RIGHTS_BUNDLE_WORKERS", max(1, min(4, os.cpu_count() or 1))),
         render_timeout_seconds=_int("RIGHTS_RENDER_TIMEOUT_SECONDS", 300),
         render_memory_mb=_int("RIGHTS_RENDER_MEMORY_MB", 2048),
+        document_max_text_chars=_int("RIGHTS_DOCUMENT_MAX_TEXT_CHARS", 2_000_000),
+        document_timeout_seconds=_int("RIGHTS_DOCUMENT_TIMEOUT_SECONDS", 30),
+        document_memory_mb=_int("RIGHTS_DOCUMENT_MEMORY_MB", 512),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
@@ -191,6 +203,10 @@ def check(settings: Settings) -> None:
     if settings.bundle_workers < 1 or settings.render_timeout_seconds < 1 or settings.render_memory_mb < 256:
         raise ConfigError("RIGHTS_BUNDLE_WORKERS and RIGHTS_RENDER_TIMEOUT_SECONDS must be at least 1, "
                           "RIGHTS_RENDER_MEMORY_MB at least 256")
+    if settings.document_max_text_chars < 1000 or settings.document_timeout_seconds < 1 or \
+            settings.document_memory_mb < 128:
+        raise ConfigError("RIGHTS_DOCUMENT_MAX_TEXT_CHARS must be at least 1000, RIGHTS_DOCUMENT_TIMEOUT_SECONDS "
+                          "at least 1 and RIGHTS_DOCUMENT_MEMORY_MB at least 128")
     if settings.env != "production":
         return
     problems = []
