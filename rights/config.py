@@ -8,6 +8,8 @@ without an encryption key: a council must never run with keys anyone can read in
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - a marker production refuses
 # A fixed Fernet key for the demo and tests only; production must set RIGHTS_ENCRYPTION_KEYS.
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktaW5zZWN1cmUta2V5LWRvLW5vdC11c2U="
+
+
+#: Rate limits (Flask-Limiter strings): Flask config key -> (environment variable, default). The portal's
+#: limit what one address may submit, upload or try at the progress check; sign-in's per address and per
+#: account. A load test or a council with many users behind one address sets them without patching code.
+RATE_LIMITS: dict[str, tuple[str, str]] = {
+    "PORTAL_LIMIT_SUBMIT": ("RIGHTS_RATE_LIMIT_SUBMIT", "10 per hour;3 per minute"),
+    "PORTAL_LIMIT_UPLOAD": ("RIGHTS_RATE_LIMIT_UPLOAD", "30 per hour;10 per minute"),
+    "PORTAL_LIMIT_CODE_REQUEST": ("RIGHTS_RATE_LIMIT_CODE_REQUEST", "10 per hour;5 per 15 minutes"),
+    "PORTAL_LIMIT_CODE_CHECK": ("RIGHTS_RATE_LIMIT_CODE_CHECK", "20 per hour;10 per 15 minutes"),
+    "AUTH_LIMIT_SIGN_IN": ("RIGHTS_RATE_LIMIT_SIGN_IN", "30 per minute"),
+    "AUTH_LIMIT_SIGN_IN_ACCOUNT": ("RIGHTS_RATE_LIMIT_SIGN_IN_ACCOUNT", "10 per minute"),
+}
+_RATE = re.compile(r"\d+\s*(per|/)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE)
 
 
 class ConfigError(RuntimeError):
@@ -117,9 +133,22 @@ class Settings:
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             # Explicit: Flask-Limiter's one Limiter otherwise keeps "disabled" from an earlier app in the process.
             "RATELIMIT_ENABLED": True,
+            **{key: self.rate_limits.get(key) or default for key, (_var, default) in RATE_LIMITS.items()},
             "RIGHTS": self,
             **self.extra,
         }
+
+
+def check_server(environ: Mapping[str, str]) -> None:
+    """Refuse to serve under gunicorn when no profile was chosen.
+
+    Why: without ``RIGHTS_ENV`` the profile is development, whose secret key is in this repository; a real
+    server started that way would sign cookies anyone can forge. gunicorn's arbiter puts its name in the
+    process environment (``SERVER_SOFTWARE``) before it loads the app.
+    """
+    if "gunicorn" in environ.get("SERVER_SOFTWARE", "").lower() and not environ.get("RIGHTS_ENV", "").strip():
+        raise ConfigError("Refusing to serve under gunicorn without RIGHTS_ENV: set RIGHTS_ENV=production "
+                          "(or development, knowingly, for a trial on a private machine).")
 
 
 def load(env: str | None = None, **overrides: object) -> Settings:
@@ -170,6 +199,7 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         document_max_text_chars=_int("RIGHTS_DOCUMENT_MAX_TEXT_CHARS", 2_000_000),
         document_timeout_seconds=_int("RIGHTS_DOCUMENT_TIMEOUT_SECONDS", 30),
         document_memory_mb=_int("RIGHTS_DOCUMENT_MEMORY_MB", 512),
+        rate_limits={key: value for key, (var, _default) in RATE_LIMITS.items() if (value := _env(var))},
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
@@ -207,6 +237,10 @@ def check(settings: Settings) -> None:
             settings.document_memory_mb < 128:
         raise ConfigError("RIGHTS_DOCUMENT_MAX_TEXT_CHARS must be at least 1000, RIGHTS_DOCUMENT_TIMEOUT_SECONDS "
                           "at least 1 and RIGHTS_DOCUMENT_MEMORY_MB at least 128")
+    for key, value in settings.rate_limits.items():
+        if not all(_RATE.fullmatch(part.strip()) for part in value.split(";")):
+            raise ConfigError(f"{RATE_LIMITS[key][0]} must be limits such as '10 per minute;100 per hour', "
+                              f"not {value!r}")
     if settings.env != "production":
         return
     problems = []

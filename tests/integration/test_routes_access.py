@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from rights.models import AuditEvent, Role
 from rights.web.access import rule_of
@@ -50,8 +50,8 @@ def staff_rules(app: Any) -> list[tuple[Rule, tuple[str, ...]]]:  # noqa: F811
 def url_for_rule(rule: Rule, reference: str) -> str:
     values: dict[str, Any] = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 1 if converter == "IntegerConverter" else (reference if arg == "reference" else "x")
+        numeric = isinstance(rule._converters[arg], IntegerConverter)
+        values[arg] = 1 if numeric else (reference if arg == "reference" else "x")
     return rule.build(values, append_unknown=False)[1]
 
 

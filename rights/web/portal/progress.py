@@ -16,11 +16,11 @@ from werkzeug.wrappers import Response
 from forms.portal import ProgressCodeForm, ProgressStartForm
 from rights import progress
 from rights.models import utcnow
-from rights.web import limiter
+from rights.web import limit, limiter
 from rights.web.access import public
 from rights.web.helpers import client_ip, rt
 from rights.web.portal import bp
-from rights.web.portal.common import add_error, limit
+from rights.web.portal.common import add_error
 
 CHALLENGE_KEY = "progress_challenge"
 ACCESS_KEY = "progress_access"
