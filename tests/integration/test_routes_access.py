@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing import Rule
 
 from rights.models import AuditEvent, Role
 from rights.web.access import rule_of
 from tests.factories import make_request
+from tests.integration.routes_support import EXEMPT, url_for_rule
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
     csrf,
@@ -24,7 +25,6 @@ from tests.integration.staff_support import (
 )
 
 ROLES = [r.value for r in Role]
-EXEMPT = {"static"}  # Flask's own static files (GOV.UK assets are declared @public)
 
 #: Policy the rules must respect whatever each area declares: (path prefix, roles that must never pass).
 NEVER = [
@@ -45,14 +45,6 @@ def staff_rules(app: Any) -> list[tuple[Rule, tuple[str, ...]]]:  # noqa: F811
         if access and access != ("public",):
             out.append((rule, access))
     return out
-
-
-def url_for_rule(rule: Rule, reference: str) -> str:
-    values: dict[str, Any] = {}
-    for arg in rule.arguments:
-        numeric = isinstance(rule._converters[arg], IntegerConverter)
-        values[arg] = 1 if numeric else (reference if arg == "reference" else "x")
-    return rule.build(values, append_unknown=False)[1]
 
 
 def method_of(rule: Rule) -> str:
