@@ -25,6 +25,7 @@ from tests.integration.source_builders import (
     SIBLING,
     SUBJECT,
     make_docx,
+    make_docx_bomb,
     make_html,
     make_pdf,
     write_export,
@@ -368,9 +369,8 @@ def test_rights_process_takes_the_workflow_action(rt, settings, exports, tmp_pat
 
 
 def test_a_document_bomb_upload_is_refused_in_one_line_and_not_kept(rt, settings, request_id) -> None:  # type: ignore[no-untyped-def]
-    from tests.unit.test_document_limits import DOCX_BODY, _rebuild_docx
 
-    bomb = _rebuild_docx(document_xml=DOCX_BODY.format("<w:p/>" * 800_000).encode())
+    bomb = make_docx_bomb()
     start_and_run(rt, request_id)
     with rt.db.transaction() as session:
         task_id, user_id = tasks(session)["send_docs"].id, holder(session, "send").id

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from email.message import EmailMessage
 
 import pytest
@@ -11,28 +9,11 @@ import pytest
 from rights import config
 from rights.sources import documents
 from rights.sources.document_limits import DocumentLimits, DocumentRefused, check_zip
-from tests.integration.source_builders import make_docx, make_pdf
-
-DOCX_BODY = '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{}</w:body></w:document>'
-
-
-def _rebuild_docx(extra: dict[str, bytes] | None = None, document_xml: bytes | None = None) -> bytes:
-    """A real python-docx file with its body replaced and/or extra entries added."""
-    source = zipfile.ZipFile(io.BytesIO(make_docx("Original paragraph")))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "word/document.xml" and document_xml is not None:
-                data = document_xml
-            target.writestr(info.filename, data)
-        for name, data in (extra or {}).items():
-            target.writestr(name, data)
-    return out.getvalue()
+from tests.integration.source_builders import make_docx, make_docx_bomb, make_pdf, rebuild_docx
 
 
 def test_docx_bomb_of_empty_paragraphs_is_refused_before_parsing() -> None:
-    bomb = _rebuild_docx(document_xml=DOCX_BODY.format("<w:p/>" * 800_000).encode())
+    bomb = make_docx_bomb()
     assert len(bomb) < 200_000  # small on the wire, about 4.8 MB of XML inside
     with pytest.raises(DocumentRefused) as refused:
         documents.extract("notes.docx", bomb)
@@ -40,7 +21,7 @@ def test_docx_bomb_of_empty_paragraphs_is_refused_before_parsing() -> None:
 
 
 def test_zip_with_too_many_entries_is_refused() -> None:
-    crowded = _rebuild_docx(extra={f"extra/item{i}.xml": b"<x/>" for i in range(1500)})
+    crowded = rebuild_docx(extra={f"extra/item{i}.xml": b"<x/>" for i in range(1500)})
     with pytest.raises(DocumentRefused, match="too many parts"):
         documents.extract("notes.docx", crowded)
 
