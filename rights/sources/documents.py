@@ -3,6 +3,8 @@
 Used by the folder connector and by record holders' uploads, so a document reads the same whichever
 way it arrived. Extraction never executes anything: HTML is parsed as data (script, style and template
 content dropped), PDFs are read for their text layer only, and email attachments are listed, not opened.
+Nothing but plain text is parsed in the caller's process: :func:`extract` checks a file against
+:mod:`rights.sources.document_limits` and hands it to a resource-limited child process.
 """
 
 from __future__ import annotations
