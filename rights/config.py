@@ -8,6 +8,8 @@ without an encryption key: a council must never run with keys anyone can read in
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - a marker production refuses
 # A fixed Fernet key for the demo and tests only; production must set RIGHTS_ENCRYPTION_KEYS.
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktaW5zZWN1cmUta2V5LWRvLW5vdC11c2U="
+
+
+#: Rate limits (Flask-Limiter strings): Flask config key -> (environment variable, default). The portal's
+#: limit what one address may submit, upload or try at the progress check; sign-in's per address and per
+#: account. A load test or a council with many users behind one address sets them without patching code.
+RATE_LIMITS: dict[str, tuple[str, str]] = {
+    "PORTAL_LIMIT_SUBMIT": ("RIGHTS_RATE_LIMIT_SUBMIT", "10 per hour;3 per minute"),
+    "PORTAL_LIMIT_UPLOAD": ("RIGHTS_RATE_LIMIT_UPLOAD", "30 per hour;10 per minute"),
+    "PORTAL_LIMIT_CODE_REQUEST": ("RIGHTS_RATE_LIMIT_CODE_REQUEST", "10 per hour;5 per 15 minutes"),
+    "PORTAL_LIMIT_CODE_CHECK": ("RIGHTS_RATE_LIMIT_CODE_CHECK", "20 per hour;10 per 15 minutes"),
+    "AUTH_LIMIT_SIGN_IN": ("RIGHTS_RATE_LIMIT_SIGN_IN", "30 per minute"),
+    "AUTH_LIMIT_SIGN_IN_ACCOUNT": ("RIGHTS_RATE_LIMIT_SIGN_IN_ACCOUNT", "10 per minute"),
+}
+_RATE = re.compile(r"\d+\s*(per|/)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE)
 
 
 class ConfigError(RuntimeError):
@@ -105,6 +121,15 @@ class Settings:
     render_memory_mb: int = 2048
     #: Days a released response's download link works (RIGHTS_DOWNLOAD_DAYS).
     download_days: int = 28
+    #: Reading documents (rights.sources.document_limits): the most text kept from one document, and the
+    #: wall-time and address-space limits of the process that parses it, so a hostile file cannot take
+    #: down a web request or a worker.
+    document_max_text_chars: int = 2_000_000
+    document_timeout_seconds: int = 30
+    document_memory_mb: int = 512
+    #: The portal's and sign-in's rate limits (Flask-Limiter strings such as "10 per minute"), so a load
+    #: test or a busy council can change them without patching code. Empty means the built-in default.
+    rate_limits: dict[str, str] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
 
     def council_contact(self) -> dict[str, str]:
@@ -127,9 +152,22 @@ class Settings:
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             # Explicit: Flask-Limiter's one Limiter otherwise keeps "disabled" from an earlier app in the process.
             "RATELIMIT_ENABLED": True,
+            **{key: self.rate_limits.get(key) or default for key, (_var, default) in RATE_LIMITS.items()},
             "RIGHTS": self,
             **self.extra,
         }
+
+
+def check_server(environ: Mapping[str, str]) -> None:
+    """Refuse to serve under gunicorn when no profile was chosen.
+
+    Why: without ``RIGHTS_ENV`` the profile is development, whose secret key is in this repository; a real
+    server started that way would sign cookies anyone can forge. gunicorn's arbiter puts its name in the
+    process environment (``SERVER_SOFTWARE``) before it loads the app.
+    """
+    if "gunicorn" in environ.get("SERVER_SOFTWARE", "").lower() and not environ.get("RIGHTS_ENV", "").strip():
+        raise ConfigError("Refusing to serve under gunicorn without RIGHTS_ENV: set RIGHTS_ENV=production "
+                          "(or development, knowingly, for a trial on a private machine).")
 
 
 def load(env: str | None = None, **overrides: object) -> Settings:
@@ -181,6 +219,10 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         council_phone=_env("RIGHTS_COUNCIL_PHONE", DEFAULT_COUNCIL_PHONE) or DEFAULT_COUNCIL_PHONE,
         council_email=_env("RIGHTS_COUNCIL_EMAIL", DEFAULT_COUNCIL_EMAIL) or DEFAULT_COUNCIL_EMAIL,
         download_days=_int("RIGHTS_DOWNLOAD_DAYS", 28),
+        document_max_text_chars=_int("RIGHTS_DOCUMENT_MAX_TEXT_CHARS", 2_000_000),
+        document_timeout_seconds=_int("RIGHTS_DOCUMENT_TIMEOUT_SECONDS", 30),
+        document_memory_mb=_int("RIGHTS_DOCUMENT_MEMORY_MB", 512),
+        rate_limits={key: value for key, (var, _default) in RATE_LIMITS.items() if (value := _env(var))},
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
@@ -214,6 +256,14 @@ def check(settings: Settings) -> None:
     if settings.bundle_workers < 1 or settings.render_timeout_seconds < 1 or settings.render_memory_mb < 256:
         raise ConfigError("RIGHTS_BUNDLE_WORKERS and RIGHTS_RENDER_TIMEOUT_SECONDS must be at least 1, "
                           "RIGHTS_RENDER_MEMORY_MB at least 256")
+    if settings.document_max_text_chars < 1000 or settings.document_timeout_seconds < 1 or \
+            settings.document_memory_mb < 128:
+        raise ConfigError("RIGHTS_DOCUMENT_MAX_TEXT_CHARS must be at least 1000, RIGHTS_DOCUMENT_TIMEOUT_SECONDS "
+                          "at least 1 and RIGHTS_DOCUMENT_MEMORY_MB at least 128")
+    for key, value in settings.rate_limits.items():
+        if not all(_RATE.fullmatch(part.strip()) for part in value.split(";")):
+            raise ConfigError(f"{RATE_LIMITS[key][0]} must be limits such as '10 per minute;100 per hour', "
+                              f"not {value!r}")
     if settings.env != "production":
         return
     problems = []

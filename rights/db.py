@@ -8,6 +8,8 @@ only if the commit succeeds; a rollback discards them.
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,6 +34,7 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        _forget_pool_in_forked_children(self.engine)
 
     def session(self) -> Session:
         return self.sessionmaker()
@@ -51,6 +54,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _forget_pool_in_forked_children(engine: Engine) -> None:
+    """Give a forked child (an RQ work horse) a fresh pool instead of the parent's open connections.
+
+    A pooled connection is a socket: if the parent (its scheduler, a tick, another thread) and the forked
+    job both talk on it, the server sees interleaved protocol and one side hangs on a lock or reads
+    "server closed the connection unexpectedly". ``dispose(close=False)`` drops the child's references
+    without sending anything on the sockets, so the parent's connections stay healthy. The engine is held
+    weakly so a disposed test database does not live for the rest of the process.
+    """
+    ref = weakref.ref(engine)
+
+    def after_in_child() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_in_child)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -106,8 +106,10 @@ def add_record_upload(session: Session, settings: Settings, task_id: int, user_i
         return existing
     metadata: dict[str, Any] = {"uploaded_file": filename}
     try:
-        text, found = documents.extract(filename, data)
+        text, found = documents.extract(filename, data, documents.DocumentLimits.from_settings(settings))
         metadata.update(found)
+    except documents.DocumentRefused as exc:  # a hostile or absurd file: the uploader is told, nothing is kept
+        raise SearchError(str(exc)) from exc
     except Exception as exc:  # kept as a file; the officer reads it in its own format
         text = None
         metadata["problem"] = f"text could not be extracted: {exc}"[:300]

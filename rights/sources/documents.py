@@ -3,20 +3,31 @@
 Used by the folder connector and by record holders' uploads, so a document reads the same whichever
 way it arrived. Extraction never executes anything: HTML is parsed as data (script, style and template
 content dropped), PDFs are read for their text layer only, and email attachments are listed, not opened.
+Nothing but plain text is parsed in the caller's process: :func:`extract` checks a file against
+:mod:`rights.sources.document_limits` and hands it to a resource-limited child process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
+import subprocess
+import sys
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
+
+from rights.sources import document_limits
+from rights.sources.document_limits import DocumentLimits, DocumentRefused, cap_text, check_zip
+
+#: The worker runs with this folder first on its path, so it imports the same copy of the package.
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 CONTENT_TYPES = {
     ".txt": "text/plain",
@@ -63,20 +74,60 @@ def sniff(data: bytes) -> str | None:
     return "text/plain" if controls * 100 <= len(head) else None
 
 
-def extract(filename: str, data: bytes) -> tuple[str, dict[str, Any]]:
-    """Return ``(text, metadata)`` for one document; metadata says what was found (pages, headers)."""
+def extract(filename: str, data: bytes, limits: DocumentLimits | None = None) -> tuple[str, dict[str, Any]]:
+    """Return ``(text, metadata)`` for one document; metadata says what was found (pages, headers).
+
+    Plain text is decoded here; every other type is checked against ``limits`` and parsed in a separate,
+    resource-limited process (:mod:`rights.sources.extract_worker`), so no file can exhaust the caller.
+    Raises :class:`DocumentRefused` (one clear line) for a file the limits refuse, ``ValueError`` for one
+    that is damaged, :class:`UnsupportedDocument` for a type not read at all.
+    """
+    limits = limits or document_limits.from_environment()
     suffix = PurePath(filename).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise UnsupportedDocument(f"{filename}: unsupported document type {suffix or '(none)'}")
+    if suffix in (".txt", ".text"):
+        meta: dict[str, Any] = {}
+        return cap_text(decode_text(data), meta, limits), meta
+    if suffix == ".docx":
+        check_zip(data, limits)
+    return _in_subprocess(suffix, data, limits)
+
+
+def _in_subprocess(suffix: str, data: bytes, limits: DocumentLimits) -> tuple[str, dict[str, Any]]:
+    command = [sys.executable, "-m", "rights.sources.extract_worker", suffix, json.dumps(limits.as_dict())]
+    try:
+        proc = subprocess.run(command, input=data, capture_output=True, timeout=limits.timeout_seconds,  # noqa: S603 - fixed argv, data on stdin
+                              cwd=_PACKAGE_PARENT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise DocumentRefused(f"reading it took longer than {limits.timeout_seconds} seconds") from exc
+    if proc.returncode != 0:
+        if proc.returncode < 0:  # killed by a signal: the CPU limit, or the kernel out of memory
+            raise DocumentRefused("reading it needed more time or memory than a document may use")
+        lines = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise ValueError(lines[-1] if lines else "the document could not be parsed")
+    out = json.loads(proc.stdout)
+    if "refused" in out:
+        raise DocumentRefused(out["refused"])
+    return out["text"], out["meta"]
+
+
+def parse(suffix: str, data: bytes, limits: DocumentLimits) -> tuple[str, dict[str, Any]]:
+    """Parse in this process (the extract worker's side); callers use :func:`extract`."""
     if suffix in (".txt", ".text"):
         return decode_text(data), {}
     if suffix in (".html", ".htm"):
+        if len(data) > limits.max_html_bytes:
+            raise DocumentRefused(f"the page is larger than {limits.max_html_bytes // (1024 * 1024)} MB")
         return html_to_text(decode_text(data)), {}
     if suffix == ".docx":
+        check_zip(data, limits)
         return docx_text(data), {}
     if suffix == ".pdf":
-        return pdf_text(data)
+        return pdf_text(data, limits.max_pdf_pages)
     if suffix == ".eml":
-        return eml_text(data)
-    raise UnsupportedDocument(f"{filename}: unsupported document type {suffix or '(none)'}")
+        return eml_text(data, limits.max_email_parts)
+    raise UnsupportedDocument(f"unsupported document type {suffix or '(none)'}")
 
 
 def decode_text(data: bytes) -> str:
@@ -151,20 +202,26 @@ def docx_text(data: bytes) -> str:
     return _tidy("\n".join(parts))
 
 
-def pdf_text(data: bytes) -> tuple[str, dict[str, Any]]:
+def pdf_text(data: bytes, max_pages: int = 2000) -> tuple[str, dict[str, Any]]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    pages = [(page.extract_text() or "") for page in reader.pages]
+    total = len(reader.pages)
+    pages = [(reader.pages[i].extract_text() or "") for i in range(min(total, max_pages))]
     text = _tidy("\n\n".join(pages))
-    meta: dict[str, Any] = {"pages": len(pages)}
+    meta: dict[str, Any] = {"pages": total}
+    if total > max_pages:
+        meta["text_truncated"] = f"text was read from the first {max_pages:,} of {total:,} pages"
     if not text:
         meta["no_text_layer"] = True  # a scan: the file is kept, the text needs OCR or a reader
     return text, meta
 
 
-def eml_text(data: bytes) -> tuple[str, dict[str, Any]]:
+def eml_text(data: bytes, max_parts: int = 200) -> tuple[str, dict[str, Any]]:
     message: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[assignment]
+    parts = sum(1 for _ in message.walk())
+    if parts > max_parts:
+        raise DocumentRefused(f"too many parts ({parts:,}; at most {max_parts:,})")
     headers = {name: str(message[name]) for name in ("From", "To", "Cc", "Date", "Subject") if message[name]}
     body = message.get_body(preferencelist=("plain", "html"))
     text = ""

@@ -5,11 +5,12 @@ Only this package imports Flask. Views stay thin: they validate forms and call s
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, render_template, request, send_from_directory, session
+from flask import Flask, current_app, g, render_template, request, send_from_directory, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -17,13 +18,21 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
 from rights import config, runtime
 from rights.models import User
 from rights.web.access import public
+from rights.web.helpers import MAX_ID
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def limit(name: str) -> Any:
+    """A rate limit by its config key (``config.RATE_LIMITS``), read per request so settings can tune it."""
+    return lambda: str(current_app.config.get(name) or config.RATE_LIMITS[name][1])
+
 login_manager = LoginManager()
 
 STATIC = config.ROOT / "rights" / "web" / "static"
@@ -31,10 +40,13 @@ STATIC = config.ROOT / "rights" / "web" / "static"
 
 def create_app(settings: config.Settings | None = None, *, start_worker: bool | None = None) -> Flask:
     """Build the app for a profile; ``settings`` defaults to the environment's."""
+    config.check_server(os.environ)
     settings = settings or config.load()
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static",
                 template_folder=str(config.ROOT / "templates"))
     app.config.update(settings.as_flask())
+    # Before any blueprint: every <int:...> in a route is bounded, so a 23-digit id is a 404, not a 500.
+    app.url_map.converters["int"] = BoundedInt
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -96,6 +108,17 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
         return {"status": "ok"}, 200
 
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """Flask's ``int`` converter capped at the database's integer range (``helpers.MAX_ID``).
+
+    No minimum: 0 is a valid list position (the portal's "remove the first address").
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -24,7 +24,7 @@ from flask_login import current_user, login_user, logout_user
 from forms.auth import ChangePasswordForm, CodeForm, SignInForm, SignOutForm
 from rights import users
 from rights.models import Role, User, utcnow
-from rights.web import ASSET_ENDPOINTS, limiter
+from rights.web import ASSET_ENDPOINTS, limit, limiter
 from rights.web.access import public, staff
 from rights.web.helpers import client_ip, rt
 
@@ -126,8 +126,8 @@ def enforce_staff_session() -> Any:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit("30 per minute", methods=["POST"])
-@limiter.limit("10 per minute", methods=["POST"], key_func=_email_key)
+@limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
+@limiter.limit(limit("AUTH_LIMIT_SIGN_IN_ACCOUNT"), methods=["POST"], key_func=_email_key)
 def sign_in() -> Any:
     if current_user.is_authenticated and session.get("mfa_ok"):
         return redirect(home_for(current_user.role))
@@ -148,8 +148,8 @@ def sign_in() -> Any:
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @public
-@limiter.limit("30 per minute", methods=["POST"])
-@limiter.limit("10 per minute", methods=["POST"], key_func=_pending_key)
+@limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
+@limiter.limit(limit("AUTH_LIMIT_SIGN_IN_ACCOUNT"), methods=["POST"], key_func=_pending_key)
 def code() -> Any:
     pending = _pending("code")
     if pending is None:
@@ -163,8 +163,8 @@ def code() -> Any:
 
 @bp.route("/sign-in/set-up-authenticator", methods=["GET", "POST"])
 @public
-@limiter.limit("30 per minute", methods=["POST"])
-@limiter.limit("10 per minute", methods=["POST"], key_func=_pending_key)
+@limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
+@limiter.limit(limit("AUTH_LIMIT_SIGN_IN_ACCOUNT"), methods=["POST"], key_func=_pending_key)
 def enrol() -> Any:
     pending = _pending("enrol")
     if pending is None:
@@ -199,7 +199,7 @@ def _check_code(pending: dict[str, Any], form: CodeForm, template: str, context:
 
 @bp.route("/sign-in/new-password", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute", methods=["POST"], key_func=_pending_key)
+@limiter.limit(limit("AUTH_LIMIT_SIGN_IN_ACCOUNT"), methods=["POST"], key_func=_pending_key)
 def change_password() -> Any:
     """An issued password (new account or an administrator's reset) must be replaced before going on."""
     pending = _pending("password")

@@ -13,6 +13,19 @@ from flask_login import current_user
 from rights import audit, clock
 from rights.runtime import Runtime
 
+#: The largest id a URL or form may name: the database's integer columns stop here, and a longer number
+#: must be "not found", never an overflow inside PostgreSQL (a 500).
+MAX_ID = 2**31 - 1
+
+
+def id_or_none(raw: object) -> int | None:
+    """A positive id from a query or form value, or None for anything else (letters, 23 digits)."""
+    text = str(raw or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
 
 def rt() -> Runtime:
     runtime: Runtime = current_app.extensions["rights"]

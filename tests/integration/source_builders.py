@@ -38,6 +38,32 @@ def make_docx(*paragraphs: str) -> bytes:
     return out.getvalue()
 
 
+WORD_BODY = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+             "<w:body>{}</w:body></w:document>")
+
+
+def rebuild_docx(extra: dict[str, bytes] | None = None, document_xml: bytes | None = None) -> bytes:
+    """A real python-docx file with its body replaced and/or extra zip entries added."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(make_docx("Original paragraph")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml" and document_xml is not None:
+                data = document_xml
+            target.writestr(info.filename, data)
+        for name, data in (extra or {}).items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def make_docx_bomb(paragraphs: int = 800_000) -> bytes:
+    """The reported attack: tens of KB on the wire, megabytes of empty paragraphs once inflated."""
+    return rebuild_docx(document_xml=WORD_BODY.format("<w:p/>" * paragraphs).encode())
+
+
 def make_eml(subject: str, body: str, sent: str = "Tue, 05 Mar 2024 10:00:00 +0000") -> bytes:
     message = EmailMessage()
     message["From"] = "Sam Okafor <sam.okafor@council.example>"

@@ -16,6 +16,7 @@ from werkzeug.routing import Rule
 from rights.models import AuditEvent, Role
 from rights.web.access import rule_of
 from tests.factories import make_request
+from tests.integration.routes_support import EXEMPT, url_for_rule
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
     csrf,
@@ -24,7 +25,6 @@ from tests.integration.staff_support import (
 )
 
 ROLES = [r.value for r in Role]
-EXEMPT = {"static"}  # Flask's own static files (GOV.UK assets are declared @public)
 
 #: Policy the rules must respect whatever each area declares: (path prefix, roles that must never pass).
 NEVER = [
@@ -46,14 +46,6 @@ def staff_rules(app: Any) -> list[tuple[Rule, tuple[str, ...]]]:  # noqa: F811
         if access and access != ("public",):
             out.append((rule, access))
     return out
-
-
-def url_for_rule(rule: Rule, reference: str) -> str:
-    values: dict[str, Any] = {}
-    for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 1 if converter == "IntegerConverter" else (reference if arg == "reference" else "x")
-    return rule.build(values, append_unknown=False)[1]
 
 
 def method_of(rule: Rule) -> str:

@@ -21,7 +21,7 @@ from rights.demo.requests import demo_requests
 from rights.models import AuditEvent, GatheredRecord, RightsRequest, SearchCandidate, SearchTask
 from rights.security import Cipher, EncryptedStore
 from tests.factories import make_person, make_request
-from tests.integration.source_builders import make_docx, make_pdf
+from tests.integration.source_builders import make_docx, make_docx_bomb, make_pdf
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
     csrf,
@@ -264,6 +264,11 @@ def test_record_holder_confirms_reports_none_held_and_uploads(app, rt, settings,
                    content_type="multipart/form-data")
     assert refused.status_code == 400
     assert "must be a PDF, Word document (DOCX), JPG, PNG or text file" in refused.get_data(as_text=True)
+    bomb = make_docx_bomb()
+    refused = post(client, f"/staff/searches/{csc}/records", {"upload-file": (io.BytesIO(bomb), "notes.docx")},
+                   content_type="multipart/form-data")
+    assert refused.status_code == 400
+    assert "this document could not be read safely: a part is compressed" in refused.get_data(as_text=True)
     settings.max_upload_bytes = 1024
     too_big = post(client, f"/staff/searches/{csc}/records",
                    {"upload-file": (io.BytesIO(b"a" * 2048), "big.txt")}, content_type="multipart/form-data")

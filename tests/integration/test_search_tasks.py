@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from rights import search
 from rights.cli.process import process_command, run_pending
@@ -25,6 +25,7 @@ from tests.integration.source_builders import (
     SIBLING,
     SUBJECT,
     make_docx,
+    make_docx_bomb,
     make_html,
     make_pdf,
     write_export,
@@ -365,3 +366,17 @@ def test_rights_process_takes_the_workflow_action(rt, settings, exports, tmp_pat
         assert [(e.event, e.actor) for e in events] == [("start_search", "cli:test")]
         assert session.scalars(select(SearchTask).where(SearchTask.request_id == second.id)).all() == []
         assert len(session.scalars(select(SearchTask).where(SearchTask.request_id == first.id)).all()) == 2
+
+
+def test_a_document_bomb_upload_is_refused_in_one_line_and_not_kept(rt, settings, request_id) -> None:  # type: ignore[no-untyped-def]
+
+    bomb = make_docx_bomb()
+    start_and_run(rt, request_id)
+    with rt.db.transaction() as session:
+        task_id, user_id = tasks(session)["send_docs"].id, holder(session, "send").id
+        before = session.scalar(select(func.count(GatheredRecord.id)))
+    with pytest.raises(search.SearchError, match=r"^this document could not be read safely: a part is compressed"), \
+            rt.db.transaction() as session:
+        search.add_record_upload(session, settings, task_id, user_id, filename="notes.docx", data=bomb)
+    with rt.db.transaction() as session:
+        assert session.scalar(select(func.count(GatheredRecord.id))) == before

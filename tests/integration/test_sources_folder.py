@@ -17,6 +17,7 @@ from tests.integration.source_builders import (
     SIBLING,
     SUBJECT,
     make_docx,
+    make_docx_bomb,
     make_eml,
     make_html,
     make_pdf,
@@ -142,3 +143,19 @@ def test_broken_manifest_names_the_entry(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"documents": [{"file": "a.txt"}]}', encoding="utf-8")
     with pytest.raises(SourceError, match="document #1: file and person_id are required"):
         FolderConnector("f", "send", path=tmp_path).find_candidates(terms())
+
+
+def test_a_document_bomb_in_the_export_is_kept_and_flagged_not_parsed(tmp_path: Path) -> None:
+    root = write_export(tmp_path / "export", {"EH-1": SUBJECT}, [
+        ("reviews/bomb.docx", make_docx_bomb(), {"person_id": "EH-1", "date": "2024-03-01", "title": "Review"}),
+        ("notes/plan.txt", b"Plan agreed with Amelia.", {"person_id": "EH-1", "date": "2024-01-10"}),
+    ])
+    sources = write_sources(tmp_path / "sources.toml", [
+        {"name": "early_help_docs", "service": "early_help", "type": "folder", "settings": {"path": str(root)}},
+    ])
+    [source] = registry.load_file(sources)
+    records = {r.record_id: r for r in source.connector.fetch_records(subject_candidate(source.connector), terms())}
+    bomb = records["reviews/bomb.docx"]
+    assert bomb.text is None and bomb.file_bytes[:2] == b"PK"  # the original travels, unparsed
+    assert "this document could not be read safely: a part is compressed" in bomb.metadata["problem"]
+    assert records["notes/plan.txt"].text == "Plan agreed with Amelia."

@@ -83,3 +83,38 @@ def test_demo_refuses_production(clean_env) -> None:
     result = CliRunner().invoke(main, ["demo", "--no-serve"])
     assert result.exit_code != 0
     assert "never runs with RIGHTS_ENV=production" in result.output
+
+
+@pytest.mark.parametrize(("environ", "refused"), [
+    ({"SERVER_SOFTWARE": "gunicorn/23.0.0"}, True),
+    ({"SERVER_SOFTWARE": "gunicorn/23.0.0", "RIGHTS_ENV": " "}, True),
+    ({"SERVER_SOFTWARE": "gunicorn/23.0.0", "RIGHTS_ENV": "production"}, False),
+    ({"SERVER_SOFTWARE": "gunicorn/23.0.0", "RIGHTS_ENV": "development"}, False),
+    ({}, False),  # flask run, rights demo, tests
+    ({"SERVER_SOFTWARE": "Werkzeug/3.1"}, False),
+])
+def test_gunicorn_needs_an_explicit_profile(environ: dict[str, str], refused: bool) -> None:
+    if refused:
+        with pytest.raises(config.ConfigError, match="RIGHTS_ENV"):
+            config.check_server(environ)
+    else:
+        config.check_server(environ)
+
+
+def test_create_app_refuses_under_gunicorn_without_a_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rights.web import create_app
+
+    monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/23.0.0")
+    monkeypatch.delenv("RIGHTS_ENV", raising=False)
+    with pytest.raises(config.ConfigError, match="Refusing to serve under gunicorn"):
+        create_app()
+
+
+def test_rate_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SUBMIT", "100 per minute;1000 per hour")
+    flask = config.load("test").as_flask()
+    assert flask["PORTAL_LIMIT_SUBMIT"] == "100 per minute;1000 per hour"
+    assert flask["AUTH_LIMIT_SIGN_IN"] == config.RATE_LIMITS["AUTH_LIMIT_SIGN_IN"][1]  # unset: the default
+    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SIGN_IN", "lots")
+    with pytest.raises(config.ConfigError, match="RIGHTS_RATE_LIMIT_SIGN_IN must be limits"):
+        config.load("test")

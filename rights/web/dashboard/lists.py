@@ -24,7 +24,7 @@ from rights.vocabulary import KIND_SHORT_LABELS, Role
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.dashboard.cases import actor as case_actor
-from rights.web.helpers import actor, client_ip, rt, today
+from rights.web.helpers import actor, client_ip, id_or_none, rt, today
 
 FILTER_KEYS = ("view", "q", "kind", "stage", "due", "assignee", "service", "sort")
 
@@ -48,8 +48,8 @@ def parse_filter(args: MultiDict[str, str], user_id: int) -> tuple[str, CaseFilt
         raw = args.get("assignee") or ""
         if raw == "none":
             unassigned = True
-        elif raw.isdigit():
-            assignee_id = int(raw)
+        else:
+            assignee_id = id_or_none(raw)
     service = (args.get("service") or "").strip()[:60] or None
     q = " ".join((args.get("q") or "").split())[:100]
     return view, CaseFilter(kind=kind, stage=stage, due=due, assignee_id=assignee_id, unassigned=unassigned,
@@ -146,17 +146,18 @@ def bulk_action() -> Any:
 
     if not form.validate_on_submit():  # the CSRF token is checked before this view runs
         return problem("The form could not be read; try again", "#bulk")
-    ids = [int(v) for v in request.form.getlist("case") if v.isdigit()]
+    ids = [i for v in request.form.getlist("case") if (i := id_or_none(v)) is not None]
     if not ids:
         return problem("Select at least one case", "#cases-table")
     who = case_actor()
     try:
         if form.assign.data:
-            if not (form.assignee.data or "").isdigit():
+            assignee = id_or_none(form.assignee.data)
+            if assignee is None:
                 form.assignee.errors = ["Choose who to assign the selected cases to"]
                 return problem(form.assignee.errors[0], "#bulk-assignee")
             with rt().db.transaction() as session:
-                result = caselist.assign(session, rt().queue, ids, int(form.assignee.data), actor=who,
+                result = caselist.assign(session, rt().queue, ids, assignee, actor=who,
                                          today=today(), ip=client_ip())
             message = f"{_plural(len(result.changed), 'case')} assigned to {result.assignee.name}"
             if result.unchanged:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, session, url_for
+from flask import session, url_for
 from markupsafe import Markup, escape
 from wtforms import Form
 
@@ -19,20 +19,6 @@ from rights.web.helpers import rt
 from rights.web.portal import bp
 
 DRAFT_KEY = "draft"
-
-#: Flask-Limiter limits; each can be overridden with the Flask config key (settings.extra) of the same name.
-LIMITS = {
-    "PORTAL_LIMIT_SUBMIT": "10 per hour;3 per minute",
-    "PORTAL_LIMIT_UPLOAD": "30 per hour;10 per minute",
-    "PORTAL_LIMIT_CODE_REQUEST": "10 per hour;5 per 15 minutes",
-    "PORTAL_LIMIT_CODE_CHECK": "20 per hour;10 per 15 minutes",
-}
-
-
-def limit(name: str) -> Any:
-    """A callable limit string, read per request so tests and councils can tune it in config."""
-    return lambda: str(current_app.config.get(name) or LIMITS[name])
-
 
 def settings() -> config.Settings:
     return rt().settings

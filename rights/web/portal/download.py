@@ -17,11 +17,11 @@ from rights import progress
 from rights.bundles import release
 from rights.clock import LONDON
 from rights.models import BundleVersion, RightsRequest, utcnow
-from rights.web import limiter
+from rights.web import limit, limiter
 from rights.web.access import public
 from rights.web.helpers import client_ip, download, rt
 from rights.web.portal import bp
-from rights.web.portal.common import add_error, limit
+from rights.web.portal.common import add_error
 from rights.web.portal.progress import MESSAGES
 
 CHALLENGE_KEY = "download_challenge"

@@ -18,11 +18,11 @@ from rights import progress, uploads
 from rights.cases import replies
 from rights.errors import CaseError
 from rights.models import RightsRequest, utcnow
-from rights.web import limiter
+from rights.web import limit, limiter
 from rights.web.access import public
 from rights.web.helpers import client_ip, rt, today
 from rights.web.portal import bp
-from rights.web.portal.common import add_error, file_store, limit, settings
+from rights.web.portal.common import add_error, file_store, settings
 
 SENT_KEY = "progress_sent"  # what the requester just sent, for the status page's confirmation
 

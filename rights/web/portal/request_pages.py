@@ -25,7 +25,7 @@ from forms.portal import (
 )
 from rights import journey, privacy_notice, submission, uploads
 from rights.vocabulary import KIND_IN_LETTERS, KIND_IN_LETTERS_ABOUT
-from rights.web import limiter
+from rights.web import limit, limiter
 from rights.web.access import public
 from rights.web.helpers import client_ip, rt, today
 from rights.web.portal import bp
@@ -35,7 +35,6 @@ from rights.web.portal.common import (
     draft_token,
     drafts,
     file_store,
-    limit,
     max_upload_text,
     settings,
     step_url,

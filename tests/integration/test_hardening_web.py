@@ -1,0 +1,93 @@
+"""Hostile numbers in URLs, serving without a profile, and rate limits set from the environment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from rights import config
+from tests.factories import make_request
+from tests.integration.portal_support import Portal, portal_app
+from tests.integration.staff_support import (
+    app,  # noqa: F401 - fixture
+    csrf,
+    make_staff,
+    signed_in_client,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+HUGE = "9" * 23
+
+
+def test_ids_beyond_the_integer_range_are_404_not_500(app, rt) -> None:  # noqa: F811
+    with rt.db.transaction() as session:
+        reference = make_request(session, received_at=datetime(2026, 3, 2, 10, tzinfo=UTC)).reference
+    officer = signed_in_client(app, rt, make_staff(rt, "officer"))
+    admin = signed_in_client(app, rt, make_staff(rt, "admin"))
+    holder = signed_in_client(app, rt, make_staff(rt, "record_holder", services=("childrens_social_care",)))
+    for client, path in [
+        (officer, f"/staff/cases/{reference}/documents/{HUGE}"),
+        (holder, f"/staff/searches/{HUGE}"),
+        (holder, f"/staff/searches/{HUGE}/records/1"),
+        (officer, f"/staff/cases/{reference}/review/{HUGE}"),
+        (officer, f"/staff/cases/{reference}/documents/{2**31}"),
+        (admin, f"/staff/admin/users/{HUGE}"),
+    ]:
+        assert client.get(path).status_code == 404, path
+    # The largest id the database holds is still looked up (and simply not found).
+    assert officer.get(f"/staff/cases/{reference}/documents/{2**31 - 1}").status_code == 404
+    # Integer query and form values are bounded the same way: ignored, not a database overflow.
+    assert officer.get(f"/staff/cases?view=all&assignee={HUGE}").status_code == 200
+    token = csrf(officer, "/staff/cases")
+    response = officer.post("/staff/cases/bulk", data={"csrf_token": token, "case": HUGE, "assign": "1",
+                                                       "assignee": HUGE})
+    assert response.status_code in (302, 400)
+
+
+def test_portal_positions_accept_zero_and_refuse_huge(rt, settings) -> None:
+    client = portal_app(settings).test_client()
+    assert client.post(f"/request/previous-addresses/remove/{HUGE}").status_code == 404
+    assert client.post("/request/previous-addresses/remove/0").status_code == 400  # routed; CSRF refuses it
+
+
+def test_rate_limits_come_from_the_environment(rt, settings, monkeypatch) -> None:
+    monkeypatch.setenv("RIGHTS_RATE_LIMIT_CODE_REQUEST", "2 per minute")
+    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SIGN_IN_ACCOUNT", "2 per minute")
+    fresh = config.load("test", database_url=settings.database_url, redis_url=settings.redis_url,
+                        queue_name=settings.queue_name, upload_dir=settings.upload_dir,
+                        ratelimit_storage_uri="memory://")
+    application = portal_app(fresh)
+    portal = Portal(application.test_client())
+    statuses = [portal.post("/progress", {"reference": "SAR-2026-00001", "email": "a@example.org"}).status_code
+                for _ in range(3)]
+    assert statuses[:2] != [429, 429] and statuses[2] == 429
+
+    client = application.test_client()
+    statuses = []
+    for _ in range(3):
+        token = csrf(client, "/staff/sign-in")
+        statuses.append(client.post("/staff/sign-in", data={"csrf_token": token, "email": "x@council.example",
+                                                            "password": "wrong"}).status_code)
+    assert statuses == [400, 400, 429]
+
+
+def test_gunicorn_without_rights_env_refuses_to_serve() -> None:
+    """A real gunicorn: the worker fails to boot with the one-line reason, and the server exits."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RIGHTS_ENV", "SERVER_SOFTWARE")}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen([str(gunicorn), "--workers", "1", "--bind", "127.0.0.1:0", "app:app"], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=10)
+        pytest.fail("gunicorn kept serving without RIGHTS_ENV:\n" + output[-2000:])
+    assert proc.returncode != 0
+    assert "Refusing to serve under gunicorn without RIGHTS_ENV" in output
