@@ -30,7 +30,7 @@ def tail_phrase(before: str, phrases: frozenset[str]) -> bool:
     stripped = before.rstrip(" \t,:")
     if stripped == before.rstrip(" \t") and not before[-1:].isspace():
         return False  # the name must follow a space: "grandmother" does not end in "mother"
-    words = stripped[-40:].lower().split()
+    words = stripped[-40:].lower().rsplit(None, 2)  # the last two words are all a phrase can be
     if not words:
         return False
     if words[-1] in phrases:
@@ -149,8 +149,9 @@ def professional_cue(before: str, after: str, index: NameIndex) -> bool:
     phrases, after_pattern = index.role_phrases, index.role_after
     assert after_pattern is not None
     stripped = before.rstrip(" \t,:(-–")
-    words = stripped[-48:].lower().split()
-    if words and words[-1] in index.role_last_words:  # a phrase ending anywhere else cannot match
+    last = stripped[-48:].rsplit(None, 1)
+    if last and last[-1].lower() in index.role_last_words:  # a phrase ending anywhere else cannot match
+        words = stripped[-48:].lower().split()
         for k in (1, 2, 3, 4):
             if len(words) >= k and " ".join(words[-k:]) in phrases:
                 return True

@@ -51,13 +51,13 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
     tokens = words_of(text, index)
     n = len(tokens)
     i = 0
+    starts = index.starts_memo  # one dict look-up per word: a request's records repeat their words
     while i < n:
         tok = tokens[i]
-        # Cheap tests first: an everyday word that is no name, no title and no listed person's
-        # ("Placement", "The"), or a word in capitals that is no name (NHS, CAMHS).
-        skip = _skip_word(tok.word)
-        if (skip == 2 or (skip == 1 and not is_listed(tok.word, index))
-                or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index))):
+        may = starts.get(tok.raw)
+        if may is None:
+            may = starts[tok.raw] = _may_start(tok, index)
+        if not may:
             i += 1
             continue
         taken = _mention(text, tokens, i, index)
@@ -67,6 +67,17 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
         span, used = taken
         yield span
         i += used
+
+
+def _may_start(tok: Token, index: NameIndex) -> bool:
+    """Whether a word may start a name, from the word alone (its folded form is a function of it as written).
+
+    Cheap tests first: an everyday word that is no name, no title and no listed person's ("Placement",
+    "The"), or a word in capitals that is no name (NHS, CAMHS), cannot.
+    """
+    skip = _skip_word(tok.word)
+    return not (skip == 2 or (skip == 1 and not is_listed(tok.word, index))
+                or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index)))
 
 
 @lru_cache(maxsize=65536)
