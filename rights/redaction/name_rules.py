@@ -114,12 +114,16 @@ _DATE_BEFORE = re.compile(r"(?:\b(?:in|on|of|by|since|until|till|from|to|during|
 
 def _date_context(text: str, start: int, end: int) -> bool:
     """A month or day written as a date: 'in May', '3rd June', 'June 2024', 'on Friday'."""
-    return _DATE_BEFORE.search(text[max(0, start - 12):start]) is not None or re.match(
-        r"^\s*\d", text[end:end + 4]) is not None
+    return _DATE_BEFORE.search(text[max(0, start - 12):start]) is not None or _DIGIT_AFTER.match(
+        text[end:end + 4]) is not None
+
+
+_DIGIT_AFTER = re.compile(r"^\s*\d")
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an|this|that|of)\s+$", re.IGNORECASE)
 
 
 def _preceded_by_article(text: str, start: int) -> bool:
-    return re.search(r"\b(?:the|a|an|this|that|of)\s+$", text[max(0, start - 6):start], re.IGNORECASE) is not None
+    return _ARTICLE_BEFORE.search(text[max(0, start - 6):start]) is not None
 
 
 # "Mum will bring her": a relation noun as the subject of the sentence makes the next word its verb
