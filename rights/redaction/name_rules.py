@@ -52,7 +52,12 @@ def accept(text: str, lead: Token, first: Token, words: list[Token], folded: lis
             initial: str | None, index: NameIndex) -> bool:
     """Whether these capitalised words are a person's name (listed, titled, in the lists with cues)."""
     listed = index.listed_words
-    if any(w in listed or ("-" in w and is_listed(w, index)) for w in folded):
+    named = False
+    for w in folded:  # a loop, not any() over a generator: this runs for every candidate name
+        if w in listed or ("-" in w and is_listed(w, index)):
+            named = True
+            break
+    if named:
         word = folded[0]
         if (len(folded) == 1 and word in ordinary_words() and not titled and initial is None
                 and (first.raw.islower() or sentence_start(text, first.start))):
