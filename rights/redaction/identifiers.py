@@ -296,16 +296,24 @@ _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
 _SPACES = re.compile(r"\s+")
 
 
+# The validators, remembered by value: a request's records repeat the same numbers (the subject's NHS
+# number and UPN, a parent's phone), and each answer is a pure function of the text matched.
+_phone_ok = lru_cache(maxsize=4096)(phone_valid)
+_nhs_ok = lru_cache(maxsize=4096)(nhs_valid)
+_upn_ok = lru_cache(maxsize=4096)(identifiers.upn_valid)
+_iban_ok = lru_cache(maxsize=4096)(std_iban.is_valid)
+
+
 def _phones(text: str) -> Iterator[Span]:
     for m in _PHONE.finditer(text):
-        e164 = phone_valid(m.group())
+        e164 = _phone_ok(m.group())
         if e164:
             yield new_span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
 
 
 def _numbers(text: str) -> Iterator[Span]:
     for m in _NHS.finditer(text):
-        if nhs_valid(m.group()):
+        if _nhs_ok(m.group()):
             yield new_span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
     for m in _NINO.finditer(text):
         if m.group(1) not in _NINO_BAD_PREFIXES:
@@ -313,10 +321,10 @@ def _numbers(text: str) -> Iterator[Span]:
             yield new_span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
                            "National Insurance number, HMRC prefix rules")
     for m in _UPN.finditer(text):
-        if identifiers.upn_valid(m.group()):
+        if _upn_ok(m.group()):
             yield new_span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
     for m in _IBAN.finditer(text) if "GB" in text else ():
-        if std_iban.is_valid(m.group()):
+        if _iban_ok(m.group()):
             compact = m.group().replace(" ", "")
             yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
 
