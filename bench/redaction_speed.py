@@ -9,9 +9,11 @@ CPU time: MB/s is per core whatever else the machine is doing.
 The notes come in requests, as the product sees them: ``--per-request`` notes (25 by default) about one
 family share one context, as :func:`rights.redaction.service.contexts` gives every record of a request
 one :class:`~rights.redaction.RedactionContext`. Each engine prepares once per request what it would
-in the product, and nothing else: ours indexes the listed people (on the first note), Presidio builds
-its deny-list recogniser of those people's names. With ``--per-request 1`` every note is its own request
-and both engines prepare per note (the figures before requests were modelled).
+in the product, and nothing else: ours indexes the listed people on the first note and keeps, for the
+request, what it learns per word and per piece of evidence (which words can be names, the policy's
+answers); Presidio builds its deny-list recogniser of those people's names. With ``--per-request 1``
+every note is its own request and both engines prepare per note (the figures before requests were
+modelled).
 Rights Desk: :func:`rights.redaction.propose` (every detector and the policy). Presidio: AnalyzerEngine
 over a blank spaCy English pipeline (the configuration that works with no model downloaded), with its
 UK recognisers (NHS, NI number, postcode, vehicle registration), phone, email and IBAN, pattern
