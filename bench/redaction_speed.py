@@ -2,15 +2,23 @@
 
     .venv/bin/python bench/redaction_speed.py                   # 10,000 notes, both engines
     .venv/bin/python bench/redaction_speed.py --notes 2000 --json
+    .venv/bin/python bench/redaction_speed.py --per-request 1   # every note a request of its own
 
 Both engines run in this one process over the same notes, in alternating chunks, timed by the process's
 CPU time: MB/s is per core whatever else the machine is doing.
-Rights Desk: :func:`rights.redaction.propose` (every detector and the policy; the name index is built
-afresh for every note, though a real request shares it across its records). Presidio: AnalyzerEngine
+The notes come in requests, as the product sees them: ``--per-request`` notes (25 by default) about one
+family share one context, as :func:`rights.redaction.service.contexts` gives every record of a request
+one :class:`~rights.redaction.RedactionContext`. Each engine prepares once per request what it would
+in the product, and nothing else: ours indexes the listed people on the first note and keeps, for the
+request, what it learns per word and per piece of evidence (which words can be names, the policy's
+answers); Presidio builds its deny-list recogniser of those people's names. With ``--per-request 1``
+every note is its own request and both engines prepare per note (the figures before requests were
+modelled).
+Rights Desk: :func:`rights.redaction.propose` (every detector and the policy). Presidio: AnalyzerEngine
 over a blank spaCy English pipeline (the configuration that works with no model downloaded), with its
 UK recognisers (NHS, NI number, postcode, vehicle registration), phone, email and IBAN, pattern
 recognisers for what it lacks (dates of birth, bank details, UPNs, other systems' ids, street addresses)
-and, per note, a deny-list recogniser of the names the involvement lists give (Presidio's way to add
+and, per request, a deny-list recogniser of the names the involvement lists give (Presidio's way to add
 per-request terms). Presidio has no policy: recall counts what it finds, over the same third-party
 mentions as ``bench/redaction_quality.py``. Needs the ``bench`` extra (presidio-analyzer, spacy).
 """
@@ -27,7 +35,7 @@ from typing import Any
 from redaction_quality import _covered  # same directory; run as a script
 
 from rights.redaction import propose
-from rights.redaction.evalset import Case, generate
+from rights.redaction.evalset import Case, generate_requests
 from rights.redaction.model import Whose
 
 
@@ -76,13 +84,15 @@ def _presidio() -> Any:
             global_regex_flags=re.M if entity in ("UPN", "PERSON_ID", "ADDRESS") else re.I | re.M))
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
 
-    def analyze(case: Case) -> list[tuple[int, int]]:
-        names = sorted({w for i in case.context.involved for w in i.name.split() if len(w) > 1}
-                       | {case.context.subject.given_names, case.context.subject.family_name}
-                       | {w for n in case.context.known_people for w in n.split()})
+    def analyze(request: list[Case]) -> list[list[tuple[int, int]]]:
+        """Every note of one request (one context): the deny list is the request's, built once."""
+        context = request[0].context
+        names = sorted({w for i in context.involved for w in i.name.split() if len(w) > 1}
+                       | {context.subject.given_names, context.subject.family_name}
+                       | {w for n in context.known_people for w in n.split()})
         listed = PatternRecognizer(supported_entity="PERSON", deny_list=names)
-        found = analyzer.analyze(case.text, language="en", ad_hoc_recognizers=[listed], score_threshold=0.3)
-        return [(r.start, r.end) for r in found]
+        return [[(r.start, r.end) for r in analyzer.analyze(case.text, language="en", ad_hoc_recognizers=[listed],
+                                                             score_threshold=0.3)] for case in request]
 
     return analyze
 
@@ -107,27 +117,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--notes", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--per-request", type=int, default=25, help="notes per request (one context each)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    cases = generate(args.notes, args.seed)
+    requests = generate_requests(args.notes, args.seed, args.per_request)
+    cases = [case for request in requests for case in request]
     size = sum(len(c.text.encode()) for c in cases)
-    results: dict[str, Any] = {"notes": len(cases), "megabytes": round(size / 1e6, 3)}
+    results: dict[str, Any] = {"notes": len(cases), "per_request": args.per_request,
+                               "megabytes": round(size / 1e6, 3)}
 
     analyze = _presidio()
-    analyze(cases[0])  # Presidio builds its recognisers lazily: not counted
-    propose(cases[0].text, cases[0].context)  # nor are ours: the bundled name lists load on first use
+    warm = generate_requests(1, args.seed + 1, 1)[0]  # a note of another family: no request's work done early
+    analyze(warm)  # Presidio builds its recognisers lazily: not counted
+    propose(warm[0].text, warm[0].context)  # nor are ours: the bundled name lists load on first use
     ours: list[list[tuple[int, int]]] = []
     theirs: list[list[tuple[int, int]]] = []
     spent = {"rights_desk": 0.0, "presidio": 0.0}
-    # CPU time of this process (per core, whatever else the machine runs), in alternating chunks so that
-    # both engines meet the same cache and frequency conditions.
-    for at in range(0, len(cases), 250):
-        chunk = cases[at:at + 250]
+    # CPU time of this process (per core, whatever else the machine runs), in alternating chunks of
+    # whole requests (about 250 notes) so that both engines meet the same cache and frequency conditions.
+    step = max(1, 250 // args.per_request)
+    for at in range(0, len(requests), step):
+        chunk = requests[at:at + step]
         began = time.process_time()
-        ours.extend([(p.start, p.end) for p in propose(c.text, c.context) if p.redact] for c in chunk)
+        ours.extend([(p.start, p.end) for p in propose(c.text, c.context) if p.redact] for r in chunk for c in r)
         spent["rights_desk"] += time.process_time() - began
         began = time.process_time()
-        theirs.extend(analyze(c) for c in chunk)
+        theirs.extend(found for r in chunk for found in analyze(r))
         spent["presidio"] += time.process_time() - began
     for name, found in (("rights_desk", ours), ("presidio", theirs)):
         seconds = spent[name]
@@ -137,7 +152,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"{results['notes']} notes, {results['megabytes']} MB, one core")
+    print(f"{results['notes']} notes in requests of {results['per_request']}, {results['megabytes']} MB, one core")
     print("| engine | CPU seconds | MB/s per core | TP recall | TP listed recall "
           "| subject/professional mentions touched |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -183,12 +183,52 @@ def _iban(rng: random.Random) -> str:
 
 
 def generate(count: int, seed: int = 11) -> list[Case]:
-    """``count`` labelled case notes, reproducible from ``seed``."""
+    """``count`` labelled case notes, reproducible from ``seed``: each note its own family and context."""
     rng = random.Random(seed)
-    return [_case(rng, i) for i in range(count)]
+    return [_note(rng, _family(rng, i)) for i in range(count)]
 
 
-def _case(rng: random.Random, number: int) -> Case:
+def generate_requests(count: int, seed: int = 11, per_request: int = 25) -> list[list[Case]]:
+    """``count`` labelled case notes grouped into requests of ``per_request`` notes, reproducible from ``seed``.
+
+    The notes of a request are about one family and share one :class:`RedactionContext` object, as a
+    request's records do in :func:`rights.redaction.service.contexts`. Each note draws its own wording,
+    name forms and per-note identifiers.
+    """
+    rng = random.Random(seed)
+    requests: list[list[Case]] = []
+    for number in range(0, count, per_request):
+        family = _family(rng, number)
+        requests.append([_note(rng, family) for _ in range(min(per_request, count - number))])
+    return requests
+
+
+@dataclass(frozen=True)
+class _Family:
+    """The people of one request, drawn once: the subject, listed relatives and professionals, and others."""
+
+    subject: Identity
+    child_given: str
+    family: str
+    dob: date
+    home: str
+    home_pc: str
+    nhs: str
+    mother: _P
+    partner: _P
+    sibling: _P
+    foster: _P
+    pros: tuple[_P, ...]
+    uncle: _P
+    friend: _P
+    neighbour: _P
+    unlisted_pro_job: tuple[str, str]
+    unlisted_pro: _P
+    other_child: _P
+    context: RedactionContext
+
+
+def _family(rng: random.Random, number: int) -> _Family:
     family = rng.choice(SURNAMES)
     child_given = rng.choice(GIVEN_CHILD)
     dob = _date(rng, 2008, 2022)
@@ -242,7 +282,17 @@ def _case(rng: random.Random, number: int) -> Case:
     listed = [mother, partner, sibling, foster, *pros]
     involved = tuple(Involvement(p.full, p.role, p.job, f"P{number}-{i}", p.address) for i, p in enumerate(listed))
     known = frozenset({other_child.full} if rng.random() < 0.5 else set())
+    context = RedactionContext(subject=subject, involved=involved, request_involved=involved, known_people=known)
+    return _Family(subject, child_given, family, dob, home, home_pc, nhs, mother, partner, sibling, foster,
+                   tuple(pros), uncle, friend, neighbour, unlisted_pro_job, unlisted_pro, other_child, context)
 
+
+def _note(rng: random.Random, f: _Family) -> Case:
+    subject, child_given, family, dob, home, home_pc, nhs = (f.subject, f.child_given, f.family, f.dob, f.home,
+                                                             f.home_pc, f.nhs)
+    mother, partner, sibling, foster, pros = f.mother, f.partner, f.sibling, f.foster, f.pros
+    uncle, friend, neighbour, other_child = f.uncle, f.friend, f.neighbour, f.other_child
+    unlisted_pro_job, unlisted_pro = f.unlisted_pro_job, f.unlisted_pro
     note = _Note()
     S, TP, PRO = Whose.SUBJECT, Whose.THIRD_PARTY, Whose.PROFESSIONAL
     N = Kind.NAME
@@ -375,10 +425,9 @@ def _case(rng: random.Random, number: int) -> Case:
         note.add("'s stepfather hit her. LCS ")
         note.mark(f"{rng.randint(100000, 999999)}", Kind.PERSON_ID, TP, False, "other child LCS id")
         note.add(".")
-    context = RedactionContext(subject=subject, involved=involved, request_involved=involved, known_people=known)
     text = note.text()
     mentions = tuple(_fix_person_id(text, m) for m in note.mentions)
-    return Case(text, context, mentions)
+    return Case(text, f.context, mentions)
 
 
 def _fix_person_id(text: str, mention: Mention) -> Mention:

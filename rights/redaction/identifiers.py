@@ -77,7 +77,7 @@ _HAS_DIGIT_RUN = re.compile(r"\d\d")
 
 
 def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
+    return _NON_DIGIT.sub("", value)
 
 
 # ---------------------------------------------------------------- validation
@@ -176,15 +176,21 @@ def _phone_parsed(value: str) -> str | None:
 
 def parse_date(value: str) -> date | None:
     """A date as case notes write it ('22 December 1992', 'Dec 22, 1992', '22/12/1992', '22.12.92')."""
+    return _parse_date(value, datetime.now(UTC).year % 100)
+
+
+@lru_cache(maxsize=4096)
+def _parse_date(value: str, this_year: int) -> date | None:
+    """:func:`parse_date` with the current year's last two digits given (a request repeats its dates)."""
     text = value.strip().lower().replace(",", " ")
-    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})", text)
+    m = _NUMERIC_DATE.fullmatch(text)
     try:
         if m:
             year = int(m.group(3))
             if year < 100:
-                year += 2000 if year <= datetime.now(UTC).year % 100 else 1900
+                year += 2000 if year <= this_year else 1900
             return date(year, int(m.group(2)), int(m.group(1)))
-        words = [w for w in re.split(r"\s+", re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)) if w and w != "of"]
+        words = [w for w in _SPACES.split(_ORDINAL.sub(r"\1", text)) if w and w != "of"]
         day = next(int(w) for w in words if w.isdigit() and len(w) <= 2)
         year = next(int(w) for w in words if w.isdigit() and len(w) == 4)
         month = next(i + 1 for w in words for i, name in enumerate(_MONTHS) if w[:3] == name[:3])
@@ -281,19 +287,33 @@ def _required_text(pattern: str) -> str:
 
 def address_key(first_line: str) -> str:
     """The key of an address: its first line in lower case, punctuation and spacing folded ('12 Oak Road')."""
-    return "address:" + re.sub(r"[^a-z0-9]+", " ", first_line.lower()).strip()
+    return "address:" + _NOT_KEY.sub(" ", first_line.lower()).strip()
+
+
+_NOT_KEY = re.compile(r"[^a-z0-9]+")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
+_SPACES = re.compile(r"\s+")
+
+
+# The validators, remembered by value: a request's records repeat the same numbers (the subject's NHS
+# number and UPN, a parent's phone), and each answer is a pure function of the text matched.
+_phone_ok = lru_cache(maxsize=4096)(phone_valid)
+_nhs_ok = lru_cache(maxsize=4096)(nhs_valid)
+_upn_ok = lru_cache(maxsize=4096)(identifiers.upn_valid)
+_iban_ok = lru_cache(maxsize=4096)(std_iban.is_valid)
 
 
 def _phones(text: str) -> Iterator[Span]:
     for m in _PHONE.finditer(text):
-        e164 = phone_valid(m.group())
+        e164 = _phone_ok(m.group())
         if e164:
             yield new_span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
 
 
 def _numbers(text: str) -> Iterator[Span]:
     for m in _NHS.finditer(text):
-        if nhs_valid(m.group()):
+        if _nhs_ok(m.group()):
             yield new_span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
     for m in _NINO.finditer(text):
         if m.group(1) not in _NINO_BAD_PREFIXES:
@@ -301,10 +321,10 @@ def _numbers(text: str) -> Iterator[Span]:
             yield new_span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
                            "National Insurance number, HMRC prefix rules")
     for m in _UPN.finditer(text):
-        if identifiers.upn_valid(m.group()):
+        if _upn_ok(m.group()):
             yield new_span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
     for m in _IBAN.finditer(text) if "GB" in text else ():
-        if std_iban.is_valid(m.group()):
+        if _iban_ok(m.group()):
             compact = m.group().replace(" ", "")
             yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
 

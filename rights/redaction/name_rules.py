@@ -30,7 +30,7 @@ def tail_phrase(before: str, phrases: frozenset[str]) -> bool:
     stripped = before.rstrip(" \t,:")
     if stripped == before.rstrip(" \t") and not before[-1:].isspace():
         return False  # the name must follow a space: "grandmother" does not end in "mother"
-    words = stripped[-40:].lower().split()
+    words = stripped[-40:].lower().rsplit(None, 2)  # the last two words are all a phrase can be
     if not words:
         return False
     if words[-1] in phrases:
@@ -52,7 +52,12 @@ def accept(text: str, lead: Token, first: Token, words: list[Token], folded: lis
             initial: str | None, index: NameIndex) -> bool:
     """Whether these capitalised words are a person's name (listed, titled, in the lists with cues)."""
     listed = index.listed_words
-    if any(w in listed or ("-" in w and is_listed(w, index)) for w in folded):
+    named = False
+    for w in folded:  # a loop, not any() over a generator: this runs for every candidate name
+        if w in listed or ("-" in w and is_listed(w, index)):
+            named = True
+            break
+    if named:
         word = folded[0]
         if (len(folded) == 1 and word in ordinary_words() and not titled and initial is None
                 and (first.raw.islower() or sentence_start(text, first.start))):
@@ -114,12 +119,16 @@ _DATE_BEFORE = re.compile(r"(?:\b(?:in|on|of|by|since|until|till|from|to|during|
 
 def _date_context(text: str, start: int, end: int) -> bool:
     """A month or day written as a date: 'in May', '3rd June', 'June 2024', 'on Friday'."""
-    return _DATE_BEFORE.search(text[max(0, start - 12):start]) is not None or re.match(
-        r"^\s*\d", text[end:end + 4]) is not None
+    return _DATE_BEFORE.search(text[max(0, start - 12):start]) is not None or _DIGIT_AFTER.match(
+        text[end:end + 4]) is not None
+
+
+_DIGIT_AFTER = re.compile(r"^\s*\d")
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an|this|that|of)\s+$", re.IGNORECASE)
 
 
 def _preceded_by_article(text: str, start: int) -> bool:
-    return re.search(r"\b(?:the|a|an|this|that|of)\s+$", text[max(0, start - 6):start], re.IGNORECASE) is not None
+    return _ARTICLE_BEFORE.search(text[max(0, start - 6):start]) is not None
 
 
 # "Mum will bring her": a relation noun as the subject of the sentence makes the next word its verb
@@ -149,8 +158,9 @@ def professional_cue(before: str, after: str, index: NameIndex) -> bool:
     phrases, after_pattern = index.role_phrases, index.role_after
     assert after_pattern is not None
     stripped = before.rstrip(" \t,:(-–")
-    words = stripped[-48:].lower().split()
-    if words and words[-1] in index.role_last_words:  # a phrase ending anywhere else cannot match
+    last = stripped[-48:].rsplit(None, 1)
+    if last and last[-1].lower() in index.role_last_words:  # a phrase ending anywhere else cannot match
+        words = stripped[-48:].lower().split()
         for k in (1, 2, 3, 4):
             if len(words) >= k and " ".join(words[-k:]) in phrases:
                 return True

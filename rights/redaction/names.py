@@ -51,13 +51,13 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
     tokens = words_of(text, index)
     n = len(tokens)
     i = 0
+    starts = index.starts_memo  # one dict look-up per word: a request's records repeat their words
     while i < n:
         tok = tokens[i]
-        # Cheap tests first: an everyday word that is no name, no title and no listed person's
-        # ("Placement", "The"), or a word in capitals that is no name (NHS, CAMHS).
-        skip = _skip_word(tok.word)
-        if (skip == 2 or (skip == 1 and not is_listed(tok.word, index))
-                or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index))):
+        may = starts.get(tok.raw)
+        if may is None:
+            may = starts[tok.raw] = _may_start(tok, index)
+        if not may:
             i += 1
             continue
         taken = _mention(text, tokens, i, index)
@@ -67,6 +67,17 @@ def find_names(text: str, index: NameIndex) -> Iterator[Span]:
         span, used = taken
         yield span
         i += used
+
+
+def _may_start(tok: Token, index: NameIndex) -> bool:
+    """Whether a word may start a name, from the word alone (its folded form is a function of it as written).
+
+    Cheap tests first: an everyday word that is no name, no title and no listed person's ("Placement",
+    "The"), or a word in capitals that is no name (NHS, CAMHS), cannot.
+    """
+    skip = _skip_word(tok.word)
+    return not (skip == 2 or (skip == 1 and not is_listed(tok.word, index))
+                or (tok.raw.isupper() and len(tok.raw) > 1 and _acronym(tok.word, index)))
 
 
 @lru_cache(maxsize=65536)
@@ -90,7 +101,7 @@ def _plain_capitals(word: str) -> bool:
 
 
 def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tuple[Span, int] | None:
-    ordinary = ordinary_words()
+    n = len(tokens)
     tok = tokens[i]
     word = tok.word
     titled = False
@@ -100,39 +111,43 @@ def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tu
     if (word in TITLES and tok.raw[0].isupper()) or police:
         titled = True
         j += 1
-        if j < len(tokens) and not joined(text, tokens[j - 1], tokens[j]):
+        if j < n and not joined(text, tokens[j - 1], tokens[j]):
             return None
-    if j < len(tokens) and len(tokens[j].raw) == 1 and tokens[j].raw.isupper():
-        if j + 1 < len(tokens) and joined(text, tokens[j], tokens[j + 1]) and tokens[j + 1].raw[0].isupper():
+    if j < n and len(tokens[j].raw) == 1 and tokens[j].raw.isupper():
+        if j + 1 < n and joined(text, tokens[j], tokens[j + 1]) and tokens[j + 1].raw[0].isupper():
             initial = tokens[j].word
             j += 1
         else:
             return None
-    if j >= len(tokens):
+    if j >= n:
         return None
     first = tokens[j]
-    if not first.raw[0].isupper() and not is_listed(first.word, index):
-        return None
-    if (not titled and initial is None and first.word in ordinary_words() and not is_listed(first.word, index)
-            and not is_namelike(first.word)):
+    heads = index.heads_memo
+    head = heads.get(first.raw)
+    if head is None:
+        head = heads[first.raw] = _head(first, index)
+    if head == 2 or (head == 1 and not titled and initial is None):
         return None  # "Visited Amelia Smith": the name starts at the next word
     # collect the name words: the first one, then joined words that continue a name
     words = [first]
     k = j + 1
-    while k < len(tokens) and len(words) < 4 and joined(text, tokens[k - 1], tokens[k]):
-        nxt = tokens[k]
-        if not nxt.raw[0].isupper() and not is_listed(nxt.word, index):
+    goes_on = index.continues_memo
+    while k < n and len(words) < 4:
+        a, nxt = tokens[k - 1], tokens[k]
+        # one space after a word not ending in an apostrophe joins at once; anything else asks joined()
+        if (text[a.end:nxt.start] != " " or a.raw[-1] in "'’") and not joined(text, a, nxt):
             break
-        if nxt.word in TITLES or nxt.word in CALENDAR or nxt.word in PLACE_WORDS:
-            break
-        if nxt.word in ordinary and not (is_listed(nxt.word, index) or is_namelike(nxt.word)):
+        more = goes_on.get(nxt.raw)
+        if more is None:
+            more = goes_on[nxt.raw] = _continues(nxt, index)
+        if not more:
             break
         words.append(nxt)
         k += 1
     folded = [w.word for w in words]
-    if not accept(text, tokens[i], first, words, folded, titled, initial, index):
+    if not accept(text, tok, first, words, folded, titled, initial, index):
         return None
-    start = tokens[i].start
+    start = tok.start
     end = words[-1].end
     people = candidates(folded, initial, titled, index)
     if people:
@@ -147,6 +162,26 @@ def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tu
     relation = tail_phrase(before, STRONG_RELATIONS)
     return new_span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None,
                     professional, relation), k - i
+
+
+def _head(first: Token, index: NameIndex) -> int:
+    """Whether a word can be a name's first word: 2 never (lower case and no listed person's), 1 only
+    after a title or initial (an everyday word that is no name and no listed person's), 0 it can.
+    A function of the word as written, remembered per request."""
+    if not first.raw[0].isupper() and not is_listed(first.word, index):
+        return 2
+    return int(first.word in ordinary_words() and not is_listed(first.word, index) and not is_namelike(first.word))
+
+
+def _continues(nxt: Token, index: NameIndex) -> bool:
+    """Whether a word joined to a name continues it (not a title, month, place or everyday word, and in
+    capitals or a listed person's). A function of the word as written, remembered per request."""
+    word = nxt.word
+    if not nxt.raw[0].isupper() and not is_listed(word, index):
+        return False
+    if word in TITLES or word in CALENDAR or word in PLACE_WORDS:
+        return False
+    return not (word in ordinary_words() and not (is_listed(word, index) or is_namelike(word)))
 
 
 def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:

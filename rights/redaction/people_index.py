@@ -83,6 +83,10 @@ class NameIndex:
     subject_nicknames: frozenset[str] = frozenset()  # words the nickname table ties to a subject's given name
     given_keyed: dict[str, dict[str, Person]] = field(default_factory=dict, compare=False, hash=False, repr=False)
     family_keyed: dict[str, dict[str, Person]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # Whether a word of the text (as written) can start a name, remembered per request (see names.py).
+    starts_memo: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    heads_memo: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    continues_memo: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
     # Listed people per name words, remembered (a request's records repeat the same names).
     candidates_memo: dict[tuple[tuple[str, ...], str | None, bool], tuple[Person, ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False)

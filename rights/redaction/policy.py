@@ -158,13 +158,8 @@ def decide_identifier(span: Span, context: RedactionContext, own: frozenset[str]
 
 def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: bool = True) -> list[Proposal]:
     """A proposal for every span: redact with TP when it identifies someone other than subject or professional."""
-    own = subject_keys(context.subject, context.subject_contacts)
-    whole = whole_family_names(context.subject)
+    own, whole, named, identified = _answers(context, subject_is_child)
     out: list[Proposal] = []
-    # A note names the same people several times: one answer per same evidence. The people tuple is keyed
-    # by id (the detector shares one per name; a dataclass hashes slowly) and kept alive in the value, so
-    # no other tuple can take its id while this runs.
-    named: dict[tuple[object, ...], tuple[tuple[Whose, str], tuple[Person, ...]]] = {}
     for span in spans:
         if span.kind is Kind.NAME:
             evidence = (id(span.people), span.words, span.titled, span.initialled, span.professional_cue,
@@ -173,9 +168,41 @@ def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: b
             if hit is None:
                 hit = named[evidence] = (decide_name(span, context, subject_is_child, whole), span.people)
             whose, reason = hit[0]
-        else:
+        elif span.people:  # a listed person's address: rare, and each span has its own people tuple
             whose, reason = decide_identifier(span, context, own)
+        else:  # with no people, the answer depends on the key, kind and reason only
+            clue = (span.key, span.kind, span.reason)
+            seen = identified.get(clue)
+            if seen is None:
+                seen = identified[clue] = decide_identifier(span, context, own)
+            whose, reason = seen
         redact = whose is Whose.THIRD_PARTY
         out.append(new_proposal(span.start, span.end, span.kind, span.key, whose, redact,
                                 THIRD_PARTY if redact else None, reason))
     return out
+
+
+_Answers = tuple[frozenset[str], frozenset[str], dict[tuple[object, ...], tuple[tuple[Whose, str], tuple[Person, ...]]],
+                 dict[tuple[str, Kind, str], tuple[Whose, str]]]
+_BY_CONTEXT: dict[tuple[int, bool], tuple[RedactionContext, _Answers]] = {}
+_BY_CONTEXT_MAX = 64
+
+
+def _answers(context: RedactionContext, subject_is_child: bool) -> _Answers:
+    """The subject's own keys, whole family names, and the answers given so far, per context object.
+
+    Why per context: a request's records share one context and name the same people with the same
+    evidence, so one answer serves every record. Names are keyed by the id of their people tuple (the
+    detector shares one per name; a dataclass hashes slowly), and each entry keeps its tuple alive, so no
+    other tuple can take its id while the entry lives; identifiers with no listed people by their key.
+    The entry holds the context, so its id cannot be reused by another object either.
+    """
+    hit = _BY_CONTEXT.get((id(context), subject_is_child))
+    if hit is not None and hit[0] is context:
+        return hit[1]
+    answers: _Answers = (subject_keys(context.subject, context.subject_contacts),
+                         whole_family_names(context.subject), {}, {})
+    if len(_BY_CONTEXT) >= _BY_CONTEXT_MAX:
+        del _BY_CONTEXT[next(iter(_BY_CONTEXT))]
+    _BY_CONTEXT[(id(context), subject_is_child)] = (context, answers)
+    return answers

@@ -63,14 +63,22 @@ def _dedupe(people: Iterable[Involvement]) -> tuple[Involvement, ...]:
 
 def contexts(session: Session, cipher: Cipher, request: RightsRequest,
              records: Sequence[GatheredRecord]) -> dict[int, RedactionContext]:
-    """One :class:`RedactionContext` per record: the subject, its own involvements and the request's."""
+    """The :class:`RedactionContext` of every record: one object, shared by all records of the request.
+
+    Why one: the detectors index the listed people of the request's records together (a person listed
+    on one record is recognised in all of them), so every record's index is the request's; the index is
+    cached by context object, and one object means it is built once per request rather than looked up
+    by value (hashing every involvement) per record. A record's own involvements are all in the
+    request's list (deduplicated by name, role, id and address; an entry differing only in job title
+    has the same person key, and the index keeps one person per key), so nothing a record lists is lost.
+    """
     identity = subject_identity(request.subject)
     contacts = tuple(c for c in (request.subject.email, request.subject.phone) if c)
-    involved = {r.id: involvements_from_json(record_involved(r, cipher)) for r in records}
-    everyone = _dedupe(p for people in involved.values() for p in people)
+    everyone = _dedupe(p for r in records for p in involvements_from_json(record_involved(r, cipher)))
     known = frozenset(p.name for p in everyone)
-    return {r.id: RedactionContext(subject=identity, involved=involved[r.id], request_involved=everyone,
-                                   known_people=known, subject_contacts=contacts) for r in records}
+    shared = RedactionContext(subject=identity, involved=everyone, request_involved=everyone,
+                              known_people=known, subject_contacts=contacts)
+    return dict.fromkeys((r.id for r in records), shared)
 
 
 def propose_for_request(session: Session, cipher: Cipher, secret: str, request_id: int) -> int:

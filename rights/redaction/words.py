@@ -35,11 +35,12 @@ class Token:
 
 
 def words_of(text: str, index: NameIndex) -> list[Token]:
-    tokens = []
+    tokens: list[Token] = []
+    append, base, new = tokens.append, _base, Token  # locals: this loop runs for every capitalised word
     for m in _WORD.finditer(text):
         start = m.start()
-        raw, word = _base(m.group())
-        tokens.append(Token(start, start + len(raw), word, raw))
+        raw, word, size = base(m.group())
+        append(new(start, start + size, word, raw))
     lowered = text.lower()
     if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
         starts: set[int] | None = None  # made only when a listed name is written in lower case
@@ -67,12 +68,12 @@ def _start(token: Token) -> int:
 
 
 @lru_cache(maxsize=65536)
-def _base(raw: str) -> tuple[str, str]:
-    """A word without its possessive ending (Nowak's, James'), and its folded form."""
+def _base(raw: str) -> tuple[str, str, int]:
+    """A word without its possessive ending (Nowak's, James'), its folded form, and its length."""
     p = _POSSESSIVE.search(raw)
     if p and len(raw) > 3:
         raw = raw[: p.start()] if raw[p.start()] in "'’" else raw[:-1]
-    return raw, _fold_word(raw)
+    return raw, _fold_word(raw), len(raw)
 
 
 def _WORDCHAR(ch: str) -> bool:

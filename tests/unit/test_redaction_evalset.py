@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rights.redaction.evalset import generate
+from rights.redaction.evalset import generate, generate_requests
 from rights.redaction.model import Kind, Whose
 
 
@@ -29,3 +29,16 @@ def test_mentions_are_inside_the_text() -> None:
         for m in case.mentions:
             assert 0 <= m.start < m.end <= len(case.text)
             assert case.text[m.start:m.end].strip() == case.text[m.start:m.end]
+
+
+def test_requests_share_one_context_and_one_note_per_request_is_the_plain_set() -> None:
+    requests = generate_requests(60, seed=9, per_request=25)
+    assert [len(r) for r in requests] == [25, 25, 10]
+    for request in requests:
+        assert all(case.context is request[0].context for case in request)
+        assert len({case.text for case in request}) > 1  # each note draws its own wording
+    assert requests[0][0].context != requests[1][0].context
+    singles = [r[0] for r in generate_requests(40, seed=9, per_request=1)]
+    plain = generate(40, seed=9)
+    assert [c.text for c in singles] == [c.text for c in plain]
+    assert [c.mentions for c in singles] == [c.mentions for c in plain]
