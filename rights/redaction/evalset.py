@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from stdnum import iban as std_iban
-
-from rights import identifiers
+from rights.redaction.evalset_values import address as _address
+from rights.redaction.evalset_values import dob_text as _dob_text
+from rights.redaction.evalset_values import iban as _iban
+from rights.redaction.evalset_values import landline as _landline
+from rights.redaction.evalset_values import mobile as _mobile
+from rights.redaction.evalset_values import nhs as _nhs
+from rights.redaction.evalset_values import nino as _nino
+from rights.redaction.evalset_values import plate as _plate
+from rights.redaction.evalset_values import postcode as _postcode
+from rights.redaction.evalset_values import random_date as _date
+from rights.redaction.evalset_values import upn as _upn
 from rights.redaction.model import Kind, RedactionContext, Whose
 from rights.sources.base import Address, Identity, Involvement
 
@@ -52,10 +60,7 @@ PROFESSIONS = (
     ("Independent Reviewing Officer", "IRO"), ("Police Officer", "police officer"),
     ("Family Support Worker", "family support worker"),
 )
-STREETS = ("Oak Road", "Mill Lane", "Church Street", "Elm Close", "Station Road", "Victoria Avenue",
-           "Meadow Way", "Orchard Drive", "Park Crescent", "Castle Court", "Brookside Grove", "Willow Walk")
 TOWNS = ("Shrewsbury", "Telford", "Oswestry", "Ludlow", "Bridgnorth", "Whitchurch")
-OUTWARD = ("SY1", "SY2", "SY3", "TF1", "TF3", "WV16", "SY11", "SY8")
 
 
 @dataclass(frozen=True)
@@ -111,75 +116,6 @@ class _P:
     @property
     def full(self) -> str:
         return f"{self.given} {self.family}"
-
-
-def _nhs(rng: random.Random) -> str:
-    while True:
-        first = str(rng.randint(400000000, 799999999))
-        check = identifiers.nhs_check_digit(first)
-        if check is not None:
-            digits = first + str(check)
-            return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if rng.random() < 0.7 else digits
-
-
-def _upn(rng: random.Random) -> str:
-    body = f"{rng.randint(800, 940)}{rng.randint(0, 999999999):09d}"
-    return identifiers.upn_check_letter(body) + body
-
-
-def _nino(rng: random.Random) -> str:
-    first = rng.choice("ABCEGHJKLMNOPRSTWXYZ")
-    second = rng.choice("ABCEGHJKLMNPRSTWXYZ")
-    if first + second in {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}:
-        first, second = "A", "B"
-    digits = f"{rng.randint(0, 999999):06d}"
-    spaced = rng.random() < 0.5
-    body = f"{digits[:2]} {digits[2:4]} {digits[4:]} " if spaced else digits
-    return f"{first}{second}{' ' if spaced else ''}{body}{rng.choice('ABCD')}"
-
-
-def _mobile(rng: random.Random) -> str:
-    n = f"07{rng.choice('123456789')}{rng.randint(0, 99999999):08d}"
-    return f"{n[:5]} {n[5:]}" if rng.random() < 0.6 else n
-
-
-def _landline(rng: random.Random) -> str:
-    return f"01743 {rng.randint(200000, 899999)}"
-
-
-def _postcode(rng: random.Random) -> str:
-    letters = "ABDEFGHJLNPQRSTUWXYZ"
-    return f"{rng.choice(OUTWARD)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
-
-
-def _address(rng: random.Random) -> str:
-    return f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
-
-
-def _plate(rng: random.Random) -> str:
-    letters = "ABCDEFGHJKLMNOPRSTUVWXY"
-    age = rng.choice([f"{y:02d}" for y in range(2, 25)] + [str(y) for y in range(51, 75)])
-    tail = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(3))
-    return f"{rng.choice(letters)}{rng.choice(letters)}{age} {tail}"
-
-
-def _date(rng: random.Random, start: int, end: int) -> date:
-    return date(start, 1, 1) + timedelta(days=rng.randint(0, (end - start) * 365))
-
-
-def _dob_text(rng: random.Random, when: date) -> str:
-    style = rng.randrange(3)
-    if style == 0:
-        return f"{when.day} {when.strftime('%B')} {when.year}"
-    if style == 1:
-        return when.strftime("%d/%m/%Y")
-    return f"{when.day} {when.strftime('%b')} {when.year}"
-
-
-def _iban(rng: random.Random) -> str:
-    bban = f"NWBK{rng.randint(0, 999999):06d}{rng.randint(0, 99999999):08d}"
-    check = std_iban.calc_check_digits("GB00" + bban)
-    return f"GB{check}{bban}"
 
 
 def generate(count: int, seed: int = 11) -> list[Case]:
