@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,14 +35,15 @@ def _meta():
                       prepared_on=date(2026, 11, 30), draft=True)
 
 
-def run_one(mode: str, pages: int, workers: int, out: str) -> None:
+def run_one(mode: str, pages: int, workers: int, out: str, chunk_chars: int | None) -> None:
     """Child process: render one bundle and print its page count as JSON."""
     from rights.bundles import bundle, render, sample
 
     records, withheld = sample.records(pages), sample.withheld()
     if mode == "chunked":
-        result = bundle.render_bundle(_meta(), records, withheld, out, render.RenderLimits(workers=workers,
-                                                                                           seconds=3600))
+        extra = {"max_chunk_chars": chunk_chars} if chunk_chars else {}
+        result = bundle.render_bundle(_meta(), records, withheld, out,
+                                      render.RenderLimits(workers=workers, seconds=3600), **extra)
         print(json.dumps({"pages": result.pages, "chunks": result.chunks}))
     else:
         doc = render.document(bundle.one_pass_html(_meta(), records, withheld))
@@ -49,21 +51,30 @@ def run_one(mode: str, pages: int, workers: int, out: str) -> None:
         print(json.dumps({"pages": len(doc.pages), "chunks": 1}))
 
 
-def measure(mode: str, pages: int, workers: int, timeout: int) -> dict[str, object]:
+def measure(mode: str, pages: int, workers: int, timeout: int, chunk_chars: int | None) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / f"{mode}.pdf")
+        out_log, err_log = open(Path(tmp) / "stdout", "w+"), open(Path(tmp) / "stderr", "w+")  # noqa: SIM115
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, __file__, "--run", mode, "--pages", str(pages),
-                                 "--workers", str(workers), "--out", out],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                 "--workers", str(workers), "--out", out,
+                                 *([f"--chunk-chars={chunk_chars}"] if chunk_chars else [])],
+                                cwd=ROOT, stdout=out_log, stderr=err_log, text=True)
         root = psutil.Process(proc.pid)
         peak = 0
-        while proc.poll() is None:
+        status = None
+        while status is None:
+            pid, wait_status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:  # reaped here, so its rusage (max RSS of it and its reaped descendants) is ours to read
+                status, child_max = os.waitstatus_to_exitcode(wait_status), usage.ru_maxrss * 1024
+                break
             if time.perf_counter() - start > timeout:
                 for child in root.children(recursive=True):
                     child.kill()
                 proc.kill()
                 proc.wait()
+                out_log.close()
+                err_log.close()
                 return {"mode": mode, "target": pages, "error": f"timed out after {timeout}s"}
             total = 0
             try:
@@ -75,8 +86,16 @@ def measure(mode: str, pages: int, workers: int, timeout: int) -> dict[str, obje
             peak = max(peak, total)
             time.sleep(0.1)
         wall = time.perf_counter() - start
-        stdout, stderr = proc.communicate()
-        if proc.returncode != 0:
+        proc.returncode = status
+        out_log.seek(0)
+        err_log.seek(0)
+        stdout, stderr = out_log.read(), err_log.read()
+        out_log.close()
+        err_log.close()
+        # The sampled sum can miss a spike shorter than the interval; no single process ever exceeds its own
+        # maximum, so the peak reported is the larger of the two.
+        peak = max(peak, child_max)
+        if status != 0:
             return {"mode": mode, "target": pages, "error": stderr.strip().splitlines()[-1:]}
         info = json.loads(stdout.strip().splitlines()[-1])
         return {"mode": mode, "target": pages, "pages": info["pages"], "chunks": info["chunks"],
@@ -87,23 +106,31 @@ def measure(mode: str, pages: int, workers: int, timeout: int) -> dict[str, obje
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--pages", default="500,2000,10000")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="chunked pipeline's worker processes (default: the product default, RenderLimits)")
+    parser.add_argument("--chunk-chars", type=int, default=None,
+                        help="max_chunk_chars of the chunked pipeline (default: the product default)")
     parser.add_argument("--one-pass-max", type=int, default=10_000, help="skip one-pass above this size")
     parser.add_argument("--timeout", type=int, default=3600)
     parser.add_argument("--run", choices=("chunked", "one-pass"), help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.workers is None:
+        from rights.bundles.render import RenderLimits
+
+        args.workers = RenderLimits().workers
     if args.run:
-        run_one(args.run, int(args.pages), args.workers, args.out)
+        run_one(args.run, int(args.pages), args.workers, args.out, args.chunk_chars)
         return
-    print(f"cores: {psutil.cpu_count()}, load average: {psutil.getloadavg()}, workers: {args.workers}")
+    print(f"cores: {psutil.cpu_count()}, load average: {psutil.getloadavg()}, workers: {args.workers}, "
+          f"max_chunk_chars: {args.chunk_chars or 'default'}")
     print(f"{'target':>7} {'mode':>9} {'pages':>6} {'chunks':>6} {'wall s':>8} {'pages/s':>8} {'peak MB':>8}")
     rows = []
     for pages in (int(p) for p in args.pages.split(",")):
         for mode in ("chunked", "one-pass"):
             if mode == "one-pass" and pages > args.one_pass_max:
                 continue
-            row = measure(mode, pages, args.workers, args.timeout)
+            row = measure(mode, pages, args.workers, args.timeout, args.chunk_chars)
             rows.append(row)
             if "error" in row:
                 print(f"{pages:>7} {mode:>9} error: {row['error']}")

@@ -28,13 +28,28 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pikepdf
 from markupsafe import Markup
 
-from rights.bundles import pdfjoin, render
-from rights.redaction.codes import CODES, ExemptionCode
+from rights.bundles import render
+
+if TYPE_CHECKING:
+    import pikepdf
+
+# pikepdf and the joiner are imported where they are used, not here: the parent process only needs them
+# after the workers have finished, so while the workers hold their peak it does not also hold pikepdf.
+
+#: An exemption code as the front matter shows it (code, reference, meaning), as a plain dict: worker
+#: processes unpickle what they are sent, and an ``ExemptionCode`` would make each of them import the whole
+#: redaction package (its detectors and phone-number tables, about 10 MB per process) to print three strings.
+CodeNote = dict[str, str]
+
+
+def _code_notes(used: Sequence[str]) -> list[CodeNote]:
+    from rights.redaction.codes import CODES  # the one table of codes; imported here, never in the workers
+
+    return [{"code": c, "reference": CODES[c].reference, "meaning": CODES[c].meaning} for c in used]
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,8 @@ def order(records: Sequence[BundleRecord]) -> list[BundleRecord]:
 
 
 def codes_used(records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> list[str]:
+    from rights.redaction.codes import CODES
+
     used = {s.code for r in records for s in r.segments if isinstance(s, Redaction)} | {w.code for w in withheld}
     unknown = sorted(used - CODES.keys())
     if unknown:
@@ -195,7 +212,7 @@ def _render_chunk(meta: BundleMeta, records: list[tuple[str, BundleRecord]], tar
 
 
 def _render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord],
-                  codes: list[ExemptionCode], target: str, seconds: int, first: bool, last: bool) -> int:
+                  codes: list[CodeNote], target: str, seconds: int, first: bool, last: bool) -> int:
     """One slice of the front matter: the cover and the index heading on the first, the withheld records and
     the codes on the last. Sliced because a 10,000-page bundle's index is a 200-page table, which WeasyPrint
     would lay out in one piece (half a gigabyte, on one core)."""
@@ -213,10 +230,12 @@ def _render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[Wi
 def _finish(meta: BundleMeta, part: str, first_page: int, total: int, target: str, seconds: int) -> int:
     """Lay the footers (pages first_page.. of total) and DRAFT mark over a rendered part, drop each page's
     unused resources, and write ``target``. Done in the workers so the parent only concatenates slim pages."""
+    import pikepdf
+
     with pikepdf.open(part) as pdf:
         count = len(pdf.pages)
         html = render.render_template("bundle_overlay.html", {
-            "meta": meta, "pages": range(first_page, first_page + count), "total": total})
+            "meta": meta, "start": first_page, "count": count, "total": int(total)})
         overlay_path = target + ".overlay.pdf"
         with render.deadline(seconds):
             doc = render.document(html)
@@ -248,7 +267,7 @@ def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
     _check_input(records, withheld)
     ordered = order(records)
     withheld_sorted = sorted(withheld, key=lambda w: (w.service, w.date, w.key))
-    codes = [CODES[c] for c in codes_used(ordered, withheld_sorted)]
+    codes = _code_notes(codes_used(ordered, withheld_sorted))
     chunks = chunk(ordered, max_chunk_chars)
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="bundle-", dir=workdir) as tmp:
@@ -264,11 +283,11 @@ def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
         _join(meta, parts, entries, target)
     _gate(target, total, entries)
     return BundleResult(path=target, pages=total, front_pages=front_pages, entries=entries, withheld=withheld_sorted,
-                        codes_used=[c.code for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
+                        codes_used=[c["code"] for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
 
 
 def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], withheld: list[WithheldRecord],
-                  codes: list[ExemptionCode], tmp: Path, executor: object,
+                  codes: list[CodeNote], tmp: Path, executor: object,
                   limits: render.RenderLimits) -> tuple[list[str], list[IndexEntry], int, list[int]]:
     """Render chunks, then the front matter, then stamp every part; returns the finished parts in order."""
     submit = executor.submit  # type: ignore[attr-defined]
@@ -322,6 +341,8 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]]
 def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target: Path) -> None:
     """Stream the finished parts into ``target`` with bookmarks (service, then record) and metadata that name
     the document and the reference only: never the requester or a record."""
+    from rights.bundles import pdfjoin
+
     marks = [pdfjoin.Bookmark("Cover and index", 0)]
     by_service: dict[str, pdfjoin.Bookmark] = {}
     for e in entries:
@@ -345,6 +366,8 @@ def _mark(e: IndexEntry) -> str:
 
 def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
     """Completeness: pages joined equal pages rendered; every record in the outline at its index page."""
+    import pikepdf
+
     with pikepdf.open(target) as pdf:
         if len(pdf.pages) != total:
             raise BundleError(f"joined {len(pdf.pages)} pages but rendered {total}")
@@ -381,7 +404,7 @@ def one_pass_html(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
     """The same bundle as a single HTML document (index pages by target-counter): the benchmark's baseline."""
     ordered = order(records)
     entries = [IndexEntry(r.key, f"r{i}", r.service, r.date, r.title, 0, 0) for i, r in enumerate(ordered)]
-    codes = [CODES[c] for c in codes_used(ordered, withheld)]
+    codes = _code_notes(codes_used(ordered, withheld))
     return render.render_template("bundle_one_pass.html", {
         "meta": meta, "entries": entries, "withheld": list(withheld), "codes": codes,
         "records": [(f"r{i}", r) for i, r in enumerate(ordered)]})
