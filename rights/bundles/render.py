@@ -126,8 +126,9 @@ def environment() -> Environment:
 def css_string(value: object) -> Markup:
     """``value`` as a quoted CSS string with every character but letters, digits and spaces escaped, so text
     from configuration or a case can sit in a stylesheet (a margin box's ``content``) and never end the
-    string, the rule or the ``<style>`` element. Markup so autoescape leaves the escapes alone."""
-    out = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}"
+    string, the rule or the ``<style>`` element (each escape ends with the one space CSS takes as its end, so
+    a real space after it survives). Markup so autoescape leaves the escapes alone."""
+    out = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x} "
                   for ch in str(value))
     return Markup(f'"{out}"')  # noqa: S704 - every character outside [A-Za-z0-9 ] is escaped just above
 
