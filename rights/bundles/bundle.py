@@ -23,12 +23,12 @@ produce a bundle that silently lost a record.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from markupsafe import Markup
 
@@ -274,9 +274,8 @@ def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="bundle-", dir=workdir) as tmp:
         try:
-            with render.pool(limits) as executor:  # closed before the join: idle workers hold memory
-                parts, entries, front_pages, chunk_pages = _render_parts(
-                    meta, chunks, withheld_sorted, codes, Path(tmp), executor, limits)
+            parts, entries, front_pages, chunk_pages = _render_parts(
+                meta, chunks, withheld_sorted, codes, Path(tmp), _Batches(limits), limits)
         except (BundleError, render.RenderError):
             raise
         except Exception as exc:  # a worker killed by the kernel (memory), or WeasyPrint failing on input
@@ -288,15 +287,39 @@ def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
                         codes_used=[c["code"] for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
 
 
+#: Tasks each worker runs before it is replaced by a fresh one. WeasyPrint (through Pango and fontconfig)
+#: keeps some memory from every document it lays out, so a worker that rendered all 500-odd tasks of a
+#: 10,000-page bundle grew from about 95 MB to about 200 MB; fresh workers every 50 tasks keep the peak flat,
+#: for a couple of seconds' start-up each. (The pool's own ``max_tasks_per_child`` hangs on Python 3.11.)
+TASKS_PER_WORKER = 50
+
+
+class _Batches:
+    """Runs tasks in a pool of ``limits.workers`` processes that is replaced every TASKS_PER_WORKER tasks
+    per worker; each batch's pool is closed before the next starts, and before the join."""
+
+    def __init__(self, limits: render.RenderLimits) -> None:
+        self.limits = limits
+
+    def run(self, calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
+        size = TASKS_PER_WORKER * self.limits.workers
+        wait = self.limits.seconds + 30
+        results: list[Any] = []
+        for start in range(0, len(calls), size):
+            batch = calls[start:start + size]
+            with render.pool(self.limits, workers=min(self.limits.workers, len(batch))) as executor:
+                futures: list[Future] = [executor.submit(fn, *args) for fn, args in batch]
+                results.extend(f.result(timeout=wait * len(batch)) for f in futures)
+        return results
+
+
 def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], withheld: list[WithheldRecord],
-                  codes: list[CodeNote], tmp: Path, executor: object,
+                  codes: list[CodeNote], tmp: Path, executor: _Batches,
                   limits: render.RenderLimits) -> tuple[list[str], list[IndexEntry], int, list[int]]:
     """Render chunks, then the front matter, then stamp every part; returns the finished parts in order."""
-    submit = executor.submit  # type: ignore[attr-defined]
-    wait = limits.seconds + 30
-    chunk_futures: list[Future] = [submit(_render_chunk, meta, c, str(tmp / f"chunk{i}.pdf"), limits.seconds)
-                                   for i, c in enumerate(chunks)]
-    results = [f.result(timeout=wait * max(1, len(chunks))) for f in chunk_futures]
+    run = executor.run
+    results = run([(_render_chunk, (meta, c, str(tmp / f"chunk{i}.pdf"), limits.seconds))
+                   for i, c in enumerate(chunks)])
     chunk_pages = [pages for pages, _first, _last in results]
 
     # Front matter: its length moves every record's page number, so lay it out until it is stable.
@@ -316,10 +339,9 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]]
     front_paths = [str(tmp / f"front{i}.pdf") for i in range(len(bounds))]
 
     def render_front(entries: list[IndexEntry]) -> list[int]:
-        futures = [submit(_render_front, meta, entries[b:b + INDEX_ROWS], withheld, codes, path, limits.seconds,
-                          i == 0, i == len(bounds) - 1)
-                   for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))]
-        return [f.result(timeout=wait * len(futures)) for f in futures]
+        return run([(_render_front, (meta, entries[b:b + INDEX_ROWS], withheld, codes, path, limits.seconds,
+                                     i == 0, i == len(bounds) - 1))
+                    for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))])
 
     front_counts = render_front(entries_at(0))
     front_pages = sum(front_counts)
@@ -332,9 +354,8 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]]
     starts = [1]
     for pages in [*front_counts, *chunk_pages][:-1]:
         starts.append(starts[-1] + pages)
-    finish_futures = [submit(_finish, meta, part, start, total, part + ".done.pdf", limits.seconds)
-                      for part, start in zip(parts, starts, strict=True)]
-    finished = [f.result(timeout=wait * len(parts)) for f in finish_futures]
+    finished = run([(_finish, (meta, part, start, total, part + ".done.pdf", limits.seconds))
+                    for part, start in zip(parts, starts, strict=True)])
     if finished != [*front_counts, *chunk_pages]:
         raise BundleError("pages finished do not match pages rendered")
     return [p + ".done.pdf" for p in parts], entries, front_pages, chunk_pages
