@@ -15,7 +15,8 @@ once the chunks' page counts are known (so the index can give real pages); the f
 bundle-wide page numbers, are rendered as a transparent overlay per part and laid over its pages in the
 workers, which also drop each page's unused resources; the parts are then streamed into one file
 (``pdfjoin``) part by part, so the joining process does not grow with the page count either. Each
-worker holds at most one chunk, so its memory stays flat as the bundle grows. A completeness gate compares
+worker holds at most one chunk and is replaced every few dozen tasks (WeasyPrint keeps a little of every
+document), so its memory stays flat as the bundle grows. A completeness gate compares
 pages joined with pages rendered and every record with the index and the outline, and raises rather than
 produce a bundle that silently lost a record.
 """
