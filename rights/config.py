@@ -116,7 +116,10 @@ class Settings:
     ontime_target: int = 90
     #: PDF rendering (rights.bundles): worker processes per bundle job, and the wall-time and address-space
     #: limits each rendering process runs under, so a hostile or huge record cannot hang or exhaust a worker.
-    bundle_workers: int = 2
+    #: One worker by default: chunking alone already beats one-pass WeasyPrint (whose cost grows faster than
+    #: the page count), and each extra worker adds about 90 MB for as long as the job runs, while the box
+    #: also serves the web app and other jobs. Raise it where cores and memory are free and bundles are big.
+    bundle_workers: int = 1
     render_timeout_seconds: int = 300
     render_memory_mb: int = 2048
     #: Days a released response's download link works (RIGHTS_DOWNLOAD_DAYS).
@@ -212,7 +215,7 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         evidence_reminder_days=_int("RIGHTS_EVIDENCE_REMINDER_DAYS", 14),
         close_unanswered_days=_int("RIGHTS_CLOSE_UNANSWERED_DAYS", 28),
         ontime_target=_int("RIGHTS_ONTIME_TARGET", 90),
-        bundle_workers=_int("RIGHTS_BUNDLE_WORKERS", max(1, min(4, os.cpu_count() or 1))),
+        bundle_workers=_int("RIGHTS_BUNDLE_WORKERS", 1),
         render_timeout_seconds=_int("RIGHTS_RENDER_TIMEOUT_SECONDS", 300),
         render_memory_mb=_int("RIGHTS_RENDER_MEMORY_MB", 2048),
         council_address=_env("RIGHTS_COUNCIL_ADDRESS", DEFAULT_COUNCIL_ADDRESS) or DEFAULT_COUNCIL_ADDRESS,

@@ -15,7 +15,8 @@ once the chunks' page counts are known (so the index can give real pages); the f
 bundle-wide page numbers, are rendered as a transparent overlay per part and laid over its pages in the
 workers, which also drop each page's unused resources; the parts are then streamed into one file
 (``pdfjoin``) part by part, so the joining process does not grow with the page count either. Each
-worker holds at most one chunk, so its memory stays flat as the bundle grows. A completeness gate compares
+worker holds at most one chunk and is replaced every few dozen tasks (WeasyPrint keeps a little of every
+document), so its memory stays flat as the bundle grows. A completeness gate compares
 pages joined with pages rendered and every record with the index and the outline, and raises rather than
 produce a bundle that silently lost a record.
 """
@@ -23,18 +24,33 @@ produce a bundle that silently lost a record.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pikepdf
 from markupsafe import Markup
 
-from rights.bundles import pdfjoin, render
-from rights.redaction.codes import CODES, ExemptionCode
+from rights.bundles import render
+
+if TYPE_CHECKING:
+    import pikepdf
+
+# pikepdf and the joiner are imported where they are used, not here: the parent process only needs them
+# after the workers have finished, so while the workers hold their peak it does not also hold pikepdf.
+
+#: An exemption code as the front matter shows it (code, reference, meaning), as a plain dict: worker
+#: processes unpickle what they are sent, and an ``ExemptionCode`` would make each of them import the whole
+#: redaction package (its detectors and phone-number tables, about 10 MB per process) to print three strings.
+CodeNote = dict[str, str]
+
+
+def _code_notes(used: Sequence[str]) -> list[CodeNote]:
+    from rights.redaction.codes import CODES  # the one table of codes; imported here, never in the workers
+
+    return [{"code": c, "reference": CODES[c].reference, "meaning": CODES[c].meaning} for c in used]
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,8 @@ def order(records: Sequence[BundleRecord]) -> list[BundleRecord]:
 
 
 def codes_used(records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> list[str]:
+    from rights.redaction.codes import CODES
+
     used = {s.code for r in records for s in r.segments if isinstance(s, Redaction)} | {w.code for w in withheld}
     unknown = sorted(used - CODES.keys())
     if unknown:
@@ -170,7 +188,9 @@ def chunk(records: Sequence[BundleRecord], max_chars: int) -> list[list[tuple[st
 
 # ----------------------------------------------------------------------------- worker tasks (pickled by name)
 
-INDEX_ROWS = 400  # index rows per front-matter slice: about 20 pages
+#: Index rows per front-matter slice (about 5 pages). WeasyPrint's tables are costly to lay out: a 400-row
+#: slice lifted a worker's peak by about 20 MB, 100 rows by nothing measurable over a chunk of records.
+INDEX_ROWS = 100
 
 def _render_chunk(meta: BundleMeta, records: list[tuple[str, BundleRecord]], target: str,
                   seconds: int) -> tuple[int, dict[str, int], dict[str, int]]:
@@ -195,7 +215,7 @@ def _render_chunk(meta: BundleMeta, records: list[tuple[str, BundleRecord]], tar
 
 
 def _render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord],
-                  codes: list[ExemptionCode], target: str, seconds: int, first: bool, last: bool) -> int:
+                  codes: list[CodeNote], target: str, seconds: int, first: bool, last: bool) -> int:
     """One slice of the front matter: the cover and the index heading on the first, the withheld records and
     the codes on the last. Sliced because a 10,000-page bundle's index is a 200-page table, which WeasyPrint
     would lay out in one piece (half a gigabyte, on one core)."""
@@ -213,10 +233,12 @@ def _render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[Wi
 def _finish(meta: BundleMeta, part: str, first_page: int, total: int, target: str, seconds: int) -> int:
     """Lay the footers (pages first_page.. of total) and DRAFT mark over a rendered part, drop each page's
     unused resources, and write ``target``. Done in the workers so the parent only concatenates slim pages."""
+    import pikepdf
+
     with pikepdf.open(part) as pdf:
         count = len(pdf.pages)
         html = render.render_template("bundle_overlay.html", {
-            "meta": meta, "pages": range(first_page, first_page + count), "total": total})
+            "meta": meta, "start": first_page, "count": count, "total": int(total)})
         overlay_path = target + ".overlay.pdf"
         with render.deadline(seconds):
             doc = render.document(html)
@@ -248,14 +270,13 @@ def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
     _check_input(records, withheld)
     ordered = order(records)
     withheld_sorted = sorted(withheld, key=lambda w: (w.service, w.date, w.key))
-    codes = [CODES[c] for c in codes_used(ordered, withheld_sorted)]
+    codes = _code_notes(codes_used(ordered, withheld_sorted))
     chunks = chunk(ordered, max_chunk_chars)
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="bundle-", dir=workdir) as tmp:
         try:
-            with render.pool(limits) as executor:  # closed before the join: idle workers hold memory
-                parts, entries, front_pages, chunk_pages = _render_parts(
-                    meta, chunks, withheld_sorted, codes, Path(tmp), executor, limits)
+            parts, entries, front_pages, chunk_pages = _render_parts(
+                meta, chunks, withheld_sorted, codes, Path(tmp), _Batches(limits), limits)
         except (BundleError, render.RenderError):
             raise
         except Exception as exc:  # a worker killed by the kernel (memory), or WeasyPrint failing on input
@@ -264,18 +285,42 @@ def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
         _join(meta, parts, entries, target)
     _gate(target, total, entries)
     return BundleResult(path=target, pages=total, front_pages=front_pages, entries=entries, withheld=withheld_sorted,
-                        codes_used=[c.code for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
+                        codes_used=[c["code"] for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
+
+
+#: Tasks each worker runs before it is replaced by a fresh one. WeasyPrint (through Pango and fontconfig)
+#: keeps some memory from every document it lays out, so a worker that rendered all 500-odd tasks of a
+#: 10,000-page bundle grew from about 95 MB to about 200 MB; fresh workers every 50 tasks keep the peak flat,
+#: for a couple of seconds' start-up each. (The pool's own ``max_tasks_per_child`` hangs on Python 3.11.)
+TASKS_PER_WORKER = 50
+
+
+class _Batches:
+    """Runs tasks in a pool of ``limits.workers`` processes that is replaced every TASKS_PER_WORKER tasks
+    per worker; each batch's pool is closed before the next starts, and before the join."""
+
+    def __init__(self, limits: render.RenderLimits) -> None:
+        self.limits = limits
+
+    def run(self, calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
+        size = TASKS_PER_WORKER * self.limits.workers
+        wait = self.limits.seconds + 30
+        results: list[Any] = []
+        for start in range(0, len(calls), size):
+            batch = calls[start:start + size]
+            with render.pool(self.limits, workers=min(self.limits.workers, len(batch))) as executor:
+                futures: list[Future] = [executor.submit(fn, *args) for fn, args in batch]
+                results.extend(f.result(timeout=wait * len(batch)) for f in futures)
+        return results
 
 
 def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], withheld: list[WithheldRecord],
-                  codes: list[ExemptionCode], tmp: Path, executor: object,
+                  codes: list[CodeNote], tmp: Path, executor: _Batches,
                   limits: render.RenderLimits) -> tuple[list[str], list[IndexEntry], int, list[int]]:
     """Render chunks, then the front matter, then stamp every part; returns the finished parts in order."""
-    submit = executor.submit  # type: ignore[attr-defined]
-    wait = limits.seconds + 30
-    chunk_futures: list[Future] = [submit(_render_chunk, meta, c, str(tmp / f"chunk{i}.pdf"), limits.seconds)
-                                   for i, c in enumerate(chunks)]
-    results = [f.result(timeout=wait * max(1, len(chunks))) for f in chunk_futures]
+    run = executor.run
+    results = run([(_render_chunk, (meta, c, str(tmp / f"chunk{i}.pdf"), limits.seconds))
+                   for i, c in enumerate(chunks)])
     chunk_pages = [pages for pages, _first, _last in results]
 
     # Front matter: its length moves every record's page number, so lay it out until it is stable.
@@ -295,10 +340,9 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]]
     front_paths = [str(tmp / f"front{i}.pdf") for i in range(len(bounds))]
 
     def render_front(entries: list[IndexEntry]) -> list[int]:
-        futures = [submit(_render_front, meta, entries[b:b + INDEX_ROWS], withheld, codes, path, limits.seconds,
-                          i == 0, i == len(bounds) - 1)
-                   for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))]
-        return [f.result(timeout=wait * len(futures)) for f in futures]
+        return run([(_render_front, (meta, entries[b:b + INDEX_ROWS], withheld, codes, path, limits.seconds,
+                                     i == 0, i == len(bounds) - 1))
+                    for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))])
 
     front_counts = render_front(entries_at(0))
     front_pages = sum(front_counts)
@@ -311,9 +355,8 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]]
     starts = [1]
     for pages in [*front_counts, *chunk_pages][:-1]:
         starts.append(starts[-1] + pages)
-    finish_futures = [submit(_finish, meta, part, start, total, part + ".done.pdf", limits.seconds)
-                      for part, start in zip(parts, starts, strict=True)]
-    finished = [f.result(timeout=wait * len(parts)) for f in finish_futures]
+    finished = run([(_finish, (meta, part, start, total, part + ".done.pdf", limits.seconds))
+                    for part, start in zip(parts, starts, strict=True)])
     if finished != [*front_counts, *chunk_pages]:
         raise BundleError("pages finished do not match pages rendered")
     return [p + ".done.pdf" for p in parts], entries, front_pages, chunk_pages
@@ -322,6 +365,8 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]]
 def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target: Path) -> None:
     """Stream the finished parts into ``target`` with bookmarks (service, then record) and metadata that name
     the document and the reference only: never the requester or a record."""
+    from rights.bundles import pdfjoin
+
     marks = [pdfjoin.Bookmark("Cover and index", 0)]
     by_service: dict[str, pdfjoin.Bookmark] = {}
     for e in entries:
@@ -345,6 +390,8 @@ def _mark(e: IndexEntry) -> str:
 
 def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
     """Completeness: pages joined equal pages rendered; every record in the outline at its index page."""
+    import pikepdf
+
     with pikepdf.open(target) as pdf:
         if len(pdf.pages) != total:
             raise BundleError(f"joined {len(pdf.pages)} pages but rendered {total}")
@@ -381,7 +428,7 @@ def one_pass_html(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
     """The same bundle as a single HTML document (index pages by target-counter): the benchmark's baseline."""
     ordered = order(records)
     entries = [IndexEntry(r.key, f"r{i}", r.service, r.date, r.title, 0, 0) for i, r in enumerate(ordered)]
-    codes = [CODES[c] for c in codes_used(ordered, withheld)]
+    codes = _code_notes(codes_used(ordered, withheld))
     return render.render_template("bundle_one_pass.html", {
         "meta": meta, "entries": entries, "withheld": list(withheld), "codes": codes,
         "records": [(f"r{i}", r) for i, r in enumerate(ordered)]})

@@ -33,6 +33,7 @@ from typing import Any
 
 import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from rights import config
 
@@ -59,7 +60,7 @@ class RenderLimits:
 
     seconds: int = 300
     memory_mb: int = 2048
-    workers: int = 2
+    workers: int = 1  # the product default; see config.Settings.bundle_workers
 
 
 def limits_from(settings: config.Settings) -> RenderLimits:
@@ -118,7 +119,18 @@ def environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["long_date"] = _long_date
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(value: object) -> Markup:
+    """``value`` as a quoted CSS string with every character but letters, digits and spaces escaped, so text
+    from configuration or a case can sit in a stylesheet (a margin box's ``content``) and never end the
+    string, the rule or the ``<style>`` element (each escape ends with the one space CSS takes as its end, so
+    a real space after it survives). Markup so autoescape leaves the escapes alone."""
+    out = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x} "
+                  for ch in str(value))
+    return Markup(f'"{out}"')  # noqa: S704 - every character outside [A-Za-z0-9 ] is escaped just above
 
 
 def _long_date(value: Any) -> str:
@@ -179,9 +191,14 @@ def deadline(seconds: int) -> Iterator[None]:
 
 
 def pool(limits: RenderLimits, workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool whose workers run under ``limits``. Forkserver, not fork: the caller may be a threaded
-    web or RQ process, and a forked copy of its locks and connections is not safe to render in."""
-    ctx = multiprocessing.get_context("forkserver")
+    """A process pool whose workers run under ``limits``.
+
+    Spawn, not fork: the caller may be a threaded web or RQ process, and a forked copy of its locks and
+    connections is not safe to render in. Spawn rather than forkserver because every process counts: a
+    forkserver is one more resident interpreter for the life of the pool, and preloading WeasyPrint into it
+    would not share memory in any sense that matters (each worker's resident set still holds those pages).
+    A spawned worker starts as a bare interpreter and imports only what the task it unpickles needs."""
+    ctx = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers or limits.workers, mp_context=ctx,
                                initializer=_limit_worker, initargs=(limits.memory_mb,))
 

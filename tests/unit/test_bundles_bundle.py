@@ -161,3 +161,26 @@ def test_index_in_slices_keeps_numbering_and_order(tmp_path, monkeypatch):
     assert front.count("Index") == 1 and "Records withheld in full" in front
     for e in result.entries:
         assert e.title in pages[e.first_page - 1] and e.pages in front
+
+
+def test_footer_shows_council_and_reference_verbatim_whatever_their_characters(tmp_path):
+    """Council and reference sit in a CSS string in the footer: quotes, backslashes, ampersands and a closing
+    style tag must print as written, and end neither the string nor the stylesheet."""
+    meta = replace(META, council_name='Bath & North "East" \\ Somerset</style><p>x', reference="SAR-1 'a'")
+    result = bundle.render_bundle(meta, sample.records(3), WITHHELD, tmp_path / "f.pdf")
+    pages = pdftotext(result.path)
+    for n, page in enumerate(pages, start=1):
+        assert 'Bath & North "East" \\ Somerset</style><p>x' in page
+        assert "SAR-1 'a'" in page and f"Page {n} of {result.pages}" in page
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Exampleshire County Council", '"Exampleshire County Council"'),
+    ('a"b', '"a\\000022 b"'),
+    ("x\\y", '"x\\00005c y"'),
+    ("</style>", '"\\00003c \\00002f style\\00003e "'),
+    ("a b", '"a b"'),
+    ("é", '"\\0000e9 "'),
+])
+def test_css_string_escapes_everything_but_letters_digits_and_spaces(value, expected):
+    assert str(render.css_string(value)) == expected
