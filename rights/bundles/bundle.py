@@ -36,7 +36,7 @@ from markupsafe import Markup
 from rights.bundles import render
 
 if TYPE_CHECKING:
-    import pikepdf
+    pass
 
 # pikepdf and the joiner are imported where they are used, not here: the parent process only needs them
 # after the workers have finished, so while the workers hold their peak it does not also hold pikepdf.
@@ -390,7 +390,9 @@ def _mark(e: IndexEntry) -> str:
 
 def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
     """Completeness: pages joined equal pages rendered; every record in the outline at its index page."""
-    import pikepdf
+    import pikepdf  # here, not at the top: the render workers import this module and never need it
+
+    from rights.bundles.outline import outline_entries
 
     with pikepdf.open(target) as pdf:
         if len(pdf.pages) != total:
@@ -404,24 +406,6 @@ def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
     if entries and not (entries[-1].last_page == total and all(1 <= e.first_page <= total for e in entries)):
         raise BundleError("index page numbers fall outside the bundle")
 
-
-def outline_entries(pdf: pikepdf.Pdf) -> list[tuple[str, int, int]]:
-    """Every bookmark as (title, 0-based page, level): for the gate and for tests."""
-    pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
-    found: list[tuple[str, int, int]] = []
-
-    def walk(items: list[pikepdf.OutlineItem], level: int) -> None:
-        for item in items:
-            dest = item.destination
-            if dest is None and item.action is not None:
-                dest = item.action.get("/D")
-            page = pages.get(dest[0].objgen, -1) if dest is not None and len(dest) else -1
-            found.append((item.title, page, level))
-            walk(item.children, level + 1)
-
-    with pdf.open_outline() as outline:
-        walk(outline.root, 1)
-    return found
 
 
 def one_pass_html(meta: BundleMeta, records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rights.models import AuditEvent, RightsRequest, SearchTask
+from rights.models import AuditEvent, BundleVersion, RightsRequest, SearchTask
+from rights.redaction.disclosure import disclosure_set
 from tests.browser.conftest import assert_accessible, open_page
 from tests.browser.staff_pages import set_today, sign_in
 from tests.factories import make_person, make_request
@@ -52,6 +53,13 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         request.status = "ready"
         session.add(SearchTask(request_id=request.id, source="social_care_db", service="childrens_social_care",
                                source_type="sql", status="done", run_by="user:1"))
+        session.flush()
+        # An approved response matching the (empty) decisions: this walk is about the checks; preparing,
+        # approving and downloading a real bundle are walked in tests/browser/test_release.py.
+        session.add(BundleVersion(request_id=request.id, number=1, status="approved", pages=1, records=0, withheld=0,
+                                  fingerprint=disclosure_set(session, rt.cipher, request.id).fingerprint,
+                                  letter_key="-", bundle_key="-", bundle_sha256="0" * 64, prepared_by="user:1",
+                                  approved_by="user:2"))
         reference = request.reference
     case_url = live_server.path(f"/staff/cases/{reference}")
 
@@ -67,11 +75,11 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         assert_accessible(page)
 
         # Release is refused, and the page says everything that is left, not only the first thing.
-        open_action(page, "Record the response as released")
+        open_action(page, "Release the response to the requester")
         refusal = page.locator("#blocked-checks").inner_text()
         for label in ("Identity verified", "Parental responsibility checked", "Every search confirmed or closed"):
             assert label in refusal
-        assert page.get_by_role("button", name="Record the response as released").count() == 0
+        assert page.get_by_role("button", name="Release the response to the requester").count() == 0
         shot(page, "release-refused")
 
         page.goto(case_url)
@@ -87,7 +95,7 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         assert "Done" in page.locator("#check-parental_responsibility").inner_text()
         assert "Known to the service" in page.locator("#decisions").inner_text()
 
-        open_action(page, "Record the response as released")  # the search is still not confirmed
+        open_action(page, "Release the response to the requester")  # the search is still not confirmed
         refusal = page.locator("#blocked-checks").inner_text()
         assert "Every search confirmed or closed" in refusal and "Identity verified" not in refusal
 
@@ -118,7 +126,7 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
     with open_page(browser) as page:
         sign_in(page, live_server, officer)
         page.goto(case_url)
-        open_action(page, "Record the response as released")
+        open_action(page, "Release the response to the requester")
         submit(page)
         assert page.locator("#case-status").inner_text() == "Released"
 

@@ -9,7 +9,7 @@ from datetime import date
 import pikepdf
 import pytest
 
-from rights.bundles import bundle, leakcheck, render, sample
+from rights.bundles import bundle, leakcheck, outline, render, sample
 from rights.bundles.bundle import BundleError, BundleRecord, Text, WithheldRecord
 from tests.unit.bundle_support import META, pdftotext, redacted_record
 
@@ -74,7 +74,7 @@ def test_pages_numbered_one_to_n_with_reference_and_draft(built):
 def test_bookmarks_follow_the_index(built):
     result, _secrets = built
     with pikepdf.open(result.path) as pdf:
-        marks = bundle.outline_entries(pdf)
+        marks = outline.outline_entries(pdf)
     services = [(t, p) for t, p, level in marks if level == 1 and t != "Cover and index"]
     records = [(t, p) for t, p, level in marks if level == 2]
     assert [t for t, _p in services] == ["Children's social care", "Looked after children and care leavers"]
