@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pyotp
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from rights import users
@@ -171,7 +172,8 @@ def test_outbox_page_is_accessible_and_resends_through_the_real_form(live_server
     assert "Unknown: 1" in page.content() and "564738" not in page.content()
     assert_accessible(page)
     page.get_by_role("button", name=f"Resend message {message_id}").click()
-    assert "will be sent again" in page.content()
+    # The click returns before the next page has loaded: wait for it rather than read the old one.
+    expect(page.locator("main")).to_contain_text("will be sent again")
     assert_accessible(page)
     with rt.db.transaction() as session:
         assert session.scalars(select(OutboxMessage.resends).where(OutboxMessage.id == message_id)).one() == 1
