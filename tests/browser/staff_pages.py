@@ -66,7 +66,9 @@ def do_action(page: Any, label: str, *, date: tuple[int, int, int] | None = None
     if check_a11y:
         assert_accessible(page)
     page.locator("#main-content form button[type=submit], #main-content form input[type=submit]").first.click()
-    page.wait_for_selector("#due-date")
+    # An action can wait its turn behind a search job's short hold on the request row (searches save and
+    # resolve under it) and the live server's one worker thread: allow for a loaded CI machine.
+    page.wait_for_selector("#due-date", timeout=90_000)
 
 
 def due(page: Any) -> str:

@@ -6,6 +6,7 @@ dates the pages show are compared exactly with what ``rights clock`` prints for 
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pyotp
@@ -164,6 +165,13 @@ def test_outbox_page_is_accessible_and_resends_through_the_real_form(live_server
         message = queue_email(session, rt.queue, key="lost-one", to="kim@example.org", template="progress_code",
                               context={"code": "564738", "reference": "SAR-2026-00002", "minutes": 15})
         message_id = message.id
+    # Let the live server's worker deliver it first (it is queued after commit); then pretend that delivery
+    # was interrupted, so the page has exactly one message of unknown outcome to resend.
+    for _ in range(300):
+        with rt.db.transaction() as session:
+            if session.get(OutboxMessage, message_id).status not in ("pending", "sending", "retrying"):
+                break
+        time.sleep(0.1)
     with rt.db.transaction() as session:
         row = session.get(OutboxMessage, message_id)
         row.status, row.last_error = "unknown", "The worker stopped while sending"
