@@ -59,12 +59,6 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-#: Placeholders (the example council's); a real deployment sets RIGHTS_COUNCIL_ADDRESS, _PHONE and _EMAIL.
-DEFAULT_COUNCIL_ADDRESS = "Information Governance, County Hall, Example Street, Exampleton EX1 1AA"
-DEFAULT_COUNCIL_PHONE = "01234 567890"
-DEFAULT_COUNCIL_EMAIL = "information.rights@council.example"
-
-
 @dataclass
 class Settings:
     """Typed settings; `as_flask()` maps them onto Flask's config keys."""
@@ -97,9 +91,6 @@ class Settings:
     testing: bool = False
     # How a requester reaches the council's information governance team: on the start and confirmation
     # pages, in every email and letter. Settings, so each council sets its own without editing templates.
-    council_address: str = DEFAULT_COUNCIL_ADDRESS
-    council_phone: str = DEFAULT_COUNCIL_PHONE
-    council_email: str = DEFAULT_COUNCIL_EMAIL
 
     #: Reverse proxies in front of the app (RIGHTS_TRUSTED_PROXIES). Rate limits and the audit trail key on
     #: the client's address: behind a proxy that is the proxy's, so every citizen would share one limit,
@@ -134,11 +125,6 @@ class Settings:
     #: test or a busy council can change them without patching code. Empty means the built-in default.
     rate_limits: dict[str, str] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
-
-    def council_contact(self) -> dict[str, str]:
-        """The contact details templates show (one home for the three values and their names)."""
-        return {"council_address": self.council_address, "council_phone": self.council_phone,
-                "council_email": self.council_email}
 
     def as_flask(self) -> dict[str, object]:
         return {
@@ -218,9 +204,6 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         bundle_workers=_int("RIGHTS_BUNDLE_WORKERS", 1),
         render_timeout_seconds=_int("RIGHTS_RENDER_TIMEOUT_SECONDS", 300),
         render_memory_mb=_int("RIGHTS_RENDER_MEMORY_MB", 2048),
-        council_address=_env("RIGHTS_COUNCIL_ADDRESS", DEFAULT_COUNCIL_ADDRESS) or DEFAULT_COUNCIL_ADDRESS,
-        council_phone=_env("RIGHTS_COUNCIL_PHONE", DEFAULT_COUNCIL_PHONE) or DEFAULT_COUNCIL_PHONE,
-        council_email=_env("RIGHTS_COUNCIL_EMAIL", DEFAULT_COUNCIL_EMAIL) or DEFAULT_COUNCIL_EMAIL,
         download_days=_int("RIGHTS_DOWNLOAD_DAYS", 28),
         document_max_text_chars=_int("RIGHTS_DOCUMENT_MAX_TEXT_CHARS", 2_000_000),
         document_timeout_seconds=_int("RIGHTS_DOCUMENT_TIMEOUT_SECONDS", 30),

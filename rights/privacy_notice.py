@@ -47,6 +47,12 @@ class Contact:
     website: str
     dpo: str  # the Data Protection Officer's contact (Art 13(1)(b)), named in response letters
 
+    def template_values(self) -> dict[str, str]:
+        """The three values portal pages, emails and posted text letters show, from the same table as the
+        PDF letterhead, so a council's new address cannot reach the letters and miss the emails."""
+        return {"council_address": ", ".join((self.department, *self.address)),
+                "council_phone": self.phone, "council_email": self.email}
+
 
 @dataclass(frozen=True)
 class PrivacyNotice:
@@ -145,6 +151,11 @@ def parse(raw: dict[str, Any]) -> PrivacyNotice:
         )
     except KeyError as exc:
         raise ValueError(f"privacy notice: missing entry {exc.args[0]!r}") from None
+
+
+def council_contact() -> dict[str, str]:
+    """How requesters reach information governance (:meth:`Contact.template_values` of the notice)."""
+    return load().contact.template_values()
 
 
 @functools.lru_cache(maxsize=4)

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rights import audit, jobs
+from rights import audit, jobs, privacy_notice
 from rights.db import Database
 from rights.jobs import JobQueue
 from rights.models import OutboxMessage, utcnow
@@ -58,7 +58,7 @@ def base_context() -> dict[str, Any]:
 
     settings = runtime.current().settings
     return {"council_name": settings.council_name, "service_url": settings.public_base_url,
-            "service_name": "Your information rights", **settings.council_contact(),
+            "service_name": "Your information rights", **privacy_notice.council_contact(),
             "by_post": False}  # letters printed for post set it: they give contact details, not email links
 
 

@@ -20,7 +20,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.routing import IntegerConverter
 
-from rights import config, runtime
+from rights import config, privacy_notice, runtime
 from rights.models import User
 from rights.web.access import public
 from rights.web.helpers import MAX_ID
@@ -215,6 +215,6 @@ def _register_context(app: Flask, settings: config.Settings) -> None:
         return {
             "cspNonce": csp_nonce(),
             "council_name": settings.council_name,
-            **settings.council_contact(),
+            **privacy_notice.council_contact(),
             "assetPath": "/assets",
         }

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from rights import cases, clock
+from rights import cases, clock, privacy_notice
 from rights.cases import Actor
 from rights.models import AuditEvent, ClockEvent, Document, OutboxMessage, RightsRequest, WorkflowEvent
 from tests.factories import make_person, make_request
@@ -169,7 +169,7 @@ def test_a_postal_requester_is_acknowledged_by_post_with_our_contact_details(rt,
     page = portal.submit().get_data(as_text=True)
     assert "We will post a confirmation letter to the address you gave us." in page
     assert "check the progress" not in page and "confirmation email" not in page
-    contact = rt.settings.council_contact()
+    contact = privacy_notice.council_contact()
     assert contact["council_phone"] in page and contact["council_email"] in page
     with db.transaction() as session:
         (letter,) = session.scalars(select(PostItem)).all()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
-from rights import config
+from rights import config, privacy_notice
 from rights.notify import Email, NotifyBackend, OutboxOnlyBackend, SmtpBackend, backend_for, render
 from tests.conftest import free_port
 from tests.portal_journeys import XSS
@@ -22,7 +22,7 @@ ACK = {
     "requester_name": XSS, "subject_name": "Amelia Hart", "young": False, "about_someone_else": False,
     "received_on": date(2026, 3, 2), "due_on": date(2026, 4, 2), "provisional": True, "has_id": False,
     "role": "self_adult", "council_name": "Shire Council", "service_url": "https://rights.example",
-    "service_name": "Your information rights", "by_post": False, **config.load("test").council_contact(),
+    "service_name": "Your information rights", "by_post": False, **privacy_notice.council_contact(),
 }
 
 
@@ -154,7 +154,7 @@ def test_backend_for_settings() -> None:
 
 
 def test_acknowledgement_by_post_gives_the_councils_contact_details_not_the_email_check() -> None:
-    contact = config.load("test").council_contact()
+    contact = privacy_notice.council_contact()
     text = render("acknowledgement", {**ACK, "by_post": True}).text
     assert "/progress" not in text and "this email address" not in text
     assert "quote your reference SAR-2026-00001" in text
