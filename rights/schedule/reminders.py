@@ -253,6 +253,15 @@ def _staff(session: Session, roles: set[str]) -> list[User]:
     return list(session.scalars(select(User).where(User.active.is_(True), User.role.in_(roles)).order_by(User.id)))
 
 
+def _queue_digest(session: Session, queue: JobQueue, ctx: RunContext, user: User, who: str,
+                  lists: dict[str, list[dict[str, str]]], **extra: str) -> None:
+    """One staff digest, once per person and day (the key), its lists' sizes as the Notify fields."""
+    fields = {"today": clock.long_date(ctx.today), **extra}
+    queue_email(session, queue, key=f"{who}-digest:{user.id}:{ctx.today.isoformat()}", to=user.email,
+                template=f"{who}_digest", context={**lists, **fields},
+                personalisation={**fields, **{k: str(len(v)) for k, v in lists.items()}})
+
+
 def officer_digests(session: Session, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
     by_officer: dict[int, list[RightsRequest]] = {}
     for r in _open_requests(session):
@@ -263,10 +272,7 @@ def officer_digests(session: Session, queue: JobQueue, ctx: RunContext) -> dict[
         lists = officer_lists(by_officer.get(user.id, []), ctx.today, ctx)
         if not any(lists.values()):
             continue
-        queue_email(session, queue, key=f"officer-digest:{user.id}:{ctx.today.isoformat()}", to=user.email,
-                    template="officer_digest", context={**lists, "today": clock.long_date(ctx.today)},
-                    personalisation={"today": clock.long_date(ctx.today),
-                                     **{k: str(len(v)) for k, v in lists.items()}})
+        _queue_digest(session, queue, ctx, user, "officer", lists)
         sent += 1
     return {"officer_digests": sent}
 
@@ -292,11 +298,7 @@ def manager_digests(session: Session, queue: JobQueue, ctx: RunContext) -> dict[
         return {"manager_digests": 0}
     sent = 0
     for user in _staff(session, {role.value for role in MANAGERS}):
-        queue_email(session, queue, key=f"manager-digest:{user.id}:{ctx.today.isoformat()}", to=user.email,
-                    template="manager_digest", context={**lists, "today": clock.long_date(ctx.today),
-                                                        "reports_url": f"{ctx.staff_url}/reports"},
-                    personalisation={"today": clock.long_date(ctx.today), "reports_url": f"{ctx.staff_url}/reports",
-                                     **{k: str(len(v)) for k, v in lists.items()}})
+        _queue_digest(session, queue, ctx, user, "manager", lists, reports_url=f"{ctx.staff_url}/reports")
         sent += 1
     return {"manager_digests": sent}
 
