@@ -190,17 +190,37 @@ def deadline(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def pool(limits: RenderLimits, workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool whose workers run under ``limits``.
+@contextmanager
+def pool(limits: RenderLimits, workers: int | None = None) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers run under ``limits``; on any failure its workers are killed.
 
     Spawn, not fork: the caller may be a threaded web or RQ process, and a forked copy of its locks and
     connections is not safe to render in. Spawn rather than forkserver because every process counts: a
     forkserver is one more resident interpreter for the life of the pool, and preloading WeasyPrint into it
     would not share memory in any sense that matters (each worker's resident set still holds those pages).
-    A spawned worker starts as a bare interpreter and imports only what the task it unpickles needs."""
+    A spawned worker starts as a bare interpreter and imports only what the task it unpickles needs.
+
+    Why kill: a worker that meets its memory limit can be left alive but stuck (a MemoryError inside a lock
+    or while starting its result thread), and ``ProcessPoolExecutor.shutdown`` then waits for it for ever.
+    A failed render must fail, not hang the job (or the request) that asked for it."""
     ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers or limits.workers, mp_context=ctx,
-                               initializer=_limit_worker, initargs=(limits.memory_mb,))
+    executor = ProcessPoolExecutor(max_workers=workers or limits.workers, mp_context=ctx,
+                                   initializer=_limit_worker, initargs=(limits.memory_mb,))
+    failed = True
+    try:
+        yield executor
+        failed = False
+    finally:
+        # The executor keeps its workers in a private mapping; there is no public way to stop a stuck one.
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        if failed:
+            for process in processes:
+                with contextlib.suppress(Exception):
+                    process.kill()
+        executor.shutdown(wait=not failed, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(timeout=10)
 
 
 def release_memory() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.server
+import multiprocessing
 import threading
+import time
 from datetime import date
 
 import pikepdf
@@ -118,4 +121,19 @@ def test_time_limit_stops_a_long_render():
 
 def test_memory_limit_stops_a_render():
     with pytest.raises(render.RenderError):
-        render.render_pdf("<p>x</p>" * 50_000, render.RenderLimits(seconds=120, memory_mb=256, workers=1))
+        render.render_pdf("<p>x</p>" * 50_000, render.RenderLimits(seconds=30, memory_mb=256, workers=1))
+
+
+def test_a_stuck_worker_is_killed_not_waited_for():
+    """A worker left alive but stuck (as one can be after meeting its memory limit) must not hang the
+    caller in the pool's shutdown: leaving the pool on an error kills it."""
+    started = time.monotonic()
+
+    def stuck() -> None:
+        with render.pool(render.RenderLimits(seconds=1, memory_mb=512, workers=1)) as executor:
+            executor.submit(time.sleep, 3600).result(timeout=3)
+
+    with pytest.raises(concurrent.futures.TimeoutError):
+        stuck()
+    assert time.monotonic() - started < 120
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
