@@ -58,7 +58,7 @@ def test_portal_positions_accept_zero_and_refuse_huge(rt, settings) -> None:
 
 def test_rate_limits_come_from_the_environment(rt, settings, monkeypatch) -> None:
     monkeypatch.setenv("RIGHTS_RATE_LIMIT_CODE_REQUEST", "2 per minute")
-    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SIGN_IN_ACCOUNT", "2 per minute")
+    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SIGN_IN", "2 per minute")
     fresh = config.load("test", database_url=settings.database_url, redis_url=settings.redis_url,
                         queue_name=settings.queue_name, upload_dir=settings.upload_dir,
                         ratelimit_storage_uri="memory://")

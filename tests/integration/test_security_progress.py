@@ -32,10 +32,9 @@ def test_a_record_holders_reminder_about_the_case_never_reaches_the_requesters_s
                     context={"reference": request.reference, "requester_name": "Sam Hart", "reason": "",
                              "received": "2 March 2026"}, request_id=case_id)  # a letter to the requester
         holder = User(email="rh@council.example", name="Rory Holder", role="record_holder",
-                      services=["childrens_social_care"], password_hash="!", mfa_enrolled=True, active=True,
-                      failed_logins=0)
+                      services=["childrens_social_care"], password_hash="!", mfa_enrolled=True, active=True)
         officer = User(email="o@council.example", name="Olivia", role="officer", services=[], password_hash="!",
-                       mfa_enrolled=True, active=True, failed_logins=0)
+                       mfa_enrolled=True, active=True)
         session.add_all([holder, officer])
         session.flush()
         caselist.remind_record_holders(session, rt.queue, [case_id], actor=Actor.of(officer), today=TODAY,
