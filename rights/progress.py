@@ -117,7 +117,7 @@ def prepare_code(session: Session, queue: JobQueue, challenge_id: str, *, secret
     the third code of the hour.
     """
     now = now or utcnow()
-    challenge = session.get(ProgressCode, challenge_id, with_for_update=True)
+    challenge = session.get(ProgressCode, challenge_id, with_for_update=True, populate_existing=True)
     if challenge is None or challenge.lookup is None:
         return {"prepared": False}
     typed = json.loads(challenge.lookup)

@@ -54,7 +54,7 @@ def _usable(row: Grant | None, purpose: str, now: datetime, scope: str | tuple[s
 def _row(session: Session, token: object, *, lock: bool) -> Grant | None:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return session.get(Grant, token_id(token), with_for_update=lock)
+    return session.get(Grant, token_id(token), with_for_update=lock, populate_existing=lock)
 
 
 def issue(session: Session, purpose: str, *, ttl: timedelta | None = None, expires_at: datetime | None = None,

@@ -89,7 +89,7 @@ def create_user(session: Session, *, email: str, role: str, name: str | None = N
 
 
 def get(session: Session, user_id: int, *, lock: bool = False) -> User:
-    user = session.get(User, user_id, with_for_update=lock)
+    user = session.get(User, user_id, with_for_update=lock, populate_existing=lock)
     if user is None:
         raise UserError("No such user.")
     return user
@@ -154,7 +154,8 @@ def set_password_with_link(session: Session, queue: JobQueue, token: object, new
     from rights.users.sessions import end_all_sessions
 
     grant = tokens.peek(session, token, "set_password", lock=True)
-    user = session.get(User, grant.user_id, with_for_update=True) if grant and grant.user_id else None
+    user = (session.get(User, grant.user_id, with_for_update=True, populate_existing=True)
+            if grant is not None and grant.user_id else None)
     if grant is None or user is None or not user.active:
         raise UserError("This link has expired or has already been used. Ask an administrator for a new one.")
     problem = password_problem(new, user.email)

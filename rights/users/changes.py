@@ -84,7 +84,7 @@ def request_change(session: Session, queue: JobQueue, user_id: int, kind: str, *
 
 
 def _pending(session: Session, change_id: int, now: datetime) -> AccountChange:
-    change = session.get(AccountChange, change_id, with_for_update=True)
+    change = session.get(AccountChange, change_id, with_for_update=True, populate_existing=True)
     if change is None or change.status != "pending" or change.expires_at <= now:
         raise UserError("This is no longer waiting for approval.")
     return change

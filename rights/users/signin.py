@@ -182,7 +182,8 @@ def check_code(session: Session, queue: JobQueue | None, token: object, code: st
     """Second factor: a TOTP code from a step later than any used before, once per pending sign-in."""
     now = now or utcnow()
     grant = tokens.peek(session, token, "signin", scope=("code", "enrol"), now=now, lock=True)
-    user = session.get(User, grant.user_id, with_for_update=True) if grant is not None and grant.user_id else None
+    user = (session.get(User, grant.user_id, with_for_update=True, populate_existing=True)
+            if grant is not None and grant.user_id else None)
     if grant is None or user is None or not user.active or (grant.scope == "enrol") == user.mfa_enrolled:
         if grant is not None:
             grant.used_at, grant.end_reason = now, "stale"

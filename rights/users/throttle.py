@@ -91,7 +91,7 @@ def wait_for(session: Session, keys: tuple[Key, ...], *, now: datetime | None = 
 
 def _row(session: Session, key: Key, now: datetime) -> SignInThrottle:
     """The key's counter, locked; made on first use (a concurrent maker of the same key wins, we re-read)."""
-    row = session.get(SignInThrottle, key.key, with_for_update=True)
+    row = session.get(SignInThrottle, key.key, with_for_update=True, populate_existing=True)
     if row is not None:
         return row
     try:
@@ -133,7 +133,7 @@ def record_failure(session: Session, queue: JobQueue | None, keys: tuple[Key, ..
 
 def clear(session: Session, key: Key) -> None:
     """A trusted device that completed a sign-in starts afresh (its failures were its owner's typos)."""
-    row = session.get(SignInThrottle, key.key, with_for_update=True)
+    row = session.get(SignInThrottle, key.key, with_for_update=True, populate_existing=True)
     if row is not None:
         row.failures, row.blocked_until = 0, None
 

@@ -173,3 +173,35 @@ def test_officers_cannot_reach_the_approvals(app, rt) -> None:  # noqa: F811
                             data={"csrf_token": csrf(manager, "/staff/cases")})
     assert response.status_code == 403
     assert the_change(rt, officer.id).status == "pending"
+
+
+def test_two_approvals_at_once_make_the_change_once(rt) -> None:
+    import threading
+
+    from rights import users
+
+    first, second, third = make_staff(rt, "admin"), make_staff(rt, "admin"), make_staff(rt, "admin")
+    officer = make_staff(rt, "officer")
+    with rt.db.transaction() as session:
+        change_id = users.request_change(session, rt.queue, officer.id, "password", actor=f"user:{first.id}").id
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(admin_id: int) -> None:
+        try:
+            with rt.db.transaction() as session:
+                held = session.get(AccountChange, change_id)  # read and held first, as the page does
+                barrier.wait()
+                users.approve(session, rt.queue, change_id, actor=f"user:{admin_id}")
+                assert held.status == "done"
+            outcomes.append("approved")
+        except users.UserError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=approve, args=(a.id,)) for a in (second, third)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["This is no longer waiting for approval.", "approved"]
+    assert mail_to(rt, officer.email) == ["staff_change_requested", "staff_set_password"]

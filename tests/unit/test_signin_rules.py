@@ -10,7 +10,7 @@ import pytest
 from rights.permissions import approval_refusal
 from rights.tokens import token_id
 from rights.users import throttle
-from rights.users.signin import unknown_target, wait_message
+from rights.users.signin import wait_message
 
 EMAIL, IP, ACCOUNT = throttle.RULES["email"], throttle.RULES["ip"], throttle.RULES["device"]
 
@@ -60,15 +60,6 @@ def test_the_page_says_how_long_to_wait(wait, words) -> None:
 def test_the_two_person_rule(approver, asker, account, refused) -> None:
     answer = approval_refusal(approver, asker, account)
     assert (answer is None) if refused is None else (refused in answer)
-
-
-@pytest.mark.parametrize(("typed", "kept"), [
-    ("nobody@council.example", "unknown@council.example"),
-    ("Correct horse battery staple 7", "unknown"),
-    ("@council.example", "unknown"),
-])
-def test_an_unknown_address_keeps_only_its_domain(typed, kept) -> None:
-    assert unknown_target(typed) == kept
 
 
 def test_a_token_is_stored_only_as_its_hash() -> None:
