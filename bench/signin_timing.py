@@ -1,16 +1,16 @@
 """Benchmark: does a check-progress request, or a sign-in, take the same time whether or not it matches?
 
-Run: ``.venv/bin/python bench/signin_timing.py [--rounds 300]``   (goal: matched / unmatched ratio 1.00 +/- 0.05)
+Run: ``.venv/bin/python bench/signin_timing.py [--rounds 300]``   (goal: matched / unmatched 1.00 within noise)
 
 What it does:
 
 1. Creates a scratch PostgreSQL database (``rights_bench_signin`` on ``BENCH_DATABASE_ADMIN_URL``, default the
    local server), migrates it, adds one request with the requester's email, and one officer. Dropped at the end.
-2. Times, through the Flask test client, interleaved round by round (so the machine's load falls on every kind
-   alike): ``POST /progress`` with the right reference and email, an unknown reference, and the right
-   reference with another email; and ``POST /staff/sign-in`` with a known email and a wrong password, and an
-   unknown email. The sign-in counters are cleared between rounds (outside the timing), so every attempt is
-   checked rather than slowed.
+2. Times, through the Flask test client, interleaved round by round in a shuffled order (so the machine's
+   load falls on every kind alike): ``POST /progress`` with the right reference and email, an unknown
+   reference, and the right reference with another email; and ``POST /staff/sign-in`` with a known email
+   and a wrong password, and an unknown email. The sign-in counters are cleared between rounds (outside the
+   timing), so every attempt is checked rather than slowed.
 3. Baseline in the same run: the design before (match the details and email the code inside the request),
    run as the same functions in one transaction (``start_check`` then ``prepare_code``), matched against
    unmatched. Its ratio is what an attacker could measure before.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -117,8 +118,11 @@ def run(url: str, rounds: int) -> None:
     for fn in kinds.values():  # warm up: templates, connections, the dummy hash
         fn()
     load_start = os.getloadavg()
+    rng = random.Random(20261201)
     for _ in range(rounds):
-        for kind, fn in kinds.items():
+        order = list(kinds.items())
+        rng.shuffle(order)  # no kind always follows another (a warm cache, a just-finished commit)
+        for kind, fn in order:
             started = time.perf_counter()
             response = fn()
             times[kind].append(time.perf_counter() - started)
