@@ -183,7 +183,7 @@ def load(url: str) -> dict[str, int]:
         role = "officer" if i <= 20 else "manager" if i <= 25 else "record_holder"
         services = [SERVICES[(i - 26) % len(SERVICES)][0]] if role == "record_holder" else []
         staff.append((i, f"{role}{i}@council.example", f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}", role,
-                      json.dumps(services), password_hash, True, True, 0, now))
+                      json.dumps(services), password_hash, True, True, now))
     case_staff = [s[0] for s in staff if s[3] in ("officer", "manager")]
 
     days = (TODAY - FIRST_DAY).days
@@ -238,7 +238,7 @@ def load(url: str) -> dict[str, int]:
     raw = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(raw) as conn, conn.cursor() as cur:
         with cur.copy("COPY users (id, email, name, role, services, password_hash, mfa_enrolled, active, "
-                      "failed_logins, created_at) FROM STDIN") as copy:
+                      "created_at) FROM STDIN") as copy:
             for row in staff:
                 copy.write_row(row)
         with cur.copy("COPY people (id, given_names, family_name, previous_names, addresses, identifiers, "

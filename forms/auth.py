@@ -1,4 +1,4 @@
-"""Staff sign-in forms: password, security code (TOTP), and choosing a new password.
+"""Staff sign-in forms: password, security code (TOTP), and choosing a password from an emailed link.
 
 The messages say what to do, not what went wrong in detail: whether an email address belongs to anyone
 is never revealed (``rights.users.GENERIC_FAILURE`` is shown for every failure).
@@ -27,10 +27,7 @@ class CodeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password", widget=GovPasswordInput(),
-                            description="The password you signed in with",
-                            validators=[InputRequired("Enter your current password"), Length(max=200)])
+class NewPasswordForm(FlaskForm):
     new = PasswordField("New password", widget=GovPasswordInput(),
                         description="At least 12 characters. A few unrelated words make a good password.",
                         validators=[InputRequired("Enter a new password"), Length(max=200)])

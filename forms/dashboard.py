@@ -39,9 +39,23 @@ DATE_FORMAT = "%d %m %Y"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # a shape check; delivery is the real test
 
 
+class ThreePartDateField(DateField):
+    """A date typed as day, month and year boxes.
+
+    A post without the three parts (a broken or hostile form) is an empty date: the GOV.UK widget unpacks
+    exactly three values when the page is shown again, and anything else was a 500.
+    """
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        parts = [*list(valuelist)[:3], "", "", ""][:3]
+        self.raw_data = parts
+        super().process_formdata(parts if any(p.strip() for p in parts) else [])
+
+
 def _date(label: str, hint: str | None = None, required: bool = True) -> DateField:
     validators = [InputRequired("Enter the date")] if required else [Optional()]
-    return DateField(label, format=DATE_FORMAT, widget=GovDateInput(), description=hint, validators=validators)
+    return ThreePartDateField(label, format=DATE_FORMAT, widget=GovDateInput(), description=hint,
+                              validators=validators)
 
 
 class ConfirmForm(FlaskForm):

@@ -20,15 +20,16 @@ DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktaW5zZWN1cmUta2V5LWRvLW5vdC11c2U="
 
 
 #: Rate limits (Flask-Limiter strings): Flask config key -> (environment variable, default). The portal's
-#: limit what one address may submit, upload or try at the progress check; sign-in's per address and per
-#: account. A load test or a council with many users behind one address sets them without patching code.
+#: limit what one address may submit, upload or try at the progress check; sign-in's is a coarse limit per
+#: address (guessing is slowed per address, email and device by rights.users.throttle, which a per-account
+#: limit here would undo: anyone could use it up to keep an officer out). A load test or a council with many
+#: users behind one address sets them without patching code.
 RATE_LIMITS: dict[str, tuple[str, str]] = {
     "PORTAL_LIMIT_SUBMIT": ("RIGHTS_RATE_LIMIT_SUBMIT", "10 per hour;3 per minute"),
     "PORTAL_LIMIT_UPLOAD": ("RIGHTS_RATE_LIMIT_UPLOAD", "30 per hour;10 per minute"),
     "PORTAL_LIMIT_CODE_REQUEST": ("RIGHTS_RATE_LIMIT_CODE_REQUEST", "10 per hour;5 per 15 minutes"),
     "PORTAL_LIMIT_CODE_CHECK": ("RIGHTS_RATE_LIMIT_CODE_CHECK", "20 per hour;10 per 15 minutes"),
     "AUTH_LIMIT_SIGN_IN": ("RIGHTS_RATE_LIMIT_SIGN_IN", "30 per minute"),
-    "AUTH_LIMIT_SIGN_IN_ACCOUNT": ("RIGHTS_RATE_LIMIT_SIGN_IN_ACCOUNT", "10 per minute"),
 }
 _RATE = re.compile(r"\d+\s*(per|/)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE)
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from rights import uploads
+from rights import tokens, uploads
 from rights.db import Database
 from rights.models import PortalDraft, ProgressCode, utcnow
 from rights.security import Cipher, store_for
@@ -79,7 +79,8 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
 
 def purge_abandoned(db: Database, upload_dir: str, encryption_keys: list[str], *,
                     orphan_after: timedelta = uploads.ORPHAN_AFTER) -> dict[str, int]:
-    """Delete expired drafts, expired progress codes, and uploads no submitted request claimed.
+    """Delete expired drafts, expired progress codes, uploads no submitted request claimed, and grants and
+    sign-in counters a day past their end (``rights.tokens.purge``).
 
     Safe to run at any time and as often as wanted (the ``portal_cleanup`` job and ``rights portal cleanup``).
     """
@@ -89,4 +90,6 @@ def purge_abandoned(db: Database, upload_dir: str, encryption_keys: list[str], *
         expired_drafts = purge_expired(session, now)
         codes = session.execute(delete(ProgressCode).where(ProgressCode.expires_at < now - timedelta(days=1)))
         orphans = uploads.purge_orphans(session, store, older_than=orphan_after, now=now)
-    return {"drafts": expired_drafts, "codes": int(codes.rowcount or 0), "uploads": orphans}  # type: ignore[attr-defined]
+        server_state = tokens.purge(session, now=now)
+    return {"drafts": expired_drafts, "codes": int(codes.rowcount or 0), "uploads": orphans,  # type: ignore[attr-defined]
+            **server_state}

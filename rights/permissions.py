@@ -115,6 +115,20 @@ def can_see_audit(role: str) -> bool:
     return is_manager(role)
 
 
+def approval_refusal(approver: str, requested_by: str, account: str) -> str | None:
+    """Why ``approver`` may not approve a change to ``account`` that ``requested_by`` asked for, or None.
+
+    All three are actor references (``user:12``). Every account's password and authenticator resets
+    need a second administrator (``rights.users.changes`` says why): the one who asked never approves,
+    and nobody approves a change to their own account.
+    """
+    if approver == requested_by:
+        return "A different administrator must approve a change you asked for."
+    if approver == account:
+        return "Another administrator must approve a change to your own account."
+    return None
+
+
 __all__ = [
     "ASSESSORS",
     "AUDIT_READERS",
@@ -124,6 +138,7 @@ __all__ = [
     "RECORD_HOLDER_DOCUMENTS",
     "Acting",
     "Actor",
+    "approval_refusal",
     "can_be_assigned",
     "can_open_document",
     "can_see_audit",

@@ -1,16 +1,22 @@
 """Check progress: a reference and an email address, a one-time code by email, then a status page.
 
-No enumeration: :func:`start_check` behaves the same whether or not the reference exists and the email
-matches. It always writes a :class:`ProgressCode` challenge (with no request behind it when nothing
-matched) and the citizen always sees "we have sent a code if the details match". A code is six digits,
+No enumeration: :func:`start_check` does the same work whether or not the reference exists and the email
+matches: it writes a :class:`ProgressCode` challenge and defers the ``progress_code`` job, which matches
+the details and sends the code (:func:`prepare_code`). The citizen always sees "we have sent a code if
+the details match", after the same time. A code is six digits,
 stored only as a keyed hash, valid for 15 minutes and for 5 tries; at most 3 codes an hour are sent for
 one request, so the service cannot be used to flood someone's inbox; a challenge made past that cap
 opens nothing, so asking again and again buys no extra guesses.
+
+A good code gives a grant held on the server (:func:`grant`, :mod:`rights.tokens`): the browser carries a
+random token that each page view uses up and replaces, for 30 minutes at most. Nothing in the cookie can
+be forged with the secret key, and a copied cookie stops working at the requester's next click.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +25,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rights import audit
+from rights import audit, jobs, tokens
 from rights.clock import LONDON
 from rights.intake import normalise_reference
 from rights.jobs import JobQueue
@@ -31,6 +37,7 @@ CODE_TTL = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
 ACCESS_TTL = timedelta(minutes=30)  # how long a verified code lets the status page be read
+CODE_JOB = "progress_code"
 PRIVATE_TEMPLATES = ("progress_code", "officer_requester_replied")  # not listed among a request's messages
 #: The emails that are the council's reply (the response released, a refusal, an outcome).
 REPLY_TEMPLATES = ("case_released", "case_refusal", "case_outcome", "case_complaint_outcome")
@@ -83,37 +90,67 @@ def _addresses(request: RightsRequest) -> set[str]:
             if (e := (p.email or "").strip().lower())}
 
 
-def start_check(session: Session, queue: JobQueue, *, secret_key: str, reference: str, email: str,
-                ip: str | None = None, now: datetime | None = None) -> str:
-    """Write a challenge and, if the details match a request, email its code. Returns the challenge id."""
+def start_check(session: Session, queue: JobQueue, *, reference: str, email: str, ip: str | None = None,
+                now: datetime | None = None) -> str:
+    """Write a challenge and defer the job that matches it. Returns the challenge id.
+
+    The same work whether or not the details match anything: one row, one deferred job, one audit entry,
+    and no lookup at all. Matching, the hourly cap and the email happen in :func:`prepare_code`, in a
+    worker, where how long they take cannot be measured by whoever typed the details.
+    """
     now = now or utcnow()
-    request = _find_request(session, reference, email)
+    challenge = ProgressCode(id=new_id(), request_id=None, expires_at=now + CODE_TTL, created_at=now, code_hash="",
+                             lookup=json.dumps({"reference": reference[:60], "email": email.strip()[:254]}))
+    session.add(challenge)
+    session.flush()
+    jobs.defer(session, queue, CODE_JOB, challenge.id)
+    audit.record(session, "citizen", "progress.code_requested", target=f"challenge:{challenge.id}", ip=ip)
+    return challenge.id
+
+
+def prepare_code(session: Session, queue: JobQueue, challenge_id: str, *, secret_key: str,
+                 now: datetime | None = None) -> dict[str, bool]:
+    """The ``progress_code`` job: match the challenge's details and, if they match, email its code.
+
+    Idempotent: the typed details are cleared as they are used, so a second run finds nothing to do.
+    The request row is locked while the hourly cap is counted, so two challenges at once cannot both be
+    the third code of the hour.
+    """
+    now = now or utcnow()
+    challenge = session.get(ProgressCode, challenge_id, with_for_update=True, populate_existing=True)
+    if challenge is None or challenge.lookup is None:
+        return {"prepared": False}
+    typed = json.loads(challenge.lookup)
+    challenge.lookup = None
+    request = _find_request(session, str(typed.get("reference", "")), str(typed.get("email", "")))
     sent = False
     if request is not None:
+        session.get(RightsRequest, request.id, with_for_update=True)
         recent = session.scalar(select(func.count()).select_from(ProgressCode).where(
             ProgressCode.request_id == request.id, ProgressCode.created_at > now - timedelta(hours=1))) or 0
         sent = recent < MAX_CODES_PER_HOUR
     code = one_time_code()
+    challenge.code_hash = hash_code(secret_key, f"{challenge.id}:{code}")
     # Only a challenge whose code was emailed can open the request. One made past the hourly cap opens
     # nothing: otherwise each extra challenge would be five more guesses at a code nobody was sent.
-    challenge = ProgressCode(id=new_id(), request_id=request.id if request is not None and sent else None,
-                             expires_at=now + CODE_TTL, created_at=now, code_hash="")
-    challenge.code_hash = hash_code(secret_key, f"{challenge.id}:{code}")
-    session.add(challenge)
-    session.flush()
     if request is not None and sent:
-        queue_email(session, queue, key=f"progress-code:{challenge.id}", to=email.strip(),
+        challenge.request_id = request.id
+        queue_email(session, queue, key=f"progress-code:{challenge.id}", to=str(typed["email"]).strip(),
                     template="progress_code", request_id=request.id,
                     context={"code": code, "reference": request.reference,
                              "minutes": int(CODE_TTL.total_seconds() // 60)})
-    audit.record(session, "citizen", "progress.code_requested", request_id=request.id if request else None,
-                 target=f"challenge:{challenge.id}", detail={"matched": request is not None, "sent": sent}, ip=ip)
-    return challenge.id
+    audit.record(session, "worker", "progress.code_prepared", request_id=request.id if request else None,
+                 target=f"challenge:{challenge.id}", detail={"matched": request is not None, "sent": sent})
+    return {"prepared": True}
 
 
 def check_code(session: Session, *, secret_key: str, challenge_id: str | None, code: str, ip: str | None = None,
                now: datetime | None = None) -> tuple[CheckResult, int | None]:
-    """Try a code against a challenge; on success return the request id it opens."""
+    """Try a code against a challenge; on success return the request id it opens.
+
+    The code's hash is computed and compared for every challenge, matched or not, so the time a check
+    takes does not say whether the details typed earlier matched a request.
+    """
     now = now or utcnow()
     challenge = session.get(ProgressCode, challenge_id, with_for_update=True) if challenge_id else None
     if challenge is None or challenge.used_at is not None or challenge.expires_at <= now:
@@ -122,8 +159,8 @@ def check_code(session: Session, *, secret_key: str, challenge_id: str | None, c
         return CheckResult.TOO_MANY, None
     challenge.attempts += 1
     digits = re.sub(r"\s", "", code or "")
-    good = challenge.request_id is not None and constant_time_equal(
-        challenge.code_hash, hash_code(secret_key, f"{challenge.id}:{digits}"))
+    same = constant_time_equal(challenge.code_hash or "-", hash_code(secret_key, f"{challenge.id}:{digits}"))
+    good = same and challenge.request_id is not None
     audit.record(session, "citizen", "progress.code_checked", request_id=challenge.request_id,
                  target=f"challenge:{challenge.id}", detail={"ok": good, "attempt": challenge.attempts}, ip=ip)
     if good:
@@ -132,6 +169,42 @@ def check_code(session: Session, *, secret_key: str, challenge_id: str | None, c
     if challenge.attempts >= MAX_ATTEMPTS:
         return CheckResult.TOO_MANY, None
     return CheckResult.WRONG, None
+
+
+# ---------------------------------------------------------------------------------------------------
+# The grant a good code gives: server-side, handed on token by token
+
+
+def grant(session: Session, request_id: int, *, purpose: str = "progress", scope: str | None = None,
+          now: datetime | None = None) -> str:
+    """A good code's grant: the requester's browser holds its token for :data:`ACCESS_TTL` at most.
+
+    ``purpose`` is ``progress`` (the status page) or ``download`` (one link's files, ``scope`` its id).
+    """
+    return tokens.issue(session, purpose, request_id=request_id, scope=scope, ttl=ACCESS_TTL, now=now)
+
+
+def use_grant(session: Session, token: object, *, purpose: str = "progress", scope: str | None = None,
+              ip: str | None = None, now: datetime | None = None) -> tuple[int, str] | None:
+    """The request a grant opens and the token to use next time, or None.
+
+    Every page view uses the token up and hands back its successor (:func:`rights.tokens.rotate`), so a
+    token copied from the browser is worthless after the requester's next click; and if a copy is used,
+    the spent token coming back ends the grant for both (audited as ``progress.grant_reused``).
+    """
+    rotated = tokens.rotate(session, token, purpose, scope=scope, now=now)
+    if rotated.outcome is tokens.Rotation.REUSED and rotated.grant is not None:
+        audit.record(session, "citizen", "progress.grant_reused", request_id=rotated.grant.request_id,
+                     target=f"{purpose}:{rotated.grant.family}", ip=ip)
+        return None
+    if rotated.outcome is not tokens.Rotation.OK or rotated.grant is None or rotated.token is None:
+        return None
+    assert rotated.grant.request_id is not None
+    return rotated.grant.request_id, rotated.token
+
+
+def end_grant(session: Session, token: object, *, purpose: str = "progress") -> None:
+    tokens.end(session, token, purpose, "finished")
 
 
 @dataclass(frozen=True)

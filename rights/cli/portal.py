@@ -14,7 +14,7 @@ def portal_command() -> None:
 
 @portal_command.command("cleanup")
 def cleanup() -> None:
-    """Delete expired drafts and codes, and uploads no submitted request claimed (the schedule runs it daily)."""
+    """Delete expired drafts, codes, grants and sign-in counters, and unclaimed uploads (the schedule runs it daily)."""
     rt = runtime.current()
     counts = drafts.purge_abandoned(rt.db, rt.settings.upload_dir, rt.settings.encryption_keys)
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()) + " deleted")

@@ -57,7 +57,7 @@ def seed_demo_staff(rt: Runtime) -> list[str]:
                 user = User(email=acct.email, name=acct.name, role=acct.role.value, services=list(acct.services),
                             password_hash=hash_password(acct.password),
                             totp_secret_enc=cipher.encrypt(acct.totp_secret.encode()), mfa_enrolled=True,
-                            active=True, failed_logins=0)
+                            active=True)
                 session.add(user)
                 session.flush()
                 audit.record(session, "system", "user.created", target=f"user:{user.id}",

@@ -13,6 +13,7 @@ Imports: :mod:`rights.vocabulary`, :mod:`rights.workflow` (closed stages) and, l
 
 from rights.models.base import NAMING, Base, EncryptedText, UTCDateTime, escape_like, new_id, utcnow
 from rights.models.bundles import BundleVersion, DownloadLink
+from rights.models.grants import Grant
 from rights.models.operations import AuditEvent, AuditHead, JobRun, OutboxMessage
 from rights.models.portal import PortalDraft, ProgressCode
 from rights.models.post import PostItem
@@ -31,7 +32,7 @@ from rights.models.requests import (
 )
 from rights.models.schedule import ScheduleRun
 from rights.models.search import GatheredRecord, SearchCandidate, SearchTask
-from rights.models.staff import IssuedPassword, StaffSession, User
+from rights.models.staff import AccountChange, SignInThrottle, StaffSession, User
 from rights.vocabulary import (
     AuthorityBasis,
     Channel,
@@ -46,6 +47,7 @@ from rights.vocabulary import (
 __all__ = [
     "NAMING",
     "REFERENCE_PREFIX",
+    "AccountChange",
     "AuditEvent",
     "AuditHead",
     "AuthorityBasis",
@@ -59,7 +61,7 @@ __all__ = [
     "DownloadLink",
     "EncryptedText",
     "GatheredRecord",
-    "IssuedPassword",
+    "Grant",
     "JobRun",
     "JobStatus",
     "Note",
@@ -79,6 +81,7 @@ __all__ = [
     "SearchCandidate",
     "SearchStatus",
     "SearchTask",
+    "SignInThrottle",
     "StaffSession",
     "UTCDateTime",
     "User",

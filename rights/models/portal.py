@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rights.models.base import Base, new_id, utcnow
+from rights.models.base import Base, EncryptedText, new_id, utcnow
 
 
 class PortalDraft(Base):
@@ -38,7 +38,9 @@ class ProgressCode(Base):
     """A one-time code e-mailed for "check progress"; only its keyed hash is stored.
 
     A row is written for every attempt to start a check, including those whose reference or email
-    matched nothing (``request_id`` NULL), so the public sees the same thing either way.
+    matched nothing (``request_id`` NULL), so the public sees the same thing either way. The details typed
+    wait in ``lookup`` (encrypted) for the ``progress_code`` job, which matches them and clears the column:
+    the page does the same work whether or not anything matches (``rights.progress``).
     """
 
     __tablename__ = "progress_codes"
@@ -50,4 +52,5 @@ class ProgressCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+    lookup: Mapped[str | None] = mapped_column(EncryptedText)
 

@@ -1,4 +1,4 @@
-"""Staff: accounts, their server-side sessions and the one-time passwords an administrator issues.
+"""Staff: accounts, their server-side sessions, sign-in throttling and two-administrator account changes.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ class User(Base):
     totp_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     mfa_enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     last_totp_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -73,17 +71,40 @@ class StaffSession(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
 
 
-class IssuedPassword(Base):
-    """A password an administrator (or ``rights users``) issued: it must be changed at first sign-in.
+class SignInThrottle(Base):
+    """Failed sign-ins counted per address, per typed email and per trusted device (``rights.users.throttle``).
 
-    Kept apart from :class:`User` so the account row says nothing about how the password was set; the
-    row is deleted when the member of staff chooses their own password, and refused after ``expires_at``.
+    Why not a lock on the account row: anyone who knows a member of staff's email address could keep them
+    locked out. Counting per key lets each key be slowed on its own, and a trusted device is counted apart
+    from the rest of the world. ``key`` never holds typed text: an email is kept as its SHA-256.
     """
 
-    __tablename__ = "issued_passwords"
+    __tablename__ = "sign_in_throttles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    issued_by: Mapped[str] = mapped_column(String(200))
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "ip:…", "email:<sha256>", "device:<id>"
+    label: Mapped[str] = mapped_column(String(254))  # what an administrator is shown: an address, "user:12"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    blocked_until: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]
+
+
+class AccountChange(Base):
+    """A password or authenticator reset (or a new account's first password) waiting for a second administrator.
+
+    One administrator asks, a different one approves; only then does anything change, and the account
+    holder is emailed at both steps. The row stays as the record of who asked and who approved.
+    """
+
+    __tablename__ = "account_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # first_password | password | mfa
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | done | declined | cancelled
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
-
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]

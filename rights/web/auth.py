@@ -1,29 +1,34 @@
 """Staff sign-in: password, then a TOTP code (enrolled by QR code the first time), then the dashboard.
 
-The steps between password and code live in ``session["auth_pending"]`` (user id, next step, when),
-never as a signed-in user: Flask-Login's ``login_user`` and ``session["mfa_ok"]`` are set only when both
-factors have passed (and an issued password has been replaced). At that moment the session is cleared
-and a new server-side :class:`~rights.models.StaffSession` token is issued, so no identifier from before
-sign-in survives it. :func:`enforce_staff_session` then checks that token on every request, which is
-how idle expiry, sign-out and an administrator's resets take effect at once.
+Between the password and the code the browser holds only the token of a server-side ``signin`` grant
+(``session["auth_pending"]``, see :mod:`rights.tokens`): the account, the step and its ten minutes live in
+the database, the code step uses the grant up, and nothing in the cookie can be forged with the secret
+key. Flask-Login's ``login_user`` and ``session["mfa_ok"]`` are set only when both factors have passed;
+the session is then cleared and a new server-side :class:`~rights.models.StaffSession` token issued, so no
+identifier from before sign-in survives it. :func:`enforce_staff_session` checks that token on every
+request, which is how idle expiry, sign-out and an administrator's resets take effect at once.
 
-Every view here is ``@public`` (it is how staff get in), rate-limited per address and per account, and
-audited by ``rights.users``.
+A completed sign-in also leaves a device token in its own cookie (``rd_device``, 90 days): the throttle
+counts that browser apart from everyone else (:mod:`rights.users.throttle`).
+
+Every view here is ``@public`` (it is how staff get in): the sign-in steps and the page an emailed
+set-password link opens. All are audited by ``rights.users``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from forms.auth import ChangePasswordForm, CodeForm, SignInForm, SignOutForm
+from forms.auth import CodeForm, NewPasswordForm, SignInForm, SignOutForm
 from rights import users
-from rights.models import Role, User, utcnow
+from rights.models import Role, User
+from rights.users.signin import DEVICE_LIFETIME
 from rights.web import ASSET_ENDPOINTS, limit, limiter
 from rights.web.access import public, staff
 from rights.web.helpers import client_ip, rt
@@ -31,17 +36,13 @@ from rights.web.helpers import client_ip, rt
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
 PENDING = "auth_pending"
-PENDING_LIFETIME = timedelta(minutes=10)
+LINK = "set_password_link"
+DEVICE_COOKIE = "rd_device"
 ALL_STAFF = tuple(Role)
-
-
-def _pending_key() -> str:
-    pending = session.get(PENDING) or {}
-    return f"pending:{pending.get('uid', 'none')}"
-
-
-def _email_key() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
+#: The pages someone not yet signed in may use under /staff (the route walker's list: every other /staff
+#: route must be @staff).
+SIGN_IN_ENDPOINTS = frozenset({"auth.sign_in", "auth.code", "auth.enrol", "auth.signed_out", "auth.set_password",
+                               "auth.set_password_link"})
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -56,8 +57,6 @@ def _safe_next(target: str | None) -> str | None:
 
 def home_for(role: str) -> str:
     """Where a member of staff lands after signing in."""
-    from flask import current_app
-
     if role == Role.ADMIN.value:
         return url_for("dashboard.admin_users")
     if role == Role.RECORD_HOLDER.value:
@@ -69,33 +68,27 @@ def home_for(role: str) -> str:
     return url_for("dashboard.my_cases")
 
 
-def _start_pending(user_id: int, step: str, next_url: str | None) -> None:
-    session.clear()  # rotate: nothing from before the password survives
-    session[PENDING] = {"uid": user_id, "step": step, "at": utcnow().isoformat(), "next": next_url}
-
-
-def _pending(step: str | tuple[str, ...]) -> dict[str, Any] | None:
-    pending = session.get(PENDING)
-    steps = (step,) if isinstance(step, str) else step
-    if not pending or pending.get("step") not in steps:
-        return None
-    if utcnow() - datetime.fromisoformat(pending["at"]) > PENDING_LIFETIME:
-        session.pop(PENDING, None)
-        return None
-    return dict(pending)
+def _pending_token() -> str | None:
+    token = session.get(PENDING)
+    return token if isinstance(token, str) else None
 
 
 def _finish(user_id: int, next_url: str | None) -> Any:
-    """Both factors passed: new session, Flask-Login user, server-side token."""
+    """Both factors passed: new session, Flask-Login user, server-side token, a fresh device token."""
     with rt().db.transaction() as db_session:
         token = users.start_session(db_session, user_id, ip=client_ip())
+        device = users.trust_device(db_session, user_id, request.cookies.get(DEVICE_COOKIE))
         user = db_session.get(User, user_id)
         assert user is not None
     session.clear()
     login_user(user)
     session["mfa_ok"] = True
     session["staff_token"] = token
-    return redirect(_safe_next(next_url) or home_for(user.role))
+    response = redirect(_safe_next(next_url) or home_for(user.role))
+    response.set_cookie(DEVICE_COOKIE, device, max_age=int(DEVICE_LIFETIME.total_seconds()), path="/staff",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), httponly=True,
+                        samesite="Strict")
+    return response
 
 
 @bp.before_app_request
@@ -119,7 +112,7 @@ def enforce_staff_session() -> Any:
     if check.reason == "idle":
         flash("You were signed out because you were inactive for "
               f"{rt().settings.staff_idle_minutes} minutes. Sign in again.", "info")
-    if request.path.startswith("/staff") and request.endpoint not in ("auth.sign_in", "auth.signed_out"):
+    if request.path.startswith("/staff") and request.endpoint not in SIGN_IN_ENDPOINTS:
         return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
     return None
 
@@ -127,98 +120,114 @@ def enforce_staff_session() -> Any:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 @limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
-@limiter.limit(limit("AUTH_LIMIT_SIGN_IN_ACCOUNT"), methods=["POST"], key_func=_email_key)
 def sign_in() -> Any:
     if current_user.is_authenticated and session.get("mfa_ok"):
         return redirect(home_for(current_user.role))
     form = SignInForm()
-    error = None
+    status = 200
     if form.validate_on_submit():
         with rt().db.transaction() as db_session:
-            result = users.check_password(db_session, form.email.data or "", form.password.data or "",
-                                          ip=client_ip())
-        if result.ok and result.user_id is not None:
-            _start_pending(result.user_id, result.next_step or "code", _safe_next(request.args.get("next")))
+            result = users.check_password(db_session, rt().queue, form.email.data or "", form.password.data or "",
+                                          ip=client_ip(), device=request.cookies.get(DEVICE_COOKIE),
+                                          next_url=_safe_next(request.args.get("next")))
+        if result.ok and result.pending:
+            session.clear()  # rotate: nothing from before the password survives
+            session[PENDING] = result.pending
             return redirect(url_for("auth.enrol" if result.next_step == "enrol" else "auth.code"))
-        error = result.message
-        form.password.errors = [error or users.GENERIC_FAILURE]
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/sign_in.html", form=form, error=error), status
+        form.password.errors = [result.message or users.GENERIC_FAILURE]
+        status = 429 if result.wait else 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/sign_in.html", form=form), status
+
+
+def _check_code(form: CodeForm, template: str, context: dict[str, Any]) -> Any:
+    with rt().db.transaction() as db_session:
+        result = users.check_code(db_session, rt().queue, _pending_token(), form.code.data or "",
+                                  rt().settings.encryption_keys, ip=client_ip())
+    if result.ok and result.user_id is not None:
+        return _finish(result.user_id, result.next_url)
+    if result.restart:
+        session.pop(PENDING, None)
+        flash(result.message or users.RESTART, "info")
+        return redirect(url_for("auth.sign_in"))
+    form.code.errors = [result.message or users.GENERIC_CODE_FAILURE]
+    return render_template(template, form=form, **context), 429 if result.wait else 400
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @public
 @limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
-@limiter.limit(limit("AUTH_LIMIT_SIGN_IN_ACCOUNT"), methods=["POST"], key_func=_pending_key)
 def code() -> Any:
-    pending = _pending("code")
-    if pending is None:
+    with rt().db.transaction() as db_session:
+        waiting = users.pending(db_session, _pending_token(), "code") is not None
+    if not waiting:
+        session.pop(PENDING, None)
         return redirect(url_for("auth.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        return _check_code(pending, form, "auth/code.html", {})
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/code.html", form=form), status
+        return _check_code(form, "auth/code.html", {})
+    return render_template("auth/code.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.route("/sign-in/set-up-authenticator", methods=["GET", "POST"])
 @public
 @limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
-@limiter.limit(limit("AUTH_LIMIT_SIGN_IN_ACCOUNT"), methods=["POST"], key_func=_pending_key)
 def enrol() -> Any:
-    pending = _pending("enrol")
-    if pending is None:
-        return redirect(url_for("auth.sign_in"))
-    keys = rt().settings.encryption_keys
     try:
         with rt().db.transaction() as db_session:
-            secret, uri = users.enrolment(db_session, pending["uid"], keys)
+            secret, uri = users.enrolment(db_session, _pending_token(), rt().settings.encryption_keys)
     except users.UserError:
+        session.pop(PENDING, None)
         return redirect(url_for("auth.sign_in"))
-    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-    context = {"qr": qr, "secret": secret}
+    context = {"qr": segno.make(uri, error="m").svg_data_uri(scale=5, border=2), "secret": secret}
     form = CodeForm()
     if form.validate_on_submit():
-        return _check_code(pending, form, "auth/enrol.html", context)
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/enrol.html", form=form, **context), status
+        return _check_code(form, "auth/enrol.html", context)
+    return render_template("auth/enrol.html", form=form, **context), 400 if request.method == "POST" else 200
 
 
-def _check_code(pending: dict[str, Any], form: CodeForm, template: str, context: dict[str, Any]) -> Any:
-    with rt().db.transaction() as db_session:
-        result = users.check_code(db_session, pending["uid"], form.code.data or "", rt().settings.encryption_keys,
-                                  ip=client_ip())
-    if not result.ok:
-        form.code.errors = [result.message or users.GENERIC_CODE_FAILURE]
-        return render_template(template, form=form, **context), 400
-    if result.next_step == "password":
-        _start_pending(pending["uid"], "password", pending.get("next"))
-        return redirect(url_for("auth.change_password"))
-    return _finish(pending["uid"], pending.get("next"))
-
-
-@bp.route("/sign-in/new-password", methods=["GET", "POST"])
+@bp.get("/set-password/<token>")
 @public
-@limiter.limit(limit("AUTH_LIMIT_SIGN_IN_ACCOUNT"), methods=["POST"], key_func=_pending_key)
-def change_password() -> Any:
-    """An issued password (new account or an administrator's reset) must be replaced before going on."""
-    pending = _pending("password")
-    if pending is None:
-        return redirect(url_for("auth.sign_in"))
-    form = ChangePasswordForm()
+def set_password_link(token: str) -> Any:
+    """The emailed link: remember its token in the session and move to a URL without it.
+
+    Opening the link uses nothing up (mail scanners open links too); only a password set does. The
+    token leaves the address bar at once, so it is not in the history, nor sent on as a referrer.
+    """
+    with rt().db.transaction() as db_session:
+        holder = users.link_holder(db_session, token)
+    if holder is None:
+        return render_template("auth/link_gone.html"), 410
+    session.clear()
+    session[LINK] = token
+    return redirect(url_for("auth.set_password"))
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+@public
+@limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
+def set_password() -> Any:
+    token = session.get(LINK)
+    with rt().db.transaction() as db_session:
+        holder = users.link_holder(db_session, token)
+        email = holder.email if holder is not None else None
+    if email is None:
+        session.pop(LINK, None)
+        return render_template("auth/link_gone.html"), 410
+    form = NewPasswordForm()
     if form.validate_on_submit():
         try:
             with rt().db.transaction() as db_session:
-                users.change_password(db_session, pending["uid"], form.current.data or "", form.new.data or "",
-                                      ip=client_ip())
+                users.set_password_with_link(db_session, rt().queue, token, form.new.data or "", ip=client_ip())
         except users.UserError as exc:
-            target = form.current if "current password is wrong" in str(exc) else form.new
-            target.errors = [str(exc)]
+            form.new.errors = [str(exc)]
         else:
-            flash("Your new password is saved.", "success")
-            return _finish(pending["uid"], pending.get("next"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/change_password.html", form=form), status
+            session.pop(LINK, None)
+            flash("Your password is set. Sign in with it now.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/set_password.html", form=form, email=email), (
+        400 if request.method == "POST" else 200)
 
 
 @bp.post("/sign-out")

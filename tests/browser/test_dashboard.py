@@ -6,8 +6,10 @@ dates the pages show are compared exactly with what ``rights clock`` prints for 
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pyotp
 from playwright.sync_api import expect
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from rights import users
 from rights.models import AuditEvent, RightsRequest
 from rights.security import Cipher
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, open_page
 from tests.browser.staff_pages import cli_clock, do_action, due, fill_date, set_today, short, sign_in, sign_out
 from tests.factories import make_request
 from tests.integration.staff_support import make_staff
@@ -88,20 +90,40 @@ def test_officer_and_manager_take_a_letter_from_receipt_to_extension(live_server
         assert request.due_on.isoformat() == extended["due"]
 
 
-def test_new_record_holder_enrols_then_cannot_open_another_services_case(live_server, page) -> None:
+def link_in(message: Any) -> str:
+    """The set-password link in an email (its plain-text part)."""
+    return re.search(r"(http://\S+/staff/set-password/\S+)", message.get_body(("plain",)).get_content()).group(1)
+
+
+def choose_password(page: Any, link: str, password: str) -> None:
+    page.goto(link)
+    page.wait_for_url("**/staff/set-password")  # the token leaves the address bar at once
+    assert_accessible(page)
+    page.get_by_label("New password", exact=True).fill(password)
+    page.get_by_label("Confirm new password").fill(password)
+    page.get_by_role("button", name="Save password").click()
+    page.wait_for_url("**/staff/sign-in")
+
+
+def test_new_record_holder_chooses_a_password_enrols_then_cannot_open_another_services_case(
+        live_server, page, mailbox) -> None:
     rt = live_server.rt
     with rt.db.transaction() as session:
         other = make_request(session, received_at=datetime(2026, 3, 2, 10, tzinfo=UTC),
                              services=["youth_justice"]).reference
         mine = make_request(session, received_at=datetime(2026, 3, 3, 10, tzinfo=UTC),
                             services=["childrens_social_care"]).reference
-        _user, issued = users.create_user(session, email="rory@council.example", role="record_holder",
-                                          name="Rory Holder", services=["childrens_social_care"], actor="test")
+        user = users.create_user(session, email="rory@council.example", role="record_holder", name="Rory Holder",
+                                 services=["childrens_social_care"], actor="test")
+        users.apply_now(session, rt.queue, user.id, "first_password", actor="test")
     set_today(live_server, "2026-03-09")
 
-    page.goto(live_server.path("/staff/sign-in"))
+    choose_password(page, link_in(mailbox.wait_for("rory@council.example", subject_contains="Choose your password")),
+                    "a long passphrase of my own")
+    assert "Your password is set" in page.content()
+    assert_accessible(page)
     page.get_by_label("Email address").fill("rory@council.example")
-    page.get_by_label("Password", exact=True).fill(issued)
+    page.get_by_label("Password", exact=True).fill("a long passphrase of my own")
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/set-up-authenticator")
     assert page.locator("img.app-qr").get_attribute("src").startswith("data:image/svg+xml")
@@ -109,12 +131,6 @@ def test_new_record_holder_enrols_then_cannot_open_another_services_case(live_se
     secret = page.locator("#totp-secret").inner_text()
     page.get_by_label("Security code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/new-password")
-    assert_accessible(page)
-    page.get_by_label("Current password").fill(issued)
-    page.get_by_label("New password", exact=True).fill("a long passphrase of my own")
-    page.get_by_label("Confirm new password").fill("a long passphrase of my own")
-    page.get_by_role("button", name="Save password").click()
     page.wait_for_url("**/staff/my-cases")
     assert mine in page.content() and other not in page.content()
     assert_accessible(page)
@@ -128,32 +144,92 @@ def test_new_record_holder_enrols_then_cannot_open_another_services_case(live_se
         # The secret shown once is the one stored (encrypted) for the account.
         from rights.models import User
 
-        user = session.scalars(select(User).where(User.email == "rory@council.example")).one()
-        assert Cipher(rt.settings.encryption_keys).decrypt(user.totp_secret_enc).decode() == secret
+        stored = session.scalars(select(User).where(User.email == "rory@council.example")).one()
+        assert Cipher(rt.settings.encryption_keys).decrypt(stored.totp_secret_enc).decode() == secret
 
 
-def test_administrator_pages_are_accessible(live_server, page) -> None:
+def test_a_reset_is_asked_for_by_one_administrator_and_approved_by_another(live_server, browser, mailbox) -> None:
     rt = live_server.rt
-    admin = make_staff(rt, "admin", name="Ada Admin")
-    sign_in(page, live_server, admin)
+    first, second = make_staff(rt, "admin", name="Ada First"), make_staff(rt, "admin", name="Bo Second")
+    officer = make_staff(rt, "officer", name="Olivia Officer", email="olivia@council.example")
+    with open_page(browser) as ada, open_page(browser) as bo, open_page(browser) as olivia:
+        sign_in(ada, live_server, first)
+        assert_accessible(ada)
+        ada.get_by_role("link", name="Olivia Officer").click()
+        ada.get_by_role("button", name="Ask to reset the password").click()
+        expect(ada.locator(".govuk-notification-banner")).to_contain_text("Another administrator must approve")
+        assert_accessible(ada)
+        assert mailbox.wait_for(officer.email, subject_contains="asked to reset your password")
+        # The one who asked can only cancel it.
+        expect(ada.get_by_role("button", name="Approve")).to_have_count(0)
+        expect(ada.get_by_role("button", name=re.compile("^Cancel"))).to_have_count(1)
+
+        sign_in(bo, live_server, second)
+        expect(bo.locator("#waiting-for-approval")).to_be_visible()
+        assert_accessible(bo)
+        bo.get_by_role("button", name=re.compile("^Approve")).click()
+        expect(bo.locator(".govuk-notification-banner")).to_contain_text("The password is reset")
+        assert_accessible(bo)
+        assert "set-password/" not in bo.content() and "set-password/" not in ada.content()
+
+        link = link_in(mailbox.wait_for(officer.email, subject_contains="password has been reset"))
+        choose_password(olivia, link, "a phrase only she knows")
+        olivia.get_by_label("Email address").fill(officer.email)
+        olivia.get_by_label("Password", exact=True).fill("a phrase only she knows")
+        olivia.get_by_role("button", name="Continue").click()
+        olivia.wait_for_url("**/staff/sign-in/code")
+        olivia.get_by_label("Security code").fill(officer.code(rt))
+        olivia.get_by_role("button", name="Continue").click()
+        olivia.wait_for_url("**/staff/cases")
+        assert mailbox.wait_for(officer.email, subject_contains="password has been changed")
+        olivia.goto(link)  # the link worked once
+        expect(olivia.get_by_role("heading", level=1)).to_have_text("This link has expired or has already been used")
+        assert_accessible(olivia)
+
+
+def test_administrator_pages_are_accessible(live_server, browser, mailbox) -> None:
+    rt = live_server.rt
+    admin, other = make_staff(rt, "admin", name="Ada Admin"), make_staff(rt, "admin", name="Bo Other")
+    with open_page(browser) as page, open_page(browser) as second:
+        sign_in(page, live_server, admin)
+        assert_accessible(page)
+        page.get_by_role("button", name="Create an account").click()
+        page.get_by_label("Email address").fill("new.officer@council.example")
+        page.get_by_label("Full name").fill("Nadia Newcomer")
+        page.get_by_label("Information governance officer").check()
+        assert_accessible(page)
+        page.get_by_role("button", name="Create account").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("When another administrator approves it")
+        assert "one-time password" not in page.content() and "set-password/" not in page.content()
+        expect(page.locator("main")).to_contain_text("Not chosen yet (sent by an emailed link)")
+        assert_accessible(page)
+        sign_in(second, live_server, other)
+        second.get_by_role("button", name=re.compile("^Approve")).click()
+        assert mailbox.wait_for("new.officer@council.example", subject_contains="Choose your password")
+        second.get_by_role("link", name="Back to users").click()
+        assert_accessible(second)
+        # Administrators see who did what on a case (not the case itself).
+        with rt.db.transaction() as session:
+            reference = make_request(session, received_at=datetime(2026, 3, 2, 10, tzinfo=UTC)).reference
+        page.goto(live_server.path(f"/staff/cases/{reference}/audit"))
+        assert "request.received" in page.content()
+        assert_accessible(page)
+        assert page.goto(live_server.path(f"/staff/cases/{reference}")).status == 403
+
+
+def test_a_slowed_sign_in_says_how_long_to_wait(live_server, page) -> None:
+    officer = make_staff(live_server.rt, "officer")
+    page.goto(live_server.path("/staff/sign-in"))
+    for n in range(12):  # the first waits are seconds long: on a loaded machine a guess can outlast one
+        page.get_by_label("Email address").fill(officer.email)
+        page.get_by_label("Password", exact=True).fill(f"wrong guess {n}")
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+        if "too many attempts" in page.content():
+            break
+    expect(page.locator(".govuk-error-summary")).to_contain_text("too many attempts to sign in. Wait")
+    assert n >= 5  # five free failures first
     assert_accessible(page)
-    page.get_by_role("button", name="Create an account").click()
-    page.get_by_label("Email address").fill("new.officer@council.example")
-    page.get_by_label("Full name").fill("Nadia Newcomer")
-    page.get_by_label("Information governance officer").check()
-    assert_accessible(page)
-    page.get_by_role("button", name="Create account").click()
-    assert page.locator("#issued-password").inner_text()
-    assert_accessible(page)
-    page.get_by_role("link", name="Back to the account").click()
-    assert_accessible(page)
-    # Administrators see who did what on a case (not the case itself).
-    with rt.db.transaction() as session:
-        reference = make_request(session, received_at=datetime(2026, 3, 2, 10, tzinfo=UTC)).reference
-    page.goto(live_server.path(f"/staff/cases/{reference}/audit"))
-    assert "request.received" in page.content()
-    assert_accessible(page)
-    assert page.goto(live_server.path(f"/staff/cases/{reference}")).status == 403
 
 
 def test_outbox_page_is_accessible_and_resends_through_the_real_form(live_server, page) -> None:

@@ -55,7 +55,7 @@ def make_staff(rt: Any, role: str, *, services: tuple[str, ...] = (), email: str
         user = User(email=email, name=name or f"Test {role}", role=role, services=list(services),
                     password_hash=_password_hash(),
                     totp_secret_enc=Cipher(rt.settings.encryption_keys).encrypt(secret.encode()) if enrolled else None,
-                    mfa_enrolled=enrolled, active=True, failed_logins=0)
+                    mfa_enrolled=enrolled, active=True)
         session.add(user)
         session.flush()
         user_id = user.id

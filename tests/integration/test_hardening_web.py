@@ -58,7 +58,7 @@ def test_portal_positions_accept_zero_and_refuse_huge(rt, settings) -> None:
 
 def test_rate_limits_come_from_the_environment(rt, settings, monkeypatch) -> None:
     monkeypatch.setenv("RIGHTS_RATE_LIMIT_CODE_REQUEST", "2 per minute")
-    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SIGN_IN_ACCOUNT", "2 per minute")
+    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SIGN_IN", "2 per minute")
     fresh = config.load("test", database_url=settings.database_url, redis_url=settings.redis_url,
                         queue_name=settings.queue_name, upload_dir=settings.upload_dir,
                         ratelimit_storage_uri="memory://")
@@ -91,3 +91,30 @@ def test_gunicorn_without_rights_env_refuses_to_serve() -> None:
         pytest.fail("gunicorn kept serving without RIGHTS_ENV:\n" + output[-2000:])
     assert proc.returncode != 0
     assert "Refusing to serve under gunicorn without RIGHTS_ENV" in output
+
+
+QUERY_NAMES = ("after", "before", "assignee", "start", "end", "status", "page", "q", "kind", "stage", "due",
+               "service", "sort", "period", "view", "next", "change", "id", "limit")
+
+
+def test_huge_numbers_in_any_query_parameter_of_any_page_are_not_a_500(app, rt) -> None:  # noqa: F811
+    from tests.integration.routes_support import get_rules, url_for_rule
+    from tests.integration.test_routes_access import staff_rules
+
+    with rt.db.transaction() as session:
+        reference = make_request(session, received_at=datetime(2026, 3, 2, 10, tzinfo=UTC)).reference
+    clients = {role: signed_in_client(app, rt, make_staff(rt, role, services=("childrens_social_care",)
+                                                           if role == "record_holder" else ()))
+               for role in ("officer", "manager", "record_holder", "admin")}
+    anonymous = app.test_client()
+    access = {rule.endpoint: roles for rule, roles in staff_rules(app)}
+    checked = 0
+    for rule in get_rules(app):
+        client = clients[access[rule.endpoint][0]] if rule.endpoint in access else anonymous
+        path = url_for_rule(rule, reference)
+        for value in (HUGE, f"2026-01-01.{HUGE}", "2026-01-01." + "9" * 12, f"-{HUGE}", f"{HUGE}-{HUGE}"):
+            query = "&".join(f"{name}={value}" for name in QUERY_NAMES)
+            response = client.get(f"{path}?{query}")
+            assert response.status_code < 500, (path, value, response.status_code)
+            checked += 1
+    assert checked > 150

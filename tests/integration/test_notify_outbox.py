@@ -162,7 +162,8 @@ def test_cleanup_removes_expired_drafts_and_orphaned_uploads(rt, settings) -> No
         session.execute(update(PortalDraft).where(PortalDraft.id == drafts_id("expired-token"))
                         .values(expires_at=utcnow() - timedelta(minutes=1)))
         old_id, old_key, fresh_id = old.id, old.storage_key, fresh.id
-    assert cleanup(rt.db, settings.upload_dir, settings.encryption_keys) == {"drafts": 1, "codes": 0, "uploads": 1}
+    assert cleanup(rt.db, settings.upload_dir, settings.encryption_keys) == {
+        "drafts": 1, "codes": 0, "uploads": 1, "grants": 0, "sign_in_counters": 0}
     with rt.db.transaction() as session:
         assert session.get(Document, old_id) is None and session.get(Document, fresh_id) is not None
         assert drafts.load(session, "live-token") == {"who": {}}

@@ -12,7 +12,7 @@ from rights import clock, progress
 from rights.models import AuditEvent, OutboxMessage, ProgressCode, utcnow
 from rights.notify import queue_email
 from tests.factories import make_person, make_request
-from tests.integration.portal_support import Portal, portal_app
+from tests.integration.portal_support import Portal, portal_app, prepare_codes
 from tests.portal_journeys import error_messages
 
 EMAIL = "parent@example.org"
@@ -45,6 +45,7 @@ def case(rt):  # type: ignore[no-untyped-def]
 
 
 def codes_sent(db) -> list[str]:  # type: ignore[no-untyped-def]
+    prepare_codes(db)
     with db.transaction() as session:
         bodies = session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.template == "progress_code",
                                                                        OutboxMessage.key.like("progress-code:%"))
@@ -73,7 +74,7 @@ def test_code_flow_shows_the_status(portal, db, case) -> None:
     assert "Your code to check progress" not in page  # codes are never listed
     with db.transaction() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.request_id == request_id)).all()
-    assert {"progress.code_requested", "progress.code_checked", "progress.viewed"} <= set(actions)
+    assert {"progress.code_prepared", "progress.code_checked", "progress.viewed"} <= set(actions)
     # The code works once.
     portal.post("/progress/finish", {})
     assert portal.get("/progress/status").headers["Location"].endswith("/progress")

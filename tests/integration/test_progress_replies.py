@@ -16,7 +16,7 @@ from rights import cases, clock, privacy_notice
 from rights.cases import Actor
 from rights.models import AuditEvent, ClockEvent, Document, OutboxMessage, RightsRequest, WorkflowEvent
 from tests.factories import make_person, make_request
-from tests.integration.portal_support import Portal, portal_app
+from tests.integration.portal_support import Portal, portal_app, prepare_codes
 from tests.integration.staff_support import make_staff
 from tests.portal_journeys import PDF, error_messages
 
@@ -53,6 +53,7 @@ def new_case(rt, officer, event: str, **firing) -> tuple[int, str]:  # type: ign
 
 def sign_in_with_code(portal: Portal, db, reference: str) -> None:  # type: ignore[no-untyped-def]
     portal.post("/progress", {"reference": reference.lower().replace("-", ""), "email": EMAIL})
+    prepare_codes(db)
     with db.transaction() as session:
         body = session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.template == "progress_code")
                                .order_by(OutboxMessage.id.desc())).first()

@@ -25,6 +25,7 @@ from rights.models import AuditEvent, BundleVersion, DownloadLink, OutboxMessage
 from rights.permissions import Actor
 from rights.redaction import decisions
 from rights.security import cipher_for
+from tests.integration.portal_support import prepare_codes
 from tests.integration.redaction_support import SECRETS
 from tests.integration.release_support import decided_case, pdf_everything, pdf_text
 
@@ -192,8 +193,9 @@ def test_download_needs_a_fresh_code_and_is_audited(rt, settings, case) -> None:
         assert release.open_link(session, link.id) is not None
         assert release.open_link(session, link.id, now=link.expires_at + timedelta(seconds=1)) is None
         assert release.open_link(session, "nosuchlink") is None
-        challenge = progress.start_check(session, rt.queue, secret_key=settings.secret_key,
-                                         reference=case["reference"], email=EMAIL)
+        challenge = progress.start_check(session, rt.queue, reference=case["reference"], email=EMAIL)
+    prepare_codes(rt.db)
+    with rt.db.transaction() as session:
         code_message = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "progress_code")).one()
     code = next(w for w in code_message.body_text.split() if w.isdigit() and len(w) == 6)
     wrong = "000000" if code != "000000" else "111111"

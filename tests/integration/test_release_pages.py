@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from rights.cli.process import run_pending
 from rights.models import AuditEvent, DownloadLink, OutboxMessage, RightsRequest, utcnow
-from tests.integration.portal_support import Portal, portal_app
+from tests.integration.portal_support import Portal, portal_app, prepare_codes
 from tests.integration.release_support import decided_case, pdf_text
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
@@ -60,6 +60,7 @@ def test_requester_downloads_with_a_fresh_code(rt, settings) -> None:  # type: i
     assert "Send me a code" in page
     response = portal.post(f"/download/{link_id}", {"email": EMAIL})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/download/{link_id}/code")
+    prepare_codes(rt.db)
     with rt.db.transaction() as session:
         body = session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.template == "progress_code")).one()
     code = re.search(r"\b(\d{6})\b", body).group(1)

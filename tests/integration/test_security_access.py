@@ -50,7 +50,7 @@ def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_escape_the_l
 def test_a_sign_in_with_an_unknown_address_keeps_only_its_domain_on_the_audit_trail(rt) -> None:
     with rt.db.transaction() as session:
         for typed in ("Correct horse battery staple 7", "nobody@council.example"):
-            assert not users.check_password(session, typed, "whatever", ip="127.0.0.1").ok
+            assert not users.check_password(session, rt.queue, typed, "whatever", ip="127.0.0.1").ok
     with rt.db.transaction() as session:
         failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.failed")
                                  .order_by(AuditEvent.id)).all()

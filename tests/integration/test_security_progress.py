@@ -11,10 +11,10 @@ from rights.cases import Actor
 from rights.models import OutboxMessage, ProgressCode, RightsRequest, User
 from rights.notify import queue_email
 from tests.factories import make_person, make_request
+from tests.integration.portal_support import prepare_codes
 from tests.integration.staff_support import TODAY
 
 EMAIL = "parent@example.org"
-SECRET = "test-secret-key-for-progress-codes"
 
 
 @pytest.fixture
@@ -32,10 +32,9 @@ def test_a_record_holders_reminder_about_the_case_never_reaches_the_requesters_s
                     context={"reference": request.reference, "requester_name": "Sam Hart", "reason": "",
                              "received": "2 March 2026"}, request_id=case_id)  # a letter to the requester
         holder = User(email="rh@council.example", name="Rory Holder", role="record_holder",
-                      services=["childrens_social_care"], password_hash="!", mfa_enrolled=True, active=True,
-                      failed_logins=0)
+                      services=["childrens_social_care"], password_hash="!", mfa_enrolled=True, active=True)
         officer = User(email="o@council.example", name="Olivia", role="officer", services=[], password_hash="!",
-                       mfa_enrolled=True, active=True, failed_logins=0)
+                       mfa_enrolled=True, active=True)
         session.add_all([holder, officer])
         session.flush()
         caselist.remind_record_holders(session, rt.queue, [case_id], actor=Actor.of(officer), today=TODAY,
@@ -58,8 +57,8 @@ def test_challenges_past_the_hourly_cap_open_nothing_even_with_the_right_code(rt
     challenges = []
     for _ in range(progress.MAX_CODES_PER_HOUR + 2):
         with rt.db.transaction() as session:
-            challenges.append(progress.start_check(session, rt.queue, secret_key=SECRET, reference=reference,
-                                                   email=EMAIL))
+            challenges.append(progress.start_check(session, rt.queue, reference=reference, email=EMAIL))
+    prepare_codes(rt.db)
     with rt.db.transaction() as session:
         sent = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "progress_code")).all()
         opening = session.scalars(select(ProgressCode.id).where(ProgressCode.request_id == case_id)).all()
@@ -67,8 +66,10 @@ def test_challenges_past_the_hourly_cap_open_nothing_even_with_the_right_code(rt
     assert sorted(opening) == sorted(challenges[:progress.MAX_CODES_PER_HOUR])
     for challenge in challenges[progress.MAX_CODES_PER_HOUR:]:
         with rt.db.transaction() as session:
-            result, opened = progress.check_code(session, secret_key=SECRET, challenge_id=challenge, code="424242")
+            result, opened = progress.check_code(session, secret_key=rt.settings.secret_key, challenge_id=challenge,
+                                                 code="424242")
         assert (result, opened) == (progress.CheckResult.WRONG, None)
     with rt.db.transaction() as session:  # a challenge that was emailed still works
-        result, opened = progress.check_code(session, secret_key=SECRET, challenge_id=challenges[0], code="424242")
+        result, opened = progress.check_code(session, secret_key=rt.settings.secret_key,
+                                             challenge_id=challenges[0], code="424242")
     assert (result, opened) == (progress.CheckResult.OK, case_id)

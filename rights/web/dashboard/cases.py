@@ -276,11 +276,11 @@ def _why_not(db_session: Session, case: RightsRequest, event: str, who: Actor, o
 def add_note(reference: str) -> Any:
     who = actor()
     form = NoteForm()
-    if not form.validate_on_submit():
-        flash("Enter the note before adding it.", "info")
-        return redirect(url_for("dashboard.case_page", reference=reference, _anchor="notes"))
     with rt().db.transaction() as db_session:
-        case = _case_or_deny(db_session, reference, who)
+        case = _case_or_deny(db_session, reference, who)  # refused before anything, even an empty note
+        if not form.validate_on_submit():
+            flash("Enter the note before adding it.", "info")
+            return redirect(url_for("dashboard.case_page", reference=reference, _anchor="notes"))
         cases.add_note(db_session, case, who, form.body.data or "", ip=client_ip())
     flash("Note added.", "success")
     return redirect(url_for("dashboard.case_page", reference=reference, _anchor="timeline"))

@@ -1,13 +1,13 @@
 """The requester's download page: the emailed link, then their email address and a fresh one-time code
 (the check-progress machinery in rights.progress), then the letter and the bundle.
 
-The link alone opens nothing; a good code for this link's request grants its files for a short while in the
-signed session. Expired, unknown or superseded links say so without saying whether they ever existed.
+The link alone opens nothing; a good code for this link's request gives a server-side grant for this link
+(``rights.progress.grant``, purpose ``download``), whose token the session carries and every page or file
+replaces. Expired, unknown or superseded links say so without saying whether they ever existed.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -16,7 +16,7 @@ from forms.portal import DownloadEmailForm, ProgressCodeForm
 from rights import progress
 from rights.bundles import release
 from rights.clock import LONDON
-from rights.models import BundleVersion, RightsRequest, utcnow
+from rights.models import BundleVersion, RightsRequest
 from rights.web import limit, limiter
 from rights.web.access import public
 from rights.web.helpers import client_ip, download, rt
@@ -32,14 +32,14 @@ def _gone() -> Any:
     return render_template("portal/download_gone.html", title="This link has expired or does not work"), 410
 
 
-def _granted(link_id: str) -> bool:
-    access = session.get(ACCESS_KEY)
-    if not isinstance(access, dict) or access.get("link") != link_id:
+def _granted(db_session: Any, link_id: str, request_id: int) -> bool:
+    """Does this browser's grant open this link's files? Hands the grant on to a fresh token if so."""
+    held = progress.use_grant(db_session, session.get(ACCESS_KEY), purpose="download", scope=link_id,
+                              ip=client_ip())
+    if held is None or held[0] != request_id:
         return False
-    try:
-        return datetime.fromisoformat(str(access["until"])) > utcnow()
-    except (KeyError, ValueError):
-        return False
+    session[ACCESS_KEY] = held[1]
+    return True
 
 
 @bp.route("/download/<link_id>", methods=["GET", "POST"])
@@ -54,13 +54,13 @@ def download_start(link_id: str) -> Any:
         version = db_session.get(BundleVersion, link.version_id)
         assert req is not None and version is not None
         reference, pages, expires = req.reference, version.pages, link.expires_at.astimezone(LONDON).date()
-        if _granted(link_id):
+        if request.method == "GET" and _granted(db_session, link_id, link.request_id):
             return render_template("portal/download_files.html", title="Download our response", link_id=link_id,
                                    reference=reference, pages=pages, expires=expires)
         form = DownloadEmailForm()
         if request.method == "POST" and form.validate():
-            challenge = progress.start_check(db_session, rt().queue, secret_key=current_app.config["SECRET_KEY"],
-                                             reference=reference, email=form.email.data, ip=client_ip())
+            challenge = progress.start_check(db_session, rt().queue, reference=reference, email=form.email.data,
+                                             ip=client_ip())
             session[CHALLENGE_KEY] = {"link": link_id, "challenge": challenge}
             return redirect(url_for("portal.download_code", link_id=link_id))
     return render_template("portal/download_start.html", form=form, title=form.title, reference=reference)
@@ -84,9 +84,10 @@ def download_code(link_id: str) -> Any:
                                                      challenge_id=str(pending.get("challenge")),
                                                      code=form.code.data, ip=client_ip())
             good = result is progress.CheckResult.OK and request_id == link.request_id
-        if good:
+            token = progress.grant(db_session, link.request_id, purpose="download", scope=link_id) if good else None
+        if token is not None:
             session.pop(CHALLENGE_KEY, None)
-            session[ACCESS_KEY] = {"link": link_id, "until": (utcnow() + progress.ACCESS_TTL).isoformat()}
+            session[ACCESS_KEY] = token
             return redirect(url_for("portal.download_start", link_id=link_id))
         add_error(form, form.code, MESSAGES.get(result, MESSAGES[progress.CheckResult.WRONG]))
         expired = result not in (progress.CheckResult.WRONG, progress.CheckResult.OK)
@@ -99,12 +100,12 @@ def download_code(link_id: str) -> Any:
 def download_file(link_id: str, which: str) -> Any:
     if which not in release.FILES:
         abort(404)
-    if not _granted(link_id):
-        return redirect(url_for("portal.download_start", link_id=link_id))
     with rt().db.transaction() as db_session:
         link = release.open_link(db_session, link_id)
         if link is None:
             return _gone()
+        if not _granted(db_session, link_id, link.request_id):
+            return redirect(url_for("portal.download_start", link_id=link_id))
         req = db_session.get(RightsRequest, link.request_id)
         data = release.download(db_session, rt().files, link, which, ip=client_ip())
         filename = f"{req.reference if req else 'response'}-{which}.pdf"

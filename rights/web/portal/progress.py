@@ -1,13 +1,14 @@
 """Check progress: reference and email, a one-time code by email, then the status page.
 
 The pages say the same thing whether or not the details matched a request (rights.progress explains
-how); the code and its checks live in the domain module, the views only carry the challenge id and,
-after a good code, the request id with an expiry in the signed session.
+how); the code and its checks live in the domain module. The session carries only the challenge id and,
+after a good code, the token of a server-side grant, replaced on every page (:func:`progress.use_grant`):
+nothing in the cookie can be forged with the secret key, and a copied cookie dies at the next click.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -17,7 +18,7 @@ from forms.portal import ClarificationAnswerForm, ProgressCodeForm, ProgressStar
 from rights import progress, uploads
 from rights.cases import replies
 from rights.errors import CaseError
-from rights.models import RightsRequest, utcnow
+from rights.models import RightsRequest
 from rights.web import limit, limiter
 from rights.web.access import public
 from rights.web.helpers import client_ip, rt, today
@@ -43,10 +44,10 @@ def progress_start() -> Any:
     form = ProgressStartForm()
     if request.method == "POST" and form.validate():
         with rt().db.transaction() as db_session:
-            challenge = progress.start_check(db_session, rt().queue, secret_key=current_app.config["SECRET_KEY"],
-                                             reference=form.reference.data, email=form.email.data, ip=client_ip())
+            challenge = progress.start_check(db_session, rt().queue, reference=form.reference.data,
+                                             email=form.email.data, ip=client_ip())
+            progress.end_grant(db_session, session.pop(ACCESS_KEY, None))
         session[CHALLENGE_KEY] = challenge
-        session.pop(ACCESS_KEY, None)
         return redirect(url_for("portal.progress_code"))
     return render_template("portal/progress_start.html", form=form, title=form.title)
 
@@ -64,10 +65,10 @@ def progress_code() -> Any:
         with rt().db.transaction() as db_session:
             result, request_id = progress.check_code(db_session, secret_key=current_app.config["SECRET_KEY"],
                                                      challenge_id=challenge, code=form.code.data, ip=client_ip())
-        if result is progress.CheckResult.OK and request_id is not None:
+            token = progress.grant(db_session, request_id) if result is progress.CheckResult.OK and request_id else None
+        if token is not None:
             session.pop(CHALLENGE_KEY, None)
-            session[ACCESS_KEY] = {"request_id": request_id,
-                                   "until": (utcnow() + progress.ACCESS_TTL).isoformat()}
+            session[ACCESS_KEY] = token
             return redirect(url_for("portal.progress_status"))
         add_error(form, form.code, MESSAGES[result])
         expired = result is not progress.CheckResult.WRONG
@@ -76,15 +77,14 @@ def progress_code() -> Any:
 
 
 def _granted_request_id() -> int | None:
-    access = session.get(ACCESS_KEY)
-    if not isinstance(access, dict):
+    """The request this browser's grant opens, handing the grant on to a fresh token; None otherwise."""
+    with rt().db.transaction() as db_session:
+        held = progress.use_grant(db_session, session.get(ACCESS_KEY), ip=client_ip())
+    if held is None:
+        session.pop(ACCESS_KEY, None)
         return None
-    try:
-        until = datetime.fromisoformat(str(access["until"]))
-        request_id = int(access["request_id"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return request_id if until > utcnow() else None
+    session[ACCESS_KEY] = held[1]
+    return held[0]
 
 
 def _page(request_id: int, *, upload_form: ProgressUploadForm | None = None, upload_for: str | None = None,
@@ -95,7 +95,7 @@ def _page(request_id: int, *, upload_form: ProgressUploadForm | None = None, upl
         case = db_session.get(RightsRequest, request_id)
         asked = replies.asked_for(db_session, case, today()) if case is not None else []
     if status is None:
-        session.pop(ACCESS_KEY, None)
+        _finish_grant()
         return redirect(url_for("portal.progress_start"))
     forms = {what: (upload_form if what == upload_for and upload_form is not None else ProgressUploadForm())
              for what in asked if what != "clarification"}
@@ -116,7 +116,6 @@ def _page(request_id: int, *, upload_form: ProgressUploadForm | None = None, upl
 def progress_status() -> Any:
     request_id = _granted_request_id()
     if request_id is None:
-        session.pop(ACCESS_KEY, None)
         return redirect(url_for("portal.progress_start"))
     return _page(request_id)
 
@@ -126,13 +125,13 @@ def progress_status() -> Any:
 @limiter.limit(limit("PORTAL_LIMIT_UPLOAD"))
 def progress_send(what: str) -> Any:
     """Upload proof of identity or authority asked for: checked, encrypted, and the clock restarts today."""
-    request_id = _granted_request_id()
-    if request_id is None:
-        return redirect(url_for("portal.progress_start"))
     if what not in ("proof_of_id", "authority"):
         abort(404)
     form = ProgressUploadForm()
-    upload = request.files.get(form.file.name)
+    upload = request.files.get(form.file.name)  # the whole body first: an upload cut off costs no grant
+    request_id = _granted_request_id()
+    if request_id is None:
+        return redirect(url_for("portal.progress_start"))
     if not form.validate() or upload is None or not upload.filename:
         add_error(form, form.file, "Select a file to upload")
         return _page(request_id, upload_form=form, upload_for=what, status_code=400)
@@ -156,10 +155,10 @@ def progress_send(what: str) -> Any:
 @limiter.limit(limit("PORTAL_LIMIT_UPLOAD"))
 def progress_answer() -> Any:
     """Answer the council's clarification question: the paused time limit runs again from today."""
+    form = ClarificationAnswerForm()  # the body first, as for an upload
     request_id = _granted_request_id()
     if request_id is None:
         return redirect(url_for("portal.progress_start"))
-    form = ClarificationAnswerForm()
     if not form.validate():
         return _page(request_id, answer_form=form, status_code=400)
     try:
@@ -175,9 +174,14 @@ def progress_answer() -> Any:
     return redirect(url_for("portal.progress_status"))
 
 
+def _finish_grant() -> None:
+    with rt().db.transaction() as db_session:
+        progress.end_grant(db_session, session.pop(ACCESS_KEY, None))
+
+
 @bp.post("/progress/finish")
 @public
 def progress_finish() -> Response:
-    session.pop(ACCESS_KEY, None)
+    _finish_grant()
     session.pop(CHALLENGE_KEY, None)
     return redirect(url_for("portal.start"))

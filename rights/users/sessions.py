@@ -1,0 +1,88 @@
+"""Signed-in staff sessions, tracked on the server.
+
+The cookie holds a random token; :class:`~rights.models.StaffSession` keyed by its hash is what makes it
+valid. Sign-out, idle expiry, deactivation and a reset end the row, so a copied cookie dies at once.
+Idle expiry is checked on every request (:func:`check_session`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from rights import audit
+from rights.models import StaffSession, User, utcnow
+from rights.tokens import token_id
+from rights.users.accounts import UserError
+
+LAST_SEEN_GRANULARITY = timedelta(seconds=60)  # idle tracking writes at most once a minute per session
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    user_id: int | None
+    reason: str | None = None  # why the session is no longer valid: idle, ended, inactive, unknown
+
+
+def start_session(session: Session, user_id: int, *, ip: str | None = None, now: datetime | None = None) -> str:
+    """Both factors passed: open a server-side session and return its token."""
+    now = now or utcnow()
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError("No such user.")
+    user.last_login_at = now
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSession(id=token_id(token), user_id=user_id, created_at=now, last_seen_at=now, ip=ip))
+    audit.record(session, f"user:{user.id}", "auth.signed_in", target=user.email, ip=ip)
+    return token
+
+
+def check_session(session: Session, token: str, idle: timedelta, *, now: datetime | None = None,
+                  ip: str | None = None) -> SessionCheck:
+    """Is this session still valid? Ends it (audited) when idle too long or the account is deactivated."""
+    now = now or utcnow()
+    row = session.get(StaffSession, token_id(token))
+    if row is None:
+        return SessionCheck(None, "unknown")
+    if row.ended_at is not None:
+        return SessionCheck(None, row.end_reason or "ended")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        _end(session, row, "inactive", now, ip)
+        return SessionCheck(None, "inactive")
+    if now - row.last_seen_at > idle:
+        _end(session, row, "idle", now, ip)
+        return SessionCheck(None, "idle")
+    if now - row.last_seen_at >= LAST_SEEN_GRANULARITY:
+        row.last_seen_at = now
+    return SessionCheck(row.user_id)
+
+
+def _end(session: Session, row: StaffSession, reason: str, now: datetime, ip: str | None) -> None:
+    row.ended_at = now
+    row.end_reason = reason
+    action = {"signed_out": "auth.signed_out", "idle": "auth.idle_timeout"}.get(reason, "auth.session_ended")
+    audit.record(session, f"user:{row.user_id}", action, target=f"user:{row.user_id}",
+                 detail={"reason": reason}, ip=ip)
+
+
+def end_session(session: Session, token: str, reason: str = "signed_out", *, ip: str | None = None) -> None:
+    row = session.get(StaffSession, token_id(token))
+    if row is not None and row.ended_at is None:
+        _end(session, row, reason, utcnow(), ip)
+
+
+def end_all_sessions(session: Session, user_id: int, reason: str) -> int:
+    result = session.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+__all__ = ["SessionCheck", "check_session", "end_all_sessions", "end_session", "start_session"]
