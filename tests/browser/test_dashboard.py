@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from rights import users
 from rights.models import AuditEvent, RightsRequest
-from rights.security import Cipher
+from rights.security import cipher_for
 from tests.browser.conftest import assert_accessible
 from tests.browser.staff_pages import cli_clock, do_action, due, fill_date, set_today, short, sign_in, sign_out
 from tests.factories import make_request
@@ -129,7 +129,7 @@ def test_new_record_holder_enrols_then_cannot_open_another_services_case(live_se
         from rights.models import User
 
         user = session.scalars(select(User).where(User.email == "rory@council.example")).one()
-        assert Cipher(rt.settings.encryption_keys).decrypt(user.totp_secret_enc).decode() == secret
+        assert cipher_for(rt.settings.encryption_keys).decrypt(user.totp_secret_enc).decode() == secret
 
 
 def test_administrator_pages_are_accessible(live_server, page) -> None:
