@@ -192,11 +192,12 @@ from rights.cli.keys import keys_group  # noqa: E402
 from rights.cli.portal import portal_command  # noqa: E402
 from rights.cli.process import process_command  # noqa: E402
 from rights.cli.redact import redact_command  # noqa: E402
+from rights.cli.retention import retention_group  # noqa: E402
 from rights.cli.schedule import schedule_group  # noqa: E402
 from rights.cli.users import users_group  # noqa: E402
 
 for _command in (clock_command, process_command, redact_command, bundle_command, users_group, portal_command,
-                 schedule_group, case_group, keys_group):
+                 schedule_group, case_group, keys_group, retention_group):
     main.add_command(_command)
 
 
