@@ -253,3 +253,26 @@ def test_the_schedule_runs_the_purge_daily_at_three(rt, settings) -> None:  # ty
         run = session.scalars(select(ScheduleRun).where(ScheduleRun.job == "retention_purge")).one()
         assert run.status == "finished" and run.result["purged"] == [old["reference"]]
     assert runner.tick(rt.db, rt.queue, settings, now=at_night + timedelta(minutes=1), entries=(job,)) == {}
+
+
+def test_on_sqlite_a_purged_id_is_never_given_to_a_new_request(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The demo's database: the purge works with SQLite's foreign keys on, the append-only triggers hold,
+    and AUTOINCREMENT keeps the audit trail's ids unambiguous (SQLite would otherwise reuse the highest id)."""
+    from rights import config, migrate, runtime
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    migrate.upgrade(url)
+    lite = runtime.init(config.load("test", database_url=url, redis_url=None, upload_dir=str(tmp_path / "up"),
+                                    demo=False))
+    try:
+        with lite.db.transaction() as session:
+            make_request(session, subject=make_person(given_names="Ann"))
+            newest = make_request(session, subject=make_person(given_names="Bo"))
+            newest.status, newest.closed_at = "withdrawn", ago(800)
+            newest_id, reference = newest.id, newest.reference
+        assert [c["reference"] for c in retention.run(lite.db, lite.settings).cases] == [reference]
+        with lite.db.transaction() as session:
+            assert make_request(session, subject=make_person(given_names="Cy")).id == newest_id + 1
+            assert session.get(PurgedRequest, newest_id) is not None and audit.verify(session).ok
+    finally:
+        lite.db.dispose()
