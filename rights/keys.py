@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,7 +279,7 @@ def _rotate_files(db: Database, settings: Settings, key_id: str, budget: _Budget
 
 
 def rotate(db: Database, settings: Settings, *, actor: str = "cli", limit: int | None = None,
-           restart: bool = False, progress: Callable[[str], None] | None = None) -> Report:
+           restart: bool = False) -> Report:
     """Rotate everything to the newest configured key; resumes an interrupted run for the same key.
 
     ``limit`` stops after that many rows and files (the next run carries on); ``restart`` walks every
@@ -301,7 +301,6 @@ def rotate(db: Database, settings: Settings, *, actor: str = "cli", limit: int |
         return report
     done = []
     for enc in encrypted_tables():
-        (progress or (lambda _m: None))(enc.part)
         done.append(_rotate_table(db, cipher, enc, key_id, budget))
     done.append(_reindex_people(db, key_id, budget))
     done.append(_rotate_files(db, settings, key_id, budget))

@@ -103,7 +103,7 @@ class EncryptedJSON(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else _seal(json.dumps(value, separators=(",", ":"), default=str))
+        return None if value is None else _seal(json.dumps(value, separators=(",", ":")))
 
     def process_result_value(self, value: str | None, dialect: Any) -> Any:
         return None if value is None else json.loads(_open(value))

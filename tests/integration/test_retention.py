@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from rights import audit, retention
+from rights import audit, cases, retention
+from rights.cases import Firing
 from rights.models import (
     AuditEvent,
     BundleVersion,
@@ -29,11 +30,13 @@ from rights.models import (
     RecordDecision,
     Redaction,
     RightsRequest,
+    Role,
     ScheduleRun,
     SearchCandidate,
     SearchTask,
     WorkflowEvent,
 )
+from rights.permissions import Actor
 from rights.schedule import runner
 from rights.schedule.table import entry
 from tests.factories import make_person, make_request
@@ -68,7 +71,7 @@ def full_case(rt: Any, *, status: str = "closed", closed_days_ago: float | None 
             Document(request_id=rid, purpose="authority", filename="order.pdf", content_type="application/pdf",
                      size=11, sha256="1" * 64, storage_key=keys["authority"], uploaded_by="citizen"),
             Note(request_id=rid, author_id=officer.id, body="Spoke to the family"),
-            WorkflowEvent(request_id=rid, event="verify_id", from_status="received", to_status="received",
+            WorkflowEvent(request_id=rid, event="assign", from_status="received", to_status="received",
                           actor="user:1", at=ago(800)),
             Disclosure(request_id=rid, recipient="Police"),
             ClockEvent(request_id=rid, kind="id_requested", on=ago(820).date(), reason="Please send ID"),
@@ -191,13 +194,16 @@ def test_proof_of_identity_goes_a_week_after_verification_and_authority_stays(rt
     verified = full_case(rt, status="review", closed_days_ago=None)
     fresh = full_case(rt, status="review", closed_days_ago=None, name="Bea")
     unverified = full_case(rt, status="awaiting_id", closed_days_ago=None, name="Cara")
-    with rt.db.transaction() as session:
-        for case, when in ((verified, ago(8)), (fresh, ago(3))):
-            request = session.get(RightsRequest, case["id"])
-            request.id_verified = True
-            for event in session.scalars(select(WorkflowEvent).where(WorkflowEvent.request_id == case["id"],
-                                                                      WorkflowEvent.event == "verify_id")):
-                event.at = when
+    officer = Actor(make_staff(rt, "officer").id, Role.OFFICER.value)
+    for case, when in ((verified, ago(8)), (fresh, ago(3))):
+        with rt.db.transaction() as session:  # the officer's real decision, then moved back in time
+            cases.perform(session, rt.queue, session.get(RightsRequest, case["id"]), officer, "verify_id",
+                          Firing(options={"method": "matched_to_records"}), today=NOW.date())
+        with rt.db.transaction() as session:
+            event = session.scalars(select(WorkflowEvent).where(WorkflowEvent.request_id == case["id"],
+                                                                WorkflowEvent.event == "verify_id")).one()
+            event.at = when
+            assert session.get(RightsRequest, case["id"]).id_verified
     report = retention.run(rt.db, settings)
     assert [d["reference"] for d in report.id_documents] == [verified["reference"]]
     assert report.cases == []
