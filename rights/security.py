@@ -183,6 +183,30 @@ def field_cipher() -> Cipher:
     return cipher_for(field_keys(), "columns")
 
 
+#: Column values at most this long (names, dates, short reasons: what lists show on every row) are kept
+#: decrypted in a small per-process cache; letters and other long values are decrypted each time.
+SHORT_TOKEN = 512
+
+
+@functools.lru_cache(maxsize=8192)
+def _open_short(keys: tuple[str, ...], token: str) -> str:
+    return cipher_for(keys, "columns").decrypt(token.encode("ascii")).decode()
+
+
+def open_field(token: str) -> str:
+    """The plaintext of an encrypted column's value.
+
+    Why a cache: a token is immutable and unique (a new encryption makes a new token), so the same token
+    always opens to the same text, and the case list and case pages read the same short values again and
+    again (about 25 us of CPU per Fernet decryption). Keyed by the configured keys too, so a process whose
+    keys change never opens a token from the cache that its keys could not open.
+    """
+    keys = field_keys()
+    if len(token) <= SHORT_TOKEN:
+        return _open_short(keys, token)
+    return cipher_for(keys, "columns").decrypt(token.encode("ascii")).decode()
+
+
 class EncryptedStore:
     """Files encrypted at rest under an opaque key; the database keeps names, types and hashes."""
 

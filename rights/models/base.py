@@ -67,11 +67,11 @@ def _open(stored: str) -> str:
     """The plaintext of a stored value. A value that is not a Fernet token was written before its column
     was encrypted (migration 0067 turned such columns to text in place): it is returned as it is until
     ``rights keys rotate`` encrypts it, so upgrading never makes old cases unreadable."""
-    from rights.security import TOKEN_PREFIX, field_cipher
+    from rights.security import TOKEN_PREFIX, open_field
 
     if not stored.startswith(TOKEN_PREFIX):
         return stored
-    return field_cipher().decrypt(stored.encode("ascii")).decode()
+    return open_field(stored)
 
 
 class EncryptedText(TypeDecorator[str]):

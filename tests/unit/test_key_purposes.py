@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from rights import config
+from rights import config, security
 from rights.security import (
     PURPOSES,
     TOKEN_PREFIX,
@@ -84,3 +84,18 @@ def test_settings_refuse_a_key_that_is_not_a_fernet_key(bad: str, monkeypatch: p
     monkeypatch.setenv("RIGHTS_ENCRYPTION_KEYS", f"{generate_key()},{bad}")
     with pytest.raises(config.ConfigError, match="key 2 is not a Fernet key"):
         config.load("test")
+
+
+def test_the_cache_of_short_values_never_opens_a_token_the_current_keys_cannot() -> None:
+    before = security._field_keys
+    try:
+        security.set_field_keys([generate_key()])
+        token = security.field_cipher().encrypt(b"Amelia").decode()
+        assert security.open_field(token) == "Amelia" and security.open_field(token) == "Amelia"  # cached
+        security.set_field_keys([generate_key()])  # a process whose keys changed
+        with pytest.raises(ValueError, match="unknown key"):
+            security.open_field(token)
+        long = security.field_cipher().encrypt(b"x" * 2000).decode()
+        assert len(long) > security.SHORT_TOKEN and security.open_field(long) == "x" * 2000  # not cached
+    finally:
+        security._field_keys = before
