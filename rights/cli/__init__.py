@@ -171,6 +171,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     _ensure_sqlite_dir(settings.database_url)
     migrate.upgrade(settings.database_url)
     rt = runtime.init(settings)
+    from rights import keys
+
+    keys.rotate(rt.db, settings, actor="system:demo")  # a demo database from an older release: encrypt, index
     summary = seed_demo(rt)
     click.echo(summary)
     if no_serve:

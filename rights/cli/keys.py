@@ -49,7 +49,7 @@ def rotate_command(limit_raw: str | None, restart: bool, as_json: bool) -> None:
         for part, counts in sorted(report.parts.items()):
             shown = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()) if k != "done" and n)
             click.echo(f"  {part:<28} {shown or 'nothing stored'}")
-        click.echo("  total: " + (", ".join(f"{n} {k}" for k, n in sorted(report.totals().items())) or "nothing"))
+        click.echo("  total: " + (", ".join(f"{n} {k}" for k, n in sorted(report.totals().items()) if n) or "nothing"))
     if report.totals().get("unreadable"):
         click.echo("some values no configured key opens: keep every old key until they are explained", err=True)
         sys.exit(1)
