@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from rights import keys, runtime, security
 from rights.caselist import CaseFilter, list_cases
@@ -180,3 +180,45 @@ def test_a_value_no_key_opens_is_reported_and_never_claimed_rotated(rt, settings
     with both.db.engine.connect() as conn:
         assert conn.execute(text("SELECT body FROM notes")).scalar() == foreign  # left exactly as it was
     both.db.dispose()
+
+
+def test_upgrading_a_database_from_before_encryption_keeps_it_readable_then_rotate_encrypts_it(settings) -> None:  # type: ignore[no-untyped-def]
+    """Migration 0067 on rows an older release wrote in the clear: readable at once, encrypted by the rotation."""
+    from rights import migrate
+    from tests.conftest import scratch_database
+
+    with scratch_database("rights_upgrade") as url:
+        migrate.upgrade(url, "0064")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO people (id, given_names, family_name, previous_names, date_of_birth, addresses, email, "
+                "identifiers) VALUES (1, 'Zephyrine', 'Quillfeather', '[\"Smith\"]', '2011-04-17', "
+                "'[{\"lines\": [\"4 Larkspur Row\"], \"postcode\": \"EX9 4QZ\", \"current\": true}]', "
+                "'zephyrine.q@example.net', '{\"nhs_number\": \"9434765919\"}')"))
+            conn.execute(text(
+                "INSERT INTO requests (id, reference, kind, channel, status, received_at, received_on, subject_id, "
+                "requester_id, requester_role, authority_basis, id_verified, authority_verified, details, services, "
+                "contact_method, clock_provisional, created_at, updated_at) VALUES (1, 'SAR-2025-00001', 'access', "
+                "'web', 'review', now(), '2025-05-01', 1, 1, 'self_adult', 'none_needed', false, false, "
+                "'{\"what\": \"Zephyrine''s file\"}', '[]', 'email', false, now(), now())"))
+        migrate.upgrade(url)
+        upgraded = _with_keys(dataclasses.replace(settings, database_url=url), settings.encryption_keys)
+        with upgraded.db.transaction() as session:  # readable straight after the upgrade
+            person = session.get(Person, 1)
+            assert (person.given_names, person.date_of_birth, person.previous_names) == (
+                "Zephyrine", date(2011, 4, 17), ["Smith"])
+            assert person.addresses[0]["postcode"] == "EX9 4QZ"
+            assert session.get(RightsRequest, 1).details == {"what": "Zephyrine's file"}
+        report = keys.rotate(upgraded.db, upgraded.settings)
+        assert report.finished and report.parts["table:people"]["encrypted"] == 7
+        assert report.parts["table:requests"]["encrypted"] == 1 and report.parts["index:people"]["reindexed"] == 1
+        with engine.connect() as conn:
+            raw = str(conn.execute(text("SELECT * FROM people")).all()) + str(
+                conn.execute(text("SELECT details FROM requests")).all())
+        assert not any(s in raw for s in ("Zephyrine", "Quillfeather", "2011-04-17", "Larkspur", "9434765919"))
+        with upgraded.db.transaction() as session:  # and found by name, as a new case would be
+            page = list_cases(session, CaseFilter(q="zephyr", stage="all"), date(2026, 3, 10))
+            assert [r.reference for r in page.rows] == ["SAR-2025-00001"]
+        upgraded.db.dispose()
+        engine.dispose()
