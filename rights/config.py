@@ -7,6 +7,8 @@ without an encryption key: a council must never run with keys anyone can read in
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 from collections.abc import Mapping
@@ -125,6 +127,10 @@ class Settings:
     #: The portal's and sign-in's rate limits (Flask-Limiter strings such as "10 per minute"), so a load
     #: test or a busy council can change them without patching code. Empty means the built-in default.
     rate_limits: dict[str, str] = field(default_factory=dict)
+    #: Retention (rights.retention): days a closed case is kept after closure before it is purged (two years),
+    #: and days a proof of identity is kept after the identity was verified (or the case closed unverified).
+    retention_closed_days: int = 730
+    retention_id_days: int = 7
     extra: dict[str, object] = field(default_factory=dict)
 
     def as_flask(self) -> dict[str, object]:
@@ -209,6 +215,8 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         document_max_text_chars=_int("RIGHTS_DOCUMENT_MAX_TEXT_CHARS", 2_000_000),
         document_timeout_seconds=_int("RIGHTS_DOCUMENT_TIMEOUT_SECONDS", 30),
         document_memory_mb=_int("RIGHTS_DOCUMENT_MEMORY_MB", 512),
+        retention_closed_days=_int("RIGHTS_RETENTION_CLOSED_DAYS", 730),
+        retention_id_days=_int("RIGHTS_RETENTION_ID_DAYS", 7),
         rate_limits={key: value for key, (var, _default) in RATE_LIMITS.items() if (value := _env(var))},
     )
     for key, value in overrides.items():
@@ -231,6 +239,13 @@ def _pairs(name: str) -> dict[str, str]:
     return out
 
 
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
 def check(settings: Settings) -> None:
     """Refuse production settings that would put citizens' data at risk, naming the fix."""
     if not 1 <= settings.evidence_reminder_days < settings.close_unanswered_days:
@@ -247,6 +262,12 @@ def check(settings: Settings) -> None:
             settings.document_memory_mb < 128:
         raise ConfigError("RIGHTS_DOCUMENT_MAX_TEXT_CHARS must be at least 1000, RIGHTS_DOCUMENT_TIMEOUT_SECONDS "
                           "at least 1 and RIGHTS_DOCUMENT_MEMORY_MB at least 128")
+    for n, key in enumerate(settings.encryption_keys, start=1):
+        if not _is_fernet_key(key):
+            raise ConfigError(f"RIGHTS_ENCRYPTION_KEYS: key {n} is not a Fernet key (32 bytes, URL-safe base64; "
+                              "`rights keygen` makes one)")
+    if settings.retention_closed_days < 30 or settings.retention_id_days < 0:
+        raise ConfigError("RIGHTS_RETENTION_CLOSED_DAYS must be at least 30 and RIGHTS_RETENTION_ID_DAYS at least 0")
     for key, value in settings.rate_limits.items():
         if not all(_RATE.fullmatch(part.strip()) for part in value.split(";")):
             raise ConfigError(f"{RATE_LIMITS[key][0]} must be limits such as '10 per minute;100 per hour', "

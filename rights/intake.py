@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rights import audit, clock, workflow
 from rights.models import REFERENCE_PREFIX, Person, ReferenceCounter, RequestKind, RightsRequest
+from rights.models.people_index import match_keys
 
 DUPLICATE_WINDOW = timedelta(days=30)
 
@@ -64,17 +65,18 @@ class NewRequest:
 def find_possible_duplicate(session: Session, subject: Person, received_on: date) -> RightsRequest | None:
     """An open request about the same person (name and date of birth) received in the last 30 days.
 
-    Duplicates are flagged for officers, never blocked: a second request may be a genuine new one.
+    Duplicates are flagged for officers, never blocked: a second request may be a genuine new one. Names
+    are encrypted, so "the same" is equal keyed digests of the folded names and date of birth
+    (:func:`rights.models.people_index.match_keys`: case, accents and punctuation do not matter).
     """
-    if subject.date_of_birth is None:
+    keys = match_keys(subject.given_names, subject.family_name, subject.date_of_birth)
+    if not keys:
         return None
     return session.scalars(
         select(RightsRequest)
         .join(Person, RightsRequest.subject_id == Person.id)
         .where(
-            func.lower(Person.family_name) == subject.family_name.strip().lower(),
-            func.lower(Person.given_names) == subject.given_names.strip().lower(),
-            Person.date_of_birth == subject.date_of_birth,
+            Person.match_key.in_(keys),
             RightsRequest.received_on >= received_on - DUPLICATE_WINDOW,
             RightsRequest.status.not_in(workflow.CLOSED_STAGES),
         )

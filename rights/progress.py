@@ -247,14 +247,14 @@ def status_of(session: Session, request_id: int, *, ip: str | None = None) -> St
         return None
     # Only what was sent to the requester (or the subject): staff email about the case, such as a
     # record holder's reminder, carries the request's id too and must never reach this page.
-    addresses = sorted(_addresses(request))
-    messages = session.scalars(
+    # (Recipients are encrypted, so the address test is made here, on the case's few messages.)
+    addresses = _addresses(request)
+    messages = [m for m in session.scalars(
         select(OutboxMessage).where(OutboxMessage.request_id == request.id,
-                                    func.lower(OutboxMessage.to).in_(addresses),
                                     OutboxMessage.template.not_in(PRIVATE_TEMPLATES),
                                     OutboxMessage.status.in_(("sent", "held", "pending", "sending", "retrying")))
         .order_by(OutboxMessage.created_at.desc())
-    ).all()
+    ).all() if m.to.strip().lower() in addresses]
     evidence_pending = bool((request.details or {}).get("evidence_pending")) and request.status in (
         "received", "awaiting_id") and not (request.id_verified or request.authority_verified)
     audit.record(session, "citizen", "progress.viewed", request_id=request.id, target=request.reference, ip=ip)

@@ -101,8 +101,8 @@ def store_letter(session: Session, settings: Settings, store: EncryptedStore, re
     if request is None:
         return None
     filename = f"{request.reference}-{kind}-{event_id}.pdf"
-    existing = session.scalars(select(Document).where(Document.request_id == request_id,
-                                                      Document.filename == filename)).first()
+    existing = next((d for d in session.scalars(select(Document).where(  # file names are encrypted: compare here
+        Document.request_id == request_id, Document.purpose == LETTER_PURPOSE)) if d.filename == filename), None)
     if existing is not None:
         return existing
     try:

@@ -13,9 +13,11 @@ Why it is shaped like this (the list must stay fast at 100,000 cases, ``bench/da
 * **Open cases have their own index**: closed cases pile up year after year while the open ones stay a
   few thousand, so the default view ("any open stage") reads the partial index ``ix_requests_open_due``
   of open cases in due-date order rather than the whole table.
-* **Search** is by reference when the text has a digit (references always do, names never), otherwise by
-  the subject's names, every word matching a given name or the family name; both are case-insensitive
-  ``ILIKE`` searches that PostgreSQL answers from trigram indexes (migration ``0031``).
+* **Search** is by reference when the text has a digit (references always do, names never): a
+  case-insensitive ``ILIKE`` that PostgreSQL answers from a trigram index (migration ``0031``). Otherwise
+  by the subject's or the requester's names, every word typed being the start of one of their names
+  ("har" finds Hart): names are encrypted, so keyed digests of their prefixes answer it
+  (:mod:`rights.models.people_index`, migration ``0067``).
 
 Nothing here imports Flask: the views in ``rights/web/dashboard/lists.py`` parse the query string into a
 :class:`CaseFilter` and render the :class:`CasePage` they get back.

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Boolean, ColumnElement, Select, bindparam, false, func, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from rights import clock, workflow
-from rights.models import Person, RightsRequest, User, escape_like, names_service
+from rights.models import Person, PersonSearchKey, RightsRequest, User, escape_like, names_service
+from rights.models.people_index import name_digest, query_keys
 from rights.vocabulary import KIND_SHORT_LABELS
 from rights.workflow import CLOSED_STAGES  # stages needing no more work, from the workflow table
 
@@ -109,9 +110,17 @@ class CaseFilter:
     descending: bool = False
 
     def describe(self) -> dict[str, Any]:
-        """The filter as plain data for the audit trail."""
-        return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in self.__dict__.items()
-                if v not in (None, "", False)}
+        """The filter as plain data for the audit trail.
+
+        A name typed in the search is not kept (the trail is append-only and outlives every case): the
+        entry keeps a keyed digest of the folded words instead, so "did anyone search for this name?" can
+        still be answered by someone holding the key, and a stolen trail names nobody.
+        """
+        out = {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in self.__dict__.items()
+               if v not in (None, "", False)}
+        if self.q and not is_reference_search(self.q):
+            out["q"] = f"name:{name_digest(self.q)}"
+        return out
 
 
 @dataclass(frozen=True)
@@ -227,16 +236,18 @@ def _search_condition(q: str) -> tuple[ColumnElement[bool] | None, bool]:
         return None, False
     if is_reference_search(q):
         return RR.reference.ilike(f"%{escape_like(q)}%", escape="\\"), False
-    words = q.split(" ")[:MAX_SEARCH_WORDS]
-    conditions = []
-    for word in words:
-        pattern = f"%{escape_like(word)}%"
-        conditions.append(or_(Person.given_names.ilike(pattern, escape="\\"),
-                              Person.family_name.ilike(pattern, escape="\\")))
-    # The people whose names match (the trigram indexes answer this), then the cases they are the subject
-    # or the requester of (an index each): a parent is found by their own name as well as the child's.
-    people = select(Person.id).where(and_(*conditions)).scalar_subquery()
-    return or_(_AmongPeople(RR.subject_id, people), _AmongPeople(RR.requester_id, people)), False
+    parts = [keys for word in q.split(" ") for keys in query_keys(word)][:MAX_SEARCH_WORDS]
+    if not parts:
+        return false(), False  # nothing a name could start with
+    # The people with a name starting with every word typed (names are encrypted: keyed digests of their
+    # prefixes answer this, rights.models.people_index), then the cases they are the subject or the
+    # requester of (an index each): a parent is found by their own name as well as the child's.
+    each = [aliased(PersonSearchKey) for _ in parts]
+    people = select(each[0].person_id).where(each[0].key.in_(parts[0]))
+    for other, keys in zip(each[1:], parts[1:], strict=True):
+        people = people.join(other, other.person_id == each[0].person_id).where(other.key.in_(keys))
+    found = people.distinct().scalar_subquery()
+    return or_(_AmongPeople(RR.subject_id, found), _AmongPeople(RR.requester_id, found)), False
 
 
 def open_condition() -> ColumnElement[bool]:

@@ -61,7 +61,7 @@ def open_document(session: Session, request: RightsRequest, actor: Actor, docume
     if not can_open_document(actor, document):
         raise CaseAccessDenied(str(document_id))
     audit.record(session, actor.ref, "document.viewed", request_id=request.id, target=f"document:{document.id}",
-                 detail={"purpose": document.purpose, "filename": document.filename}, ip=ip)
+                 detail={"purpose": document.purpose, "sha256": document.sha256}, ip=ip)  # a file name names people
     return document
 
 def services_cases(session: Session, actor: Actor, limit: int = 200) -> list[RightsRequest]:

@@ -171,6 +171,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     _ensure_sqlite_dir(settings.database_url)
     migrate.upgrade(settings.database_url)
     rt = runtime.init(settings)
+    from rights import keys
+
+    keys.rotate(rt.db, settings, actor="system:demo")  # a demo database from an older release: encrypt, index
     summary = seed_demo(rt)
     click.echo(summary)
     if no_serve:
@@ -188,14 +191,16 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 from rights.cli.bundle import bundle_command  # noqa: E402
 from rights.cli.case import case_group  # noqa: E402
 from rights.cli.clock import clock_command  # noqa: E402
+from rights.cli.keys import keys_group  # noqa: E402
 from rights.cli.portal import portal_command  # noqa: E402
 from rights.cli.process import process_command  # noqa: E402
 from rights.cli.redact import redact_command  # noqa: E402
+from rights.cli.retention import retention_group  # noqa: E402
 from rights.cli.schedule import schedule_group  # noqa: E402
 from rights.cli.users import users_group  # noqa: E402
 
 for _command in (clock_command, process_command, redact_command, bundle_command, users_group, portal_command,
-                 schedule_group, case_group):
+                 schedule_group, case_group, keys_group, retention_group):
     main.add_command(_command)
 
 

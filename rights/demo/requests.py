@@ -19,6 +19,7 @@ from rights.demo import world as synthetic
 from rights.demo.connector import DEFAULT_FAMILIES, DEFAULT_SEED, source_name
 from rights.demo.world import SERVICE_CODES, World, generate_world
 from rights.models import Person, RequesterRole, RequestKind, RightsRequest
+from rights.models.people_index import match_keys
 from rights.sources.base import Identity
 
 if TYPE_CHECKING:
@@ -146,8 +147,8 @@ def seed_demo_requests(rt: Runtime, *, seed: int = DEFAULT_SEED, families: int =
             s = req.subject
             exists = session.scalar(
                 select(RightsRequest.id).join(Person, RightsRequest.subject_id == Person.id).where(
-                    Person.given_names == s.given_names, Person.family_name == s.family_name,
-                    Person.date_of_birth == s.date_of_birth, RightsRequest.kind == RequestKind.ACCESS.value,
+                    Person.match_key.in_(match_keys(s.given_names, s.family_name, s.date_of_birth)),
+                    RightsRequest.kind == RequestKind.ACCESS.value,
                 ).limit(1)
             )
             if exists is not None:

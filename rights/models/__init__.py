@@ -11,10 +11,23 @@ area (redaction, bundles, retention, the schedule) adds its module and one impor
 Imports: :mod:`rights.vocabulary`, :mod:`rights.workflow` (closed stages) and, lazily, the field cipher.
 """
 
-from rights.models.base import NAMING, Base, EncryptedText, UTCDateTime, escape_like, new_id, utcnow
+from rights.models.base import (
+    ENCRYPTED_TYPES,
+    NAMING,
+    Base,
+    EncryptedDate,
+    EncryptedJSON,
+    EncryptedText,
+    SealedBytes,
+    UTCDateTime,
+    escape_like,
+    new_id,
+    utcnow,
+)
 from rights.models.bundles import BundleVersion, DownloadLink
 from rights.models.grants import Grant
 from rights.models.operations import AuditEvent, AuditHead, JobRun, OutboxMessage
+from rights.models.people_index import PersonSearchKey
 from rights.models.portal import PortalDraft, ProgressCode
 from rights.models.post import PostItem
 from rights.models.redaction import RecordDecision, Redaction
@@ -30,6 +43,7 @@ from rights.models.requests import (
     WorkflowEvent,
     names_service,
 )
+from rights.models.retention import KeyRotationStep, PurgedRequest
 from rights.models.schedule import ScheduleRun
 from rights.models.search import GatheredRecord, SearchCandidate, SearchTask
 from rights.models.staff import AccountChange, SignInThrottle, StaffSession, User
@@ -45,6 +59,7 @@ from rights.vocabulary import (
 )
 
 __all__ = [
+    "ENCRYPTED_TYPES",
     "NAMING",
     "REFERENCE_PREFIX",
     "AccountChange",
@@ -59,17 +74,22 @@ __all__ = [
     "Disclosure",
     "Document",
     "DownloadLink",
+    "EncryptedDate",
+    "EncryptedJSON",
     "EncryptedText",
     "GatheredRecord",
     "Grant",
     "JobRun",
     "JobStatus",
+    "KeyRotationStep",
     "Note",
     "OutboxMessage",
     "Person",
+    "PersonSearchKey",
     "PortalDraft",
     "PostItem",
     "ProgressCode",
+    "PurgedRequest",
     "RecordDecision",
     "Redaction",
     "ReferenceCounter",
@@ -78,6 +98,7 @@ __all__ = [
     "RightsRequest",
     "Role",
     "ScheduleRun",
+    "SealedBytes",
     "SearchCandidate",
     "SearchStatus",
     "SearchTask",

@@ -1,18 +1,20 @@
 """The declarative base, the naming convention and the column types every model uses.
 
-Aware UTC datetimes everywhere (SQLite would hand back naive ones) and text encrypted at rest with the
-process's keys. Imports nothing from ``rights`` at import time.
+Aware UTC datetimes everywhere (SQLite would hand back naive ones) and values encrypted at rest with the
+process's column keys. Imports nothing from ``rights`` at import time.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     DateTime,
+    LargeBinary,
     MetaData,
     Text,
     TypeDecorator,
@@ -55,25 +57,84 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class EncryptedText(TypeDecorator[str]):
-    """Text encrypted at rest with the process's Fernet keys (stored as the token's ASCII text).
+def _seal(text: str) -> str:
+    from rights.security import field_cipher
 
-    For personal data kept in the database itself, such as the letters in the outbox: a copy of the
-    table, or a backup, shows only ciphertext. Reads decrypt transparently.
+    return field_cipher().encrypt(text.encode()).decode("ascii")
+
+
+def _open(stored: str) -> str:
+    """The plaintext of a stored value. A value that is not a Fernet token was written before its column
+    was encrypted (migration 0067 turned such columns to text in place): it is returned as it is until
+    ``rights keys rotate`` encrypts it, so upgrading never makes old cases unreadable."""
+    from rights.security import TOKEN_PREFIX, open_field
+
+    if not stored.startswith(TOKEN_PREFIX):
+        return stored
+    return open_field(stored)
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Text encrypted at rest with the process's column keys (stored as the token's ASCII text).
+
+    For personal data kept in the database itself (names, addresses, letters, officers' notes): a copy of
+    the table, or a backup, shows only ciphertext. Reads decrypt transparently. Such a column cannot be
+    searched or compared in SQL; where a lookup is needed a keyed digest sits beside it
+    (:mod:`rights.models.people_index`).
     """
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
-        from rights.security import field_cipher
-
-        return None if value is None else field_cipher().encrypt(value.encode()).decode("ascii")
+        return None if value is None else _seal(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        from rights.security import field_cipher
+        return None if value is None else _open(value)
 
-        return None if value is None else field_cipher().decrypt(value.encode("ascii")).decode()
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value (dict or list) encrypted at rest like :class:`EncryptedText`.
+
+    Assign a new object to save a change (``row.details = {**row.details, ...}``), as with plain JSON.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else _seal(json.dumps(value, separators=(",", ":")))
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
+        return None if value is None else json.loads(_open(value))
+
+
+class EncryptedDate(TypeDecorator[date]):
+    """A date encrypted at rest (a date of birth is as identifying as a name)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: date | None, dialect: Any) -> str | None:
+        return None if value is None else _seal(value.isoformat())
+
+    def process_result_value(self, value: str | None, dialect: Any) -> date | None:
+        return None if value is None else date.fromisoformat(_open(value))
+
+
+class SealedBytes(TypeDecorator[bytes]):
+    """Bytes the caller encrypted with the column cipher (``rt.cipher``) before storing.
+
+    No conversion happens here: the type marks the column as ciphertext so ``rights keys rotate`` finds it
+    (record texts are decrypted only when an officer opens one, never on every load).
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+
+#: The column types whose values are ciphertext under the column keys (what key rotation walks).
+ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON, EncryptedDate, SealedBytes)
 
 
 class Base(DeclarativeBase):

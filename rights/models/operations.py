@@ -11,11 +11,10 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rights.models.base import Base, EncryptedText, new_id, utcnow
+from rights.models.base import Base, EncryptedJSON, EncryptedText, new_id, utcnow
 from rights.vocabulary import JobStatus
 
 
@@ -28,7 +27,9 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))  # "user:12", "citizen", "system", "worker"
     action: Mapped[str] = mapped_column(String(60), index=True)
-    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    # No foreign key: the trail outlives the case. When retention purges a request its entries keep the
+    # id (and the reference in ``target``), and ``purged_requests`` holds the tombstone that explains it.
+    request_id: Mapped[int | None] = mapped_column(Integer, index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ip: Mapped[str | None] = mapped_column(String(45))
@@ -52,11 +53,11 @@ class JobRun(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(100))
-    args: Mapped[list[Any]] = mapped_column(default=list)
+    args: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)  # a letter job carries its reasons
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.PENDING.value, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(EncryptedText)  # an exception's text may quote a value
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     enqueued_at: Mapped[datetime | None]
@@ -75,14 +76,14 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
-    to: Mapped[str] = mapped_column(String(254))
+    to: Mapped[str] = mapped_column(EncryptedText)  # the recipient's address is personal data too
     template: Mapped[str] = mapped_column(String(60))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(EncryptedText)
     body_text: Mapped[str] = mapped_column(EncryptedText)  # letters carry names, reasons and codes
     body_html: Mapped[str | None] = mapped_column(EncryptedText)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(EncryptedText)  # a bounce quotes the address
     provider_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

@@ -8,12 +8,11 @@ from datetime import datetime
 from sqlalchemy import (
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rights.models.base import Base, EncryptedText, new_id, utcnow
+from rights.models.base import Base, EncryptedText, SealedBytes, new_id, utcnow
 
 
 class PortalDraft(Base):
@@ -28,7 +27,7 @@ class PortalDraft(Base):
     __tablename__ = "portal_drafts"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    answers_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    answers_enc: Mapped[bytes] = mapped_column(SealedBytes)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,6 +1,12 @@
 """A rights request and what hangs from it: the people, clock and workflow events, documents, notes and
 the disclosure log; and the indexes the case list needs.
 
+Everything a person told us, or an officer wrote about them, is encrypted at rest (``Encrypted*``
+columns): names, dates of birth, addresses, contact details, identifiers, the request's details, reasons,
+notes and file names. What stays readable is what the product must query or sort in SQL and that names
+nobody: references, stages, dates of the case, flags and ids. A person's names are found through keyed
+digests (:mod:`rights.models.people_index`), never through the names themselves.
+
 Imports the workflow table for the closed stages (the open-cases index), never the other way round.
 """
 
@@ -23,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rights.models.base import Base, escape_like, utcnow
+from rights.models.base import Base, EncryptedDate, EncryptedJSON, EncryptedText, escape_like, utcnow
 from rights.vocabulary import AuthorityBasis, RequestKind
 from rights.workflow import CLOSED_STAGES
 
@@ -45,15 +51,19 @@ class Person(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    given_names: Mapped[str] = mapped_column(String(200))
-    family_name: Mapped[str] = mapped_column(String(200))
-    previous_names: Mapped[list[Any]] = mapped_column(default=list)
-    date_of_birth: Mapped[date | None] = mapped_column(Date)
-    addresses: Mapped[list[Any]] = mapped_column(default=list)  # [{"lines": [...], "postcode": "", "current": bool}]
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    identifiers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"nhs_number": "...", "upn": "..."}
-    organisation: Mapped[str | None] = mapped_column(String(200))
+    given_names: Mapped[str] = mapped_column(EncryptedText)
+    family_name: Mapped[str] = mapped_column(EncryptedText)
+    previous_names: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
+    date_of_birth: Mapped[date | None] = mapped_column(EncryptedDate)
+    # [{"lines": [...], "postcode": "", "current": bool}]
+    addresses: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
+    email: Mapped[str | None] = mapped_column(EncryptedText)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    identifiers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # {"nhs_number": ..., "upn": ...}
+    organisation: Mapped[str | None] = mapped_column(EncryptedText)
+    #: Keyed digest of the folded names and date of birth (rights.models.people_index): finds a possible
+    #: duplicate request without reading anyone's name. Set on every flush; None without a date of birth.
+    match_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     @property
     def full_name(self) -> str:
@@ -68,6 +78,8 @@ class RightsRequest(Base):
         Index("ix_requests_status_due", "status", "due_on"),
         Index("ix_requests_assignee_due", "assignee_id", "due_on"),
         Index("ix_requests_kind_due", "kind", "due_on"),
+        # A purged case's id stays in the audit trail: SQLite must never hand it to a new request.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,19 +93,19 @@ class RightsRequest(Base):
     requester_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     requester_role: Mapped[str] = mapped_column(String(20))
     authority_basis: Mapped[str] = mapped_column(String(30), default=AuthorityBasis.NONE_NEEDED.value)
-    relationship_note: Mapped[str | None] = mapped_column(Text)
+    relationship_note: Mapped[str | None] = mapped_column(EncryptedText)
     child_age: Mapped[int | None] = mapped_column(Integer)
     child_view: Mapped[str | None] = mapped_column(String(40))
-    competence_note: Mapped[str | None] = mapped_column(Text)
+    competence_note: Mapped[str | None] = mapped_column(EncryptedText)
     id_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     authority_verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what they want, by request type
+    details: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # what they want, by request type
     services: Mapped[list[Any]] = mapped_column(default=list)
     period_from: Mapped[date | None] = mapped_column(Date)
     period_to: Mapped[date | None] = mapped_column(Date)
     contact_method: Mapped[str] = mapped_column(String(20), default="email")
     preferred_format: Mapped[str | None] = mapped_column(String(40))
-    adjustments: Mapped[str | None] = mapped_column(Text)
+    adjustments: Mapped[str | None] = mapped_column(EncryptedText)
     # Clock cache, recomputed from clock events by rights.workflow on every event.
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     original_due_on: Mapped[date | None] = mapped_column(Date)
@@ -102,9 +114,14 @@ class RightsRequest(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     possible_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
     outcome: Mapped[str | None] = mapped_column(String(40))
-    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    outcome_reason: Mapped[str | None] = mapped_column(EncryptedText)
     responded_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None]
+    #: A legal hold (litigation, an ICO investigation, a complaint still open elsewhere): while set, the
+    #: retention purge never touches the case (rights.retention). The reason may name a claim, so it is
+    #: encrypted; ``legal_hold_since`` is what the purge reads.
+    legal_hold_since: Mapped[datetime | None]
+    legal_hold_reason: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -135,7 +152,7 @@ class ClockEvent(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     on: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -150,7 +167,7 @@ class Document(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(30))  # proof_of_id | authority | correspondence | record
-    filename: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(EncryptedText)  # "amelia-hart-passport.jpg"
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -168,7 +185,7 @@ class Note(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -183,7 +200,7 @@ class WorkflowEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(30))
     to_status: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str] = mapped_column(String(200))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(EncryptedText)  # officers' reasons, requesters' answers
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 class Disclosure(Base):
@@ -200,7 +217,7 @@ class Disclosure(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(300))
     disclosed_on: Mapped[date | None] = mapped_column(Date)
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(EncryptedText)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     notified_on: Mapped[date | None] = mapped_column(Date)
@@ -210,16 +227,13 @@ class Disclosure(Base):
 # ---- case list (dashboard lists and reports) ----
 # Indexes the officers' case list needs at 100,000 cases (rights.caselist; measured by bench/dashboard.py).
 # Declared beside the models so models and migrations agree; migration 0031 creates them. On PostgreSQL
-# the name and reference indexes are pg_trgm GIN indexes, which answer case-insensitive substring
-# searches (ILIKE '%hart%'); SQLite (the demo) gets plain indexes of the same names.
+# the reference index is a pg_trgm GIN index, which answers case-insensitive substring searches
+# (ILIKE '%00042%'); SQLite (the demo) gets a plain index of the same name. Names are encrypted and found
+# through rights.models.people_index (migration 0067 dropped their trigram indexes).
 Index("ix_requests_subject_id", RightsRequest.subject_id)  # name search joins people -> requests
 Index("ix_requests_requester_id", RightsRequest.requester_id)  # ... and finds a requester's cases (0061)
 Index("ix_requests_reference_trgm", RightsRequest.reference,
       postgresql_using="gin", postgresql_ops={"reference": "gin_trgm_ops"})
-Index("ix_people_given_names_trgm", Person.given_names,
-      postgresql_using="gin", postgresql_ops={"given_names": "gin_trgm_ops"})
-Index("ix_people_family_name_trgm", Person.family_name,
-      postgresql_using="gin", postgresql_ops={"family_name": "gin_trgm_ops"})
 #: The partial index below holds only open cases, in due-date order: the list's default view and its
 #: counts read it instead of the whole table, however many closed cases accumulate. The closed stages
 #: come from the workflow table (migration 0031 wrote the same four stages).

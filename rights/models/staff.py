@@ -10,12 +10,11 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rights.models.base import Base, utcnow
+from rights.models.base import Base, SealedBytes, utcnow
 
 
 class User(Base):
@@ -29,7 +28,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     services: Mapped[list[Any]] = mapped_column(default=list)
     password_hash: Mapped[str] = mapped_column(String(255))
-    totp_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_secret_enc: Mapped[bytes | None] = mapped_column(SealedBytes)
     mfa_enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None]

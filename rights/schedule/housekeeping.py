@@ -1,4 +1,4 @@
-"""Housekeeping on the schedule: the re-enqueue sweeper, outbox recovery, and the portal's clean-up.
+"""Housekeeping on the schedule: the re-enqueue sweeper, outbox recovery, the portal's clean-up, retention.
 
 The sweeper used to be a thread in each ``rights worker`` waking every minute; it is now the schedule's
 one-minute job, with the same semantics (:func:`rights.jobs.requeue_stale`: a job ``pending`` two minutes
@@ -23,6 +23,14 @@ def sweep(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
     requeued = jobs.requeue_stale(db, queue)
     recovered = recover_stale(db, backend_for(ctx.settings), now=ctx.now)
     return {"requeued": requeued, "outbox_recovered": recovered}
+
+
+def retention_purge(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
+    """The daily ``rights retention purge``: its totals and the references purged go in ``schedule_runs``."""
+    from rights import retention
+
+    report = retention.run(db, ctx.settings, now=ctx.now, actor="system:schedule")
+    return {**report.totals(), "purged": [c["reference"] for c in report.cases]}
 
 
 def portal_cleanup(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:

@@ -5,8 +5,8 @@ Times are London wall-clock times: 07:00 means 07:00 GMT in winter and 07:00 BST
 run on working days only (England and Wales, :func:`rights.clock.is_working_day`): officers are not
 emailed on a Sunday, and a chaser counts working days anyway.
 
-The retention purge is not in the table: it is not built yet, and a stub here would claim a purge that
-does not happen. When it is built it becomes one more row (a daily job at a quiet hour).
+The retention purge is one row: daily at 03:00 (after the portal's clean-up, before anyone is at work),
+on every day, not only working days: a period that ended on a Sunday must not leave data for a weekend.
 """
 
 from __future__ import annotations
@@ -61,6 +61,9 @@ def _schedule() -> tuple[Entry, ...]:
               every=timedelta(minutes=1), job=housekeeping.sweep),
         Entry("portal_cleanup", "Delete expired portal drafts and codes, and unclaimed uploads",
               at=time(2, 30), job=housekeeping.portal_cleanup),
+        Entry("retention_purge", "Purge closed cases past their retention period; delete verified proofs of "
+              "identity and expired CCTV copies (never an open or held case)",
+              at=time(3, 0), job=housekeeping.retention_purge),
         Entry("requester_reminders", "Remind requesters of evidence or clarification asked for; close unanswered "
               "cases after notice; remind before a download link expires",
               at=time(7, 0), working_days_only=True, rule=reminders.requester_reminders),

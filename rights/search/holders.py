@@ -129,7 +129,7 @@ def add_record_upload(session: Session, settings: Settings, task_id: int, user_i
     refresh_counts(session, task)
     audit.record(session, f"user:{user.id}", "search.record_uploaded", request_id=task.request_id,
                  target=f"gathered_record:{record.id}",
-                 detail={"source": task.source, "file_name": filename, "size": len(data), "sha256": digest})
+                 detail={"source": task.source, "size": len(data), "sha256": digest})  # no file name: it names people
     return record
 
 def holder_tasks(session: Session, actor: Actor, limit: int = 200) -> list[SearchTask]:

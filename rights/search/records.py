@@ -106,10 +106,16 @@ def _row(task: SearchTask, candidate: SearchCandidate, record: SourceRecord, cip
         "file_key": file_key, "file_name": record.file_name, "content_type": record.content_type,
         "file_size": len(record.file_bytes) if record.file_bytes is not None else None,
         "file_sha256": sha256_hex(record.file_bytes) if record.file_bytes is not None else None,
-        "metadata": json.loads(json.dumps(record.metadata, default=str)),
+        "metadata": json.loads(json.dumps(record.metadata, default=str)), "keep_days": keep_days(record.metadata),
         "involved_enc": cipher.encrypt(json.dumps([involvement_to_json(i) for i in record.involved]).encode()),
         "match_score": candidate.score, "origin": "connector", "added_by": SYSTEM_ACTOR, "created_at": utcnow(),
     }
+
+
+def keep_days(metadata: dict[str, Any]) -> int | None:
+    """The source's own retention of what a record copies (``retention_days``, as the CCTV log gives it)."""
+    value = metadata.get("retention_days")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def involvement_to_json(involvement: Involvement) -> dict[str, Any]:

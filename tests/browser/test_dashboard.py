@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from rights import users
 from rights.models import AuditEvent, RightsRequest
-from rights.security import Cipher
+from rights.security import cipher_for
 from tests.browser.conftest import assert_accessible, open_page
 from tests.browser.staff_pages import cli_clock, do_action, due, fill_date, set_today, short, sign_in, sign_out
 from tests.factories import make_request
@@ -145,7 +145,7 @@ def test_new_record_holder_chooses_a_password_enrols_then_cannot_open_another_se
         from rights.models import User
 
         stored = session.scalars(select(User).where(User.email == "rory@council.example")).one()
-        assert Cipher(rt.settings.encryption_keys).decrypt(stored.totp_secret_enc).decode() == secret
+        assert cipher_for(rt.settings.encryption_keys).decrypt(stored.totp_secret_enc).decode() == secret
 
 
 def test_a_reset_is_asked_for_by_one_administrator_and_approved_by_another(live_server, browser, mailbox) -> None:

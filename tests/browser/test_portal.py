@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from rights import clock
 from rights.models import Document, RightsRequest
-from rights.security import Cipher, EncryptedStore
+from rights.security import store_for
 from tests.browser.conftest import assert_accessible
 from tests.browser.portal_pages import Citizen
 from tests.factories import make_person, make_request
@@ -73,7 +73,7 @@ def confirmation_and_rows(live_server: Any, page: Any) -> RightsRequest:
 
 def documents_are_encrypted(live_server: Any, request_id: int, expected: list[bytes]) -> None:
     settings = live_server.rt.settings
-    store = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys))
+    store = store_for(settings.upload_dir, settings.encryption_keys)
     with live_server.rt.db.transaction() as session:
         docs = session.scalars(select(Document).where(Document.request_id == request_id).order_by(Document.id)).all()
         assert len(docs) == len(expected)

@@ -16,7 +16,7 @@ import pyotp
 import pytest
 
 from rights.models import User, utcnow
-from rights.security import Cipher, hash_password
+from rights.security import cipher_for, hash_password
 
 PASSWORD = "correct horse battery staple"
 TODAY = date(2026, 3, 20)
@@ -54,7 +54,8 @@ def make_staff(rt: Any, role: str, *, services: tuple[str, ...] = (), email: str
     with rt.db.transaction() as session:
         user = User(email=email, name=name or f"Test {role}", role=role, services=list(services),
                     password_hash=_password_hash(),
-                    totp_secret_enc=Cipher(rt.settings.encryption_keys).encrypt(secret.encode()) if enrolled else None,
+                    totp_secret_enc=(cipher_for(rt.settings.encryption_keys).encrypt(secret.encode())
+                                     if enrolled else None),
                     mfa_enrolled=enrolled, active=True)
         session.add(user)
         session.flush()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from rights import clock
 from rights.models import AuditEvent, Document, PostItem, RightsRequest
-from rights.security import Cipher, EncryptedStore, sha256_hex
+from rights.security import sha256_hex, store_for
 from tests.factories import make_request
 from tests.integration.staff_support import (
     TODAY,
@@ -120,7 +120,7 @@ def test_record_holder_sees_own_service_and_gets_404_on_another_with_an_audit(ap
 
 def test_documents_download_decrypted_as_attachments_and_each_view_is_audited(app, rt, settings) -> None:  # noqa: F811
     ref = new_case(rt)
-    store = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys))
+    store = store_for(settings.upload_dir, settings.encryption_keys)
     data = b"%PDF-1.4 passport scan"
     key = store.put(data)
     with rt.db.transaction() as session:

@@ -149,10 +149,10 @@ def test_send_job_delivers_by_smtp_and_a_duplicate_run_sends_nothing(rt, setting
 def test_cleanup_removes_expired_drafts_and_orphaned_uploads(rt, settings) -> None:
     from rights.drafts import Drafts
     from rights.drafts import purge_abandoned as cleanup
-    from rights.security import Cipher
+    from rights.security import cipher_for
 
     store = security.store_for(settings.upload_dir, settings.encryption_keys)
-    drafts = Drafts(Cipher(settings.encryption_keys), timedelta(minutes=60))
+    drafts = Drafts(cipher_for(settings.encryption_keys), timedelta(minutes=60))
     with rt.db.transaction() as session:
         old = uploads.store(session, store, uploads.check(PDF, "a.pdf", 1000), purpose="proof_of_id")
         fresh = uploads.store(session, store, uploads.check(PDF, "b.pdf", 1000), purpose="proof_of_id")

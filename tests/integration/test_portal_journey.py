@@ -26,7 +26,7 @@ from rights.models import (
     RightsRequest,
     utcnow,
 )
-from rights.security import Cipher, EncryptedStore
+from rights.security import store_for
 from rights.web.access import rule_of
 from tests.integration.portal_support import Portal, portal_app
 from tests.portal_journeys import (
@@ -132,7 +132,7 @@ def test_each_request_type_end_to_end(portal, db, settings, kind, role, files) -
         assert request.details.get("first", "") == DETAILS[kind].get("first", "")
         docs = session.scalars(select(Document).where(Document.request_id == request.id)).all()
         assert [d.filename for d in docs] == [name for _, name in files.values()]
-        store = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys))
+        store = store_for(settings.upload_dir, settings.encryption_keys)
         for doc, (content, _) in zip(docs, files.values(), strict=True):
             assert store.get(doc.storage_key) == content
             assert content not in store.raw(doc.storage_key)
@@ -359,7 +359,7 @@ def test_a_real_pdf_is_accepted_whatever_its_name_and_can_be_removed(portal, db,
         assert session.get(Document, doc_id) is None
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.target == f"document:{doc_id}")).all()
         assert actions == ["document.uploaded", "document.removed"]
-    assert not EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys))._path(key).exists()
+    assert not store_for(settings.upload_dir, settings.encryption_keys)._path(key).exists()
 
 
 def test_representative_must_upload_authority(portal, db) -> None:

@@ -19,7 +19,7 @@ from rights.cli.process import run_pending
 from rights.demo.connector import source_name
 from rights.demo.requests import demo_requests
 from rights.models import AuditEvent, GatheredRecord, RightsRequest, SearchCandidate, SearchTask
-from rights.security import Cipher, EncryptedStore
+from rights.security import cipher_for, store_for
 from tests.factories import make_person, make_request
 from tests.integration.source_builders import make_docx, make_docx_bomb, make_pdf
 from tests.integration.staff_support import (
@@ -125,7 +125,7 @@ def test_officer_starts_searches_of_every_system_and_settles_a_review_match(app,
         record = session.scalars(select(GatheredRecord).where(GatheredRecord.task_id == after.id)
                                  .order_by(GatheredRecord.id)).first()
         assert record.person_id == case["csc_id"]
-        plain = record.text_enc and Cipher(rt.settings.encryption_keys).decrypt(record.text_enc).decode()
+        plain = record.text_enc and cipher_for(rt.settings.encryption_keys).decrypt(record.text_enc).decode()
         record_id, title = record.id, record.title
     page = client.get(f"/staff/cases/{case['reference']}").get_data(as_text=True)
     assert f"/staff/searches/{after.id}/records/{record_id}" in page and "Officer accepted" in page
@@ -274,7 +274,7 @@ def test_record_holder_confirms_reports_none_held_and_uploads(app, rt, settings,
                    {"upload-file": (io.BytesIO(b"a" * 2048), "big.txt")}, content_type="multipart/form-data")
     assert too_big.status_code == 400 and "must be smaller than" in too_big.get_data(as_text=True)
 
-    store = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys))
+    store = store_for(settings.upload_dir, settings.encryption_keys)
     with rt.db.transaction() as session:
         uploads = {r.file_name: r for r in session.scalars(select(GatheredRecord).where(
             GatheredRecord.task_id == csc, GatheredRecord.origin == "upload"))}

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from rights import search
 from rights.cli.process import process_command, run_pending
 from rights.models import AuditEvent, GatheredRecord, JobRun, SearchCandidate, SearchTask, User
-from rights.security import Cipher, EncryptedStore
+from rights.security import cipher_for, store_for
 from tests.factories import make_person, make_request
 from tests.integration.source_builders import (
     NEAR_MISS,
@@ -109,9 +109,9 @@ def test_search_gathers_only_accepted_matches_encrypted_and_rerun_adds_nothing(r
         contact = records["early_help_docs/a.txt"]
         raw = session.execute(text("SELECT text_enc FROM gathered_records WHERE id = :i"), {"i": contact.id}).scalar()
         assert SECRET_LINE.encode() not in bytes(raw) and b"Amelia" not in bytes(raw)
-        cipher = Cipher(settings.encryption_keys)
+        cipher = cipher_for(settings.encryption_keys)
         assert search.record_text(contact, cipher) == SECRET_LINE
-        store = EncryptedStore(settings.upload_dir, cipher)
+        store = store_for(settings.upload_dir, settings.encryption_keys)
         assert SECRET_LINE.encode() not in store.raw(contact.file_key)
         assert store.get(contact.file_key) == SECRET_LINE.encode()
         assert "alert(1)" not in search.record_text(records["early_help_docs/b.html"], cipher)
@@ -162,7 +162,7 @@ def test_officer_rejecting_a_match_removes_its_records(rt, settings, request_id)
     with rt.db.transaction() as session:
         assert "send_docs/ehcp.docx" not in gathered(session, request_id)
         assert tasks(session)["send_docs"].record_count == 0
-    store = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys))
+    store = store_for(settings.upload_dir, settings.encryption_keys)
     with pytest.raises(FileNotFoundError):
         store.raw(key)
 
@@ -195,7 +195,7 @@ def test_record_holder_confirms_uploads_and_reports_none_held(rt, settings, requ
         assert again.id == first.id
         raw = session.execute(text("SELECT text_enc FROM gathered_records WHERE id = :i"), {"i": first.id}).scalar()
         assert b"Amelia" not in bytes(raw)
-        assert search.record_text(first, Cipher(settings.encryption_keys)) == "Paper file note about Amelia."
+        assert search.record_text(first, cipher_for(settings.encryption_keys)) == "Paper file note about Amelia."
         assert tasks(session)["send_docs"].record_count == 2
     with rt.db.transaction() as session:
         log = {e["source"]: e for e in search.search_log(session, request_id)}
@@ -291,7 +291,7 @@ def test_demo_systems_never_yield_another_childs_records(rt, settings) -> None: 
             truth = ids[record.request_id].person_ids.get(record.source, ())
             assert record.person_id in truth, f"{record.source}/{record.record_id} belongs to someone else"
         # Who a record involves (carers' addresses among them) is encrypted at rest like the text.
-        cipher = Cipher(settings.encryption_keys)
+        cipher = cipher_for(settings.encryption_keys)
         involved = [(r, search.record_involved(r, cipher)) for r in records]
         carers = [(r, p) for r, people in involved for p in people if p["role"] in ("carer", "foster_carer")]
         assert carers, "the demo systems record carers"

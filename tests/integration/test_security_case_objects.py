@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from sqlalchemy import select
 
 from rights.models import AuditEvent, Document, RightsRequest
-from rights.security import Cipher, EncryptedStore, sha256_hex
+from rights.security import sha256_hex, store_for
 from tests.factories import make_request
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
@@ -31,7 +31,7 @@ def new_case(rt, **kw) -> tuple[int, str]:  # type: ignore[no-untyped-def]
 
 def add_document(rt, settings, request_id: int, filename: str, purpose: str = "proof_of_id") -> int:  # type: ignore[no-untyped-def]
     data = b"%PDF-1.4 a scan"
-    key = EncryptedStore(settings.upload_dir, Cipher(settings.encryption_keys)).put(data)
+    key = store_for(settings.upload_dir, settings.encryption_keys).put(data)
     with rt.db.transaction() as session:
         doc = Document(request_id=request_id, purpose=purpose, filename=filename, content_type="application/pdf",
                        size=len(data), sha256=sha256_hex(data), storage_key=key, uploaded_by="citizen")

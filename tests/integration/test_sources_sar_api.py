@@ -25,7 +25,7 @@ from sqlalchemy import select
 from rights import search
 from rights.cli.process import run_pending
 from rights.models import AuditEvent, GatheredRecord, SearchTask
-from rights.security import Cipher, EncryptedStore
+from rights.security import store_for
 from rights.sources import registry
 from rights.sources.base import (
     Identity,
@@ -620,8 +620,7 @@ def test_refused_attachment_is_an_error_on_the_task_and_in_the_log(rt, settings,
         stored = {r.record_id: r for r in session.scalars(select(GatheredRecord))}
         assert "attachment/1" in stored and "prisonerDetails" in stored  # what did arrive is kept
         letter = stored["attachment/1"]
-        cipher = Cipher(settings.encryption_keys)
-        store = EncryptedStore(settings.upload_dir, cipher)
+        store = store_for(settings.upload_dir, settings.encryption_keys)
         assert store.get(letter.file_key) == TEXT_FILE and TEXT_FILE not in store.raw(letter.file_key)
 
 

@@ -85,10 +85,11 @@ def test_requester_reminder_and_closing_dates() -> None:
     assert close_on(asked, date(2026, 1, 28), 28) == date(2026, 2, 4)  # a late reminder still gives a week
 
 
-def test_the_schedule_has_no_retention_purge_stub_and_unique_names() -> None:
+def test_the_schedule_has_the_retention_purge_daily_and_unique_names() -> None:
     names = [e.name for e in SCHEDULE]
     assert len(names) == len(set(names))
-    assert not any("retention" in n or "purge" in n for n in names)
+    purge = next(e for e in SCHEDULE if e.name == "retention_purge")  # a real job (rights.retention), daily
+    assert purge.job is not None and purge.at is not None and not purge.working_days_only
     assert all((e.at is None) != (e.every is None) and (e.job is None) != (e.rule is None) for e in SCHEDULE)
 
 
