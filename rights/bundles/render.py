@@ -203,6 +203,49 @@ def pool(limits: RenderLimits, workers: int | None = None) -> ProcessPoolExecuto
                                initializer=_limit_worker, initargs=(limits.memory_mb,))
 
 
+class Workers:
+    """One pool of ``limits.workers`` limited processes for every task of a job, replaced by a fresh pool once
+    each worker has run ``tasks_per_worker`` tasks (WeasyPrint keeps a little of every document it lays out).
+
+    One pool rather than one per batch of tasks: a spawned worker takes a second or two to start and load
+    WeasyPrint and its fonts, which a bundle's several phases (records, front matter) would otherwise pay each
+    time. Use as a context manager; the pool is shut down on leaving."""
+
+    def __init__(self, limits: RenderLimits, tasks_per_worker: int) -> None:
+        self.limits = limits
+        self.capacity = tasks_per_worker * limits.workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._used = 0
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, calls: list[tuple[Any, tuple[Any, ...]]]) -> list[Any]:
+        """Run ``(function, args)`` calls; results in the order given. Raises what a task raised."""
+        results: list[Any] = []
+        done = 0
+        while done < len(calls):
+            if self._pool is None or self._used >= self.capacity:
+                self.close()
+                self._pool = pool(self.limits, workers=min(self.limits.workers, len(calls) - done))
+                self._used = 0
+            batch = calls[done:done + self.capacity - self._used]
+            futures = [self._pool.submit(fn, *args) for fn, args in batch]
+            wait = (self.limits.seconds + 30) * len(batch)
+            results.extend(f.result(timeout=wait) for f in futures)
+            self._used += len(batch)
+            done += len(batch)
+        return results
+
+
 def release_memory() -> None:
     """After a task: hand freed heap back to the OS, so a long-lived worker does not grow chunk after chunk
     (``max_tasks_per_child`` would recycle workers instead, but hangs the pool on Python 3.11)."""
