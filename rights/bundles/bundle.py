@@ -207,8 +207,12 @@ INDEX_ROWS = 100
 
 def render_bundle(meta: BundleMeta, records: Iterable[BundleRecord], withheld: Sequence[WithheldRecord],
                   target: str | Path, limits: render.RenderLimits | None = None, *,
-                  max_chunk_chars: int = 120_000, workdir: str | Path | None = None) -> BundleResult:
+                  max_chunk_chars: int = 120_000, workdir: str | Path | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> BundleResult:
     """Render the bundle to ``target`` (a path); chunks render in ``limits.workers`` processes.
+
+    ``progress(done, total)`` is called as steps finish (tasks rendered, then parts joined), for a job to
+    report how far a long bundle has come.
 
     ``records`` may be a generator: each is spilled to a temporary file as it comes (:mod:`.parts`), so this
     process holds only their headers while the workers render. Raises :class:`BundleError` if the result is
@@ -226,20 +230,34 @@ def render_bundle(meta: BundleMeta, records: Iterable[BundleRecord], withheld: S
         _check_input([h.key for h in held], withheld_sorted)
         codes = _code_notes(codes_used(used, withheld_sorted))
         chunks = chunk(order(held), max_chunk_chars)
+        slices = -(-len(held) // INDEX_ROWS) or 1
         del held
+        steps = _Steps(len(chunks) + 1 + 3 * slices + len(chunks), progress)
         try:
             with render.Workers(limits, TASKS_PER_WORKER) as workers:
                 rendered, entries, front_pages, chunk_pages = _render_parts(
-                    meta, chunks, spilled, withheld_sorted, codes, Path(tmp), workers, limits)
+                    meta, chunks, spilled, withheld_sorted, codes, Path(tmp), workers, limits, steps.step)
         except (BundleError, render.RenderError):
             raise
         except Exception as exc:  # a worker killed by the kernel (memory), or WeasyPrint failing on input
             raise render.RenderError(f"bundle rendering failed: {type(exc).__name__}: {exc}") from None
         total = front_pages + sum(chunk_pages)
-        _join(meta, rendered, entries, target, Path(tmp) / "stamp.pdf", total)
+        _join(meta, rendered, entries, target, Path(tmp) / "stamp.pdf", total, steps.step)
     _gate(target, total, entries)
     return BundleResult(path=target, pages=total, front_pages=front_pages, entries=entries, withheld=withheld_sorted,
                         codes_used=[c["code"] for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
+
+
+class _Steps:
+    """Counts finished steps for a ``progress(done, total)`` callback (none: counting only)."""
+
+    def __init__(self, total: int, callback: Callable[[int, int], None] | None) -> None:
+        self.total, self.done, self.callback = total, 0, callback
+
+    def step(self) -> None:
+        self.done += 1
+        if self.callback is not None:
+            self.callback(min(self.done, self.total), self.total)
 
 
 #: Tasks each worker runs before it is replaced by a fresh one. WeasyPrint (through Pango and fontconfig)
@@ -251,7 +269,8 @@ TASKS_PER_WORKER = 50
 
 def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spilled: Path,
                   withheld: list[WithheldRecord], codes: list[CodeNote], tmp: Path, workers: render.Workers,
-                  limits: render.RenderLimits) -> tuple[list[str], list[IndexEntry], int, list[int]]:
+                  limits: render.RenderLimits,
+                  step: Callable[[], None]) -> tuple[list[str], list[IndexEntry], int, list[int]]:
     """Render the chunks, the stamp sheet and the front matter; returns the rendered parts in order.
 
     The front matter's length moves every record's page number, so its slices are laid out once (with the
@@ -273,7 +292,7 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
                                                    str(tmp / f"chunk{i}.pdf"), limits.seconds))
                              for i, c in enumerate(chunks)],
                            (parts.render_sheet, (meta, str(tmp / "stamp.pdf"), limits.seconds)),
-                           *front_calls(unnumbered)])
+                           *front_calls(unnumbered)], step)
     chunk_results, front_counts = results[:len(chunks)], results[len(chunks) + 1:]
     chunk_pages = [pages for pages, _first, _last in chunk_results]
     front_pages = sum(front_counts)
@@ -283,13 +302,13 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
         entries.extend(IndexEntry(r.key, a, r.service, r.date, r.title, base + first[a] + 1, base + last[a] + 1)
                        for a, r in records)
         base += pages
-    if workers.run(front_calls(entries)) != front_counts:
+    if workers.run(front_calls(entries), step) != front_counts:
         raise BundleError("the index's length changed with its page numbers; cannot number the pages")
     return front_paths + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))], entries, front_pages, chunk_pages
 
 
 def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target: Path, sheet: Path,
-          total: int) -> None:
+          total: int, step: Callable[[], None]) -> None:
     """Stream the rendered parts into ``target``, each page stamped with its footer as it passes (see
     :mod:`rights.bundles.stamp`), with bookmarks (service, then record) and metadata that name the document
     and the reference only: never the requester or a record."""
@@ -306,12 +325,16 @@ def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target:
     subject = f"Response to information rights request {meta.reference}"
     keywords = f"disclosure bundle, {meta.reference}"
     stamper = stamp.Stamper(sheet, total)
+
+    def each_part(pdf: Any, first: int) -> None:
+        stamper.stamp(pdf, first)
+        step()
     try:
         pdfjoin.join(parts, target, bookmarks=marks,
                      info={"Title": title, "Subject": subject, "Keywords": keywords, "Author": meta.council_name,
                            "Producer": "Rights Desk"},
                      xmp=pdfjoin.xmp_packet(title, subject, keywords, meta.council_name, pdf_a=meta.pdf_a),
-                     output_intents_from_first=meta.pdf_a, each_part=stamper.stamp)
+                     output_intents_from_first=meta.pdf_a, each_part=each_part)
     except stamp.StampError as exc:
         raise BundleError(f"the footers could not be stamped: {exc}") from None
     finally:

@@ -24,7 +24,7 @@ import multiprocessing
 import re
 import resource
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -228,8 +228,9 @@ class Workers:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def run(self, calls: list[tuple[Any, tuple[Any, ...]]]) -> list[Any]:
-        """Run ``(function, args)`` calls; results in the order given. Raises what a task raised."""
+    def run(self, calls: list[tuple[Any, tuple[Any, ...]]], on_done: Callable[[], None] | None = None) -> list[Any]:
+        """Run ``(function, args)`` calls; results in the order given (``on_done`` after each). Raises what a
+        task raised."""
         results: list[Any] = []
         done = 0
         while done < len(calls):
@@ -240,7 +241,10 @@ class Workers:
             batch = calls[done:done + self.capacity - self._used]
             futures = [self._pool.submit(fn, *args) for fn, args in batch]
             wait = (self.limits.seconds + 30) * len(batch)
-            results.extend(f.result(timeout=wait) for f in futures)
+            for future in futures:
+                results.append(future.result(timeout=wait))
+                if on_done is not None:
+                    on_done()
             self._used += len(batch)
             done += len(batch)
         return results
