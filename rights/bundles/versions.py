@@ -326,21 +326,3 @@ def files(store: EncryptedStore, version: BundleVersion, *, final: bool) -> dict
     else:
         keys = {"letter": version.letter_key, "bundle": version.bundle_key}
     return {name: store.get(key) for name, key in keys.items() if key}
-
-
-def print_pack(store: EncryptedStore, version: BundleVersion) -> bytes:
-    """The approved letter followed by the bundle in one PDF, for the post: streamed part by part (a
-    10,000-page bundle is never held as objects), with no bookmarks or metadata beyond the reference."""
-    from rights.bundles import pdfjoin
-
-    parts = files(store, version, final=True)
-    with tempfile.TemporaryDirectory(prefix="print-pack-") as tmp:
-        paths = []
-        for name in ("letter", "bundle"):
-            if name in parts:
-                paths.append(Path(tmp) / f"{name}.pdf")
-                paths[-1].write_bytes(parts[name])
-        del parts
-        target = Path(tmp) / "pack.pdf"
-        pdfjoin.join(paths, target, info={"Title": "Our response: print pack", "Producer": "Rights Desk"})
-        return target.read_bytes()
