@@ -30,7 +30,7 @@ from rights.clock import LONDON
 from rights.intake import normalise_reference
 from rights.jobs import JobQueue
 from rights.models import OutboxMessage, Person, ProgressCode, RequestKind, RightsRequest, new_id, utcnow
-from rights.notify import queue_email
+from rights.notify import post, queue_email
 from rights.security import constant_time_equal, hash_code, one_time_code
 
 CODE_TTL = timedelta(minutes=15)
@@ -227,17 +227,16 @@ class Status:
     messages: tuple[Message, ...]
 
 
-def replied_on(request: RightsRequest, messages: Sequence[OutboxMessage]) -> date | None:
-    """The day the reply actually went: its email sent, or the print pack recorded as posted.
+def replied_on(messages: Sequence[OutboxMessage], posted: date | None) -> date | None:
+    """The day the reply actually went: its email sent, or (``posted``) the reply or the response's print pack
+    marked posted on the "to post" list, whichever came first.
 
     Not the day the status changed: "Replied on ..." on a page the requester reads must be true, and a
     release whose email is still queued (or a response waiting to be posted) has not reached them yet.
     """
-    sent = [m.sent_at for m in messages if m.template in REPLY_TEMPLATES and m.status == "sent" and m.sent_at]
-    if sent:
-        return min(sent).astimezone(LONDON).date()
-    posted = (request.details or {}).get("print_pack_posted_on")
-    return date.fromisoformat(posted) if posted else None
+    sent = [m.sent_at.astimezone(LONDON).date() for m in messages
+            if m.template in REPLY_TEMPLATES and m.status == "sent" and m.sent_at]
+    return min([*sent, *([posted] if posted else [])], default=None)
 
 
 def status_of(session: Session, request_id: int, *, ip: str | None = None) -> Status | None:
@@ -261,7 +260,8 @@ def status_of(session: Session, request_id: int, *, ip: str | None = None) -> St
     return Status(
         reference=request.reference, kind=request.kind, is_complaint=request.kind == RequestKind.COMPLAINT.value,
         stage=stage_words(request.status), received_on=request.received_on, due_on=request.due_on,
-        provisional=request.clock_provisional or evidence_pending, responded_on=replied_on(request, messages),
+        provisional=request.clock_provisional or evidence_pending,
+        responded_on=replied_on(messages, post.posted_on(session, request.id, (*REPLY_TEMPLATES, post.PRINT_PACK))),
         messages=tuple(Message(at=(m.sent_at or m.created_at).astimezone(LONDON), subject=m.subject, text=m.body_text)
                        for m in messages),
     )

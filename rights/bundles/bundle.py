@@ -9,34 +9,33 @@ then record. Records are grouped by service (in order of first appearance), then
 the pages and the bookmarks follow one order.
 
 Why chunked: a care leaver's file can run to 10,000 pages, and WeasyPrint lays a whole document out in
-memory (several GB at that size) on one core. So records are cut into contiguous chunks rendered in parallel
-worker processes (each under the render limits) straight to temporary files; the front matter is rendered
-once the chunks' page counts are known (so the index can give real pages); the footers, which need the
-bundle-wide page numbers, are rendered as a transparent overlay per part and laid over its pages in the
-workers, which also drop each page's unused resources; the parts are then streamed into one file
-(``pdfjoin``) part by part, so the joining process does not grow with the page count either. Each
-worker holds at most one chunk and is replaced every few dozen tasks (WeasyPrint keeps a little of every
-document), so its memory stays flat as the bundle grows. A completeness gate compares
-pages joined with pages rendered and every record with the index and the outline, and raises rather than
-produce a bundle that silently lost a record.
+memory (several GB at that size) on one core. So the records are spilled to a temporary file as they come
+(:mod:`.parts`: this process keeps only what orders them and fills the index), cut into contiguous chunks and
+rendered in parallel worker processes (each under the render limits) straight to temporary files; the front
+matter is rendered once the chunks' page counts are known (so the index can give real pages). Every page is
+laid out once: the footers, which need the bundle-wide page numbers, are stamped with pikepdf from a small
+stamp sheet (:mod:`.stamp`) as the parts are streamed into one file (``pdfjoin``) part by part, so the
+joining process does not grow with the page count either. Each worker holds at most one chunk and is
+replaced every few dozen tasks (WeasyPrint keeps a little of every document), so its memory stays flat as
+the bundle grows. A completeness gate compares pages joined with pages rendered and every record with the
+index and the outline, and raises rather than produce a bundle that silently lost a record.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from markupsafe import Markup
 
 from rights.bundles import render
 
 if TYPE_CHECKING:
-    pass
+    from rights.bundles.parts import Held
 
 # pikepdf and the joiner are imported where they are used, not here: the parent process only needs them
 # after the workers have finished, so while the workers hold their peak it does not also hold pikepdf.
@@ -143,7 +142,16 @@ class BundleError(RuntimeError):
     """The bundle is incomplete or inconsistent; the message says what is missing."""
 
 
-def order(records: Sequence[BundleRecord]) -> list[BundleRecord]:
+class _Ordered(Protocol):
+    key: str
+    service: str
+    date: date
+
+
+_T = TypeVar("_T", bound=_Ordered)
+
+
+def order(records: Sequence[_T]) -> list[_T]:
     """Group by service (in order of first appearance), then date, then key: one order for pages and index."""
     rank: dict[str, int] = {}
     for r in records:
@@ -151,141 +159,105 @@ def order(records: Sequence[BundleRecord]) -> list[BundleRecord]:
     return sorted(records, key=lambda r: (rank[r.service], r.date, r.key))
 
 
-def codes_used(records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> list[str]:
+def redaction_codes(records: Iterable[BundleRecord]) -> set[str]:
+    return {s.code for r in records for s in r.segments if isinstance(s, Redaction)}
+
+
+def codes_used(used: Iterable[str], withheld: Sequence[WithheldRecord]) -> list[str]:
+    """Every code the bundle shows (redaction boxes and withheld records), all known to the codes table."""
     from rights.redaction.codes import CODES
 
-    used = {s.code for r in records for s in r.segments if isinstance(s, Redaction)} | {w.code for w in withheld}
-    unknown = sorted(used - CODES.keys())
+    found = set(used) | {w.code for w in withheld}
+    unknown = sorted(found - CODES.keys())
     if unknown:
         raise BundleError(f"unknown exemption code(s): {', '.join(unknown)}")
-    return sorted(used)
+    return sorted(found)
 
 
-def _check_input(records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> None:
-    keys = [r.key for r in records] + [w.key for w in withheld]
+def _check_input(keys: list[str], withheld: Sequence[WithheldRecord]) -> None:
+    keys = keys + [w.key for w in withheld]
     if len(set(keys)) != len(keys):
         raise BundleError("a record appears twice (disclosed and withheld, or twice in one list)")
-    if not records and not withheld:
+    if not keys:
         raise BundleError("nothing to put in the bundle")
 
 
-def chunk(records: Sequence[BundleRecord], max_chars: int) -> list[list[tuple[str, BundleRecord]]]:
+def chunk(held: Sequence[Held], max_chars: int) -> list[list[tuple[str, Held]]]:
     """Contiguous runs of (anchor, record) of about ``max_chars`` of text each (a long record stays whole)."""
-    chunks: list[list[tuple[str, BundleRecord]]] = []
-    current: list[tuple[str, BundleRecord]] = []
+    chunks: list[list[tuple[str, Held]]] = []
+    current: list[tuple[str, Held]] = []
     size = 0
-    for i, r in enumerate(records):
-        n = 400 + sum(len(getattr(s, "text", "") or getattr(s, "html", "")) + 8 for s in r.segments)
-        if current and size + n > max_chars:
+    for i, h in enumerate(held):
+        if current and size + h.size > max_chars:
             chunks.append(current)
             current, size = [], 0
-        current.append((f"r{i}", r))
-        size += n
+        current.append((f"r{i}", h))
+        size += h.size
     if current:
         chunks.append(current)
     return chunks
 
 
-# ----------------------------------------------------------------------------- worker tasks (pickled by name)
-
 #: Index rows per front-matter slice (about 5 pages). WeasyPrint's tables are costly to lay out: a 400-row
 #: slice lifted a worker's peak by about 20 MB, 100 rows by nothing measurable over a chunk of records.
 INDEX_ROWS = 100
 
-def _render_chunk(meta: BundleMeta, records: list[tuple[str, BundleRecord]], target: str,
-                  seconds: int) -> tuple[int, dict[str, int], dict[str, int]]:
-    """Render one chunk to ``target``; returns its page count and each record's first and last page (0-based)."""
-    html = render.render_template("bundle_records.html", {"meta": meta, "records": records})
-    with render.deadline(seconds):
-        doc = render.document(html)
-        first: dict[str, int] = {}
-        for number, page in enumerate(doc.pages):
-            for anchor in page.anchors:
-                first.setdefault(anchor, number)
-        pages = len(doc.pages)
-        render.write(doc, target, pdf_a=meta.pdf_a)
-    del doc
-    render.release_memory()
-    anchors = [a for a, _r in records]
-    missing = [a for a in anchors if a not in first]
-    if missing:
-        raise BundleError(f"{len(missing)} record(s) did not reach the rendered pages")
-    last = {a: (first[anchors[i + 1]] - 1 if i + 1 < len(anchors) else pages - 1) for i, a in enumerate(anchors)}
-    return pages, first, last
-
-
-def _render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord],
-                  codes: list[CodeNote], target: str, seconds: int, first: bool, last: bool) -> int:
-    """One slice of the front matter: the cover and the index heading on the first, the withheld records and
-    the codes on the last. Sliced because a 10,000-page bundle's index is a 200-page table, which WeasyPrint
-    would lay out in one piece (half a gigabyte, on one core)."""
-    html = render.render_template("bundle_front.html", {"meta": meta, "entries": entries, "withheld": withheld,
-                                                        "codes": codes, "first": first, "last": last})
-    with render.deadline(seconds):
-        doc = render.document(html)
-        render.write(doc, target, pdf_a=meta.pdf_a)
-        pages = len(doc.pages)
-    del doc
-    render.release_memory()
-    return pages
-
-
-def _finish(meta: BundleMeta, part: str, first_page: int, total: int, target: str, seconds: int) -> int:
-    """Lay the footers (pages first_page.. of total) and DRAFT mark over a rendered part, drop each page's
-    unused resources, and write ``target``. Done in the workers so the parent only concatenates slim pages."""
-    import pikepdf
-
-    with pikepdf.open(part) as pdf:
-        count = len(pdf.pages)
-        html = render.render_template("bundle_overlay.html", {
-            "meta": meta, "start": first_page, "count": count, "total": int(total)})
-        overlay_path = target + ".overlay.pdf"
-        with render.deadline(seconds):
-            doc = render.document(html)
-            if len(doc.pages) != count:
-                raise BundleError("footer pages do not match the bundle's pages")
-            render.write(doc, overlay_path, pdf_a=meta.pdf_a)
-        del doc
-        with pikepdf.open(overlay_path) as overlay:
-            for page, over in zip(pdf.pages, overlay.pages, strict=True):
-                page.add_overlay(over)
-            pdf.remove_unreferenced_resources()
-            pdf.save(target, object_stream_mode=pikepdf.ObjectStreamMode.disable)
-    Path(overlay_path).unlink()
-    Path(part).unlink()
-    render.release_memory()
-    return count
-
 
 # ------------------------------------------------------------------------------------------------- pipeline
 
-def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord],
+def render_bundle(meta: BundleMeta, records: Iterable[BundleRecord], withheld: Sequence[WithheldRecord],
                   target: str | Path, limits: render.RenderLimits | None = None, *,
-                  max_chunk_chars: int = 120_000, workdir: str | Path | None = None) -> BundleResult:
+                  max_chunk_chars: int = 120_000, workdir: str | Path | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> BundleResult:
     """Render the bundle to ``target`` (a path); chunks render in ``limits.workers`` processes.
 
-    Raises :class:`BundleError` if the result is incomplete, :class:`render.RenderError` if a worker failed.
+    ``progress(done, total)`` is called as steps finish (tasks rendered, then parts joined), for a job to
+    report how far a long bundle has come.
+
+    ``records`` may be a generator: each is spilled to a temporary file as it comes (:mod:`.parts`), so this
+    process holds only their headers while the workers render. Raises :class:`BundleError` if the result is
+    incomplete, :class:`render.RenderError` if a worker failed.
     """
+    from rights.bundles import parts
+
     limits = limits or render.RenderLimits()
-    _check_input(records, withheld)
-    ordered = order(records)
     withheld_sorted = sorted(withheld, key=lambda w: (w.service, w.date, w.key))
-    codes = _code_notes(codes_used(ordered, withheld_sorted))
-    chunks = chunk(ordered, max_chunk_chars)
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="bundle-", dir=workdir) as tmp:
+        spilled = Path(tmp) / "records.pickle"
+        with open(spilled, "wb") as fh:
+            held, used = parts.spill(records, fh)
+        _check_input([h.key for h in held], withheld_sorted)
+        codes = _code_notes(codes_used(used, withheld_sorted))
+        chunks = chunk(order(held), max_chunk_chars)
+        slices = -(-len(held) // INDEX_ROWS) or 1
+        del held
+        steps = _Steps(len(chunks) + 1 + 3 * slices + len(chunks), progress)
         try:
-            parts, entries, front_pages, chunk_pages = _render_parts(
-                meta, chunks, withheld_sorted, codes, Path(tmp), _Batches(limits), limits)
+            with render.Workers(limits, TASKS_PER_WORKER) as workers:
+                rendered, entries, front_pages, chunk_pages = _render_parts(
+                    meta, chunks, spilled, withheld_sorted, codes, Path(tmp), workers, limits, steps.step)
         except (BundleError, render.RenderError):
             raise
         except Exception as exc:  # a worker killed by the kernel (memory), or WeasyPrint failing on input
             raise render.RenderError(f"bundle rendering failed: {type(exc).__name__}: {exc}") from None
         total = front_pages + sum(chunk_pages)
-        _join(meta, parts, entries, target)
+        _join(meta, rendered, entries, target, Path(tmp) / "stamp.pdf", total, steps.step)
     _gate(target, total, entries)
     return BundleResult(path=target, pages=total, front_pages=front_pages, entries=entries, withheld=withheld_sorted,
                         codes_used=[c["code"] for c in codes], chunks=len(chunks), chunk_pages=chunk_pages)
+
+
+class _Steps:
+    """Counts finished steps for a ``progress(done, total)`` callback (none: counting only)."""
+
+    def __init__(self, total: int, callback: Callable[[int, int], None] | None) -> None:
+        self.total, self.done, self.callback = total, 0, callback
+
+    def step(self) -> None:
+        self.done += 1
+        if self.callback is not None:
+            self.callback(min(self.done, self.total), self.total)
 
 
 #: Tasks each worker runs before it is replaced by a fresh one. WeasyPrint (through Pango and fontconfig)
@@ -295,77 +267,52 @@ def render_bundle(meta: BundleMeta, records: Sequence[BundleRecord], withheld: S
 TASKS_PER_WORKER = 50
 
 
-class _Batches:
-    """Runs tasks in a pool of ``limits.workers`` processes that is replaced every TASKS_PER_WORKER tasks
-    per worker; each batch's pool is closed before the next starts, and before the join."""
+def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spilled: Path,
+                  withheld: list[WithheldRecord], codes: list[CodeNote], tmp: Path, workers: render.Workers,
+                  limits: render.RenderLimits,
+                  step: Callable[[], None]) -> tuple[list[str], list[IndexEntry], int, list[int]]:
+    """Render the chunks, the stamp sheet and the front matter; returns the rendered parts in order.
 
-    def __init__(self, limits: render.RenderLimits) -> None:
-        self.limits = limits
+    The front matter's length moves every record's page number, so its slices are laid out once (with the
+    chunks, which they do not depend on) to count their pages, then again with the real numbers; the numbers
+    do not change the layout, which is checked."""
+    from rights.bundles import parts
 
-    def run(self, calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
-        size = TASKS_PER_WORKER * self.limits.workers
-        wait = self.limits.seconds + 30
-        results: list[Any] = []
-        for start in range(0, len(calls), size):
-            batch = calls[start:start + size]
-            with render.pool(self.limits, workers=min(self.limits.workers, len(batch))) as executor:
-                futures: list[Future] = [executor.submit(fn, *args) for fn, args in batch]
-                results.extend(f.result(timeout=wait * len(batch)) for f in futures)
-        return results
-
-
-def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, BundleRecord]]], withheld: list[WithheldRecord],
-                  codes: list[CodeNote], tmp: Path, executor: _Batches,
-                  limits: render.RenderLimits) -> tuple[list[str], list[IndexEntry], int, list[int]]:
-    """Render chunks, then the front matter, then stamp every part; returns the finished parts in order."""
-    run = executor.run
-    results = run([(_render_chunk, (meta, c, str(tmp / f"chunk{i}.pdf"), limits.seconds))
-                   for i, c in enumerate(chunks)])
-    chunk_pages = [pages for pages, _first, _last in results]
-
-    # Front matter: its length moves every record's page number, so lay it out until it is stable.
-    def entries_at(offset: int) -> list[IndexEntry]:
-        out: list[IndexEntry] = []
-        base = offset
-        for records, (pages, first, last) in zip(chunks, results, strict=True):
-            out.extend(IndexEntry(r.key, a, r.service, r.date, r.title, base + first[a] + 1, base + last[a] + 1)
-                       for a, r in records)
-            base += pages
-        return out
-
-    # Front matter: its length moves every record's page number. Its slices are laid out once to count their
-    # pages, then again with the real numbers; the numbers do not change the layout, which is checked.
     n_records = sum(len(c) for c in chunks)
     bounds = list(range(0, n_records, INDEX_ROWS)) or [0]
     front_paths = [str(tmp / f"front{i}.pdf") for i in range(len(bounds))]
 
-    def render_front(entries: list[IndexEntry]) -> list[int]:
-        return run([(_render_front, (meta, entries[b:b + INDEX_ROWS], withheld, codes, path, limits.seconds,
-                                     i == 0, i == len(bounds) - 1))
-                    for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))])
+    def front_calls(entries: list[IndexEntry]) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
+        return [(parts.render_front, (meta, entries[b:b + INDEX_ROWS], withheld, codes, path, limits.seconds,
+                                      i == 0, i == len(bounds) - 1))
+                for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))]
 
-    front_counts = render_front(entries_at(0))
+    unnumbered = [IndexEntry(r.key, a, r.service, r.date, r.title, 0, 0) for c in chunks for a, r in c]
+    results = workers.run([*[(parts.render_chunk, (meta, str(spilled), [(a, h.offset, h.length) for a, h in c],
+                                                   str(tmp / f"chunk{i}.pdf"), limits.seconds))
+                             for i, c in enumerate(chunks)],
+                           (parts.render_sheet, (meta, str(tmp / "stamp.pdf"), limits.seconds)),
+                           *front_calls(unnumbered)], step)
+    chunk_results, front_counts = results[:len(chunks)], results[len(chunks) + 1:]
+    chunk_pages = [pages for pages, _first, _last in chunk_results]
     front_pages = sum(front_counts)
-    entries = entries_at(front_pages)
-    if render_front(entries) != front_counts:
+    entries: list[IndexEntry] = []
+    base = front_pages
+    for records, (pages, first, last) in zip(chunks, chunk_results, strict=True):
+        entries.extend(IndexEntry(r.key, a, r.service, r.date, r.title, base + first[a] + 1, base + last[a] + 1)
+                       for a, r in records)
+        base += pages
+    if workers.run(front_calls(entries), step) != front_counts:
         raise BundleError("the index's length changed with its page numbers; cannot number the pages")
-    total = front_pages + sum(chunk_pages)
-
-    parts = front_paths + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))]
-    starts = [1]
-    for pages in [*front_counts, *chunk_pages][:-1]:
-        starts.append(starts[-1] + pages)
-    finished = run([(_finish, (meta, part, start, total, part + ".done.pdf", limits.seconds))
-                    for part, start in zip(parts, starts, strict=True)])
-    if finished != [*front_counts, *chunk_pages]:
-        raise BundleError("pages finished do not match pages rendered")
-    return [p + ".done.pdf" for p in parts], entries, front_pages, chunk_pages
+    return front_paths + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))], entries, front_pages, chunk_pages
 
 
-def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target: Path) -> None:
-    """Stream the finished parts into ``target`` with bookmarks (service, then record) and metadata that name
-    the document and the reference only: never the requester or a record."""
-    from rights.bundles import pdfjoin
+def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target: Path, sheet: Path,
+          total: int, step: Callable[[], None]) -> None:
+    """Stream the rendered parts into ``target``, each page stamped with its footer as it passes (see
+    :mod:`rights.bundles.stamp`), with bookmarks (service, then record) and metadata that name the document
+    and the reference only: never the requester or a record."""
+    from rights.bundles import pdfjoin, stamp
 
     marks = [pdfjoin.Bookmark("Cover and index", 0)]
     by_service: dict[str, pdfjoin.Bookmark] = {}
@@ -377,11 +324,21 @@ def _join(meta: BundleMeta, parts: list[str], entries: list[IndexEntry], target:
     title = meta.title + (" (DRAFT)" if meta.draft else "")
     subject = f"Response to information rights request {meta.reference}"
     keywords = f"disclosure bundle, {meta.reference}"
-    pdfjoin.join(parts, target, bookmarks=marks,
-                 info={"Title": title, "Subject": subject, "Keywords": keywords, "Author": meta.council_name,
-                       "Producer": "Rights Desk"},
-                 xmp=pdfjoin.xmp_packet(title, subject, keywords, meta.council_name, pdf_a=meta.pdf_a),
-                 output_intents_from_first=meta.pdf_a)
+    stamper = stamp.Stamper(sheet, total)
+
+    def each_part(pdf: Any, first: int) -> None:
+        stamper.stamp(pdf, first)
+        step()
+    try:
+        pdfjoin.join(parts, target, bookmarks=marks,
+                     info={"Title": title, "Subject": subject, "Keywords": keywords, "Author": meta.council_name,
+                           "Producer": "Rights Desk"},
+                     xmp=pdfjoin.xmp_packet(title, subject, keywords, meta.council_name, pdf_a=meta.pdf_a),
+                     output_intents_from_first=meta.pdf_a, each_part=each_part)
+    except stamp.StampError as exc:
+        raise BundleError(f"the footers could not be stamped: {exc}") from None
+    finally:
+        stamper.close()
 
 
 def _mark(e: IndexEntry) -> str:
@@ -407,12 +364,11 @@ def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
         raise BundleError("index page numbers fall outside the bundle")
 
 
-
 def one_pass_html(meta: BundleMeta, records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> str:
     """The same bundle as a single HTML document (index pages by target-counter): the benchmark's baseline."""
     ordered = order(records)
     entries = [IndexEntry(r.key, f"r{i}", r.service, r.date, r.title, 0, 0) for i, r in enumerate(ordered)]
-    codes = _code_notes(codes_used(ordered, withheld))
+    codes = _code_notes(codes_used(redaction_codes(ordered), withheld))
     return render.render_template("bundle_one_pass.html", {
         "meta": meta, "entries": entries, "withheld": list(withheld), "codes": codes,
         "records": [(f"r{i}", r) for i, r in enumerate(ordered)]})

@@ -4,8 +4,10 @@ say the same thing.
 Why here and as a job: the workflow's letter-sending events (``letter=`` in ``rights.workflow.tables``)
 queue the email in the officer's transaction; rendering a PDF takes a worker process a second or two, so it
 is deferred (:data:`LETTER_JOB`) and stored after commit as a case document (purpose ``letter``), keyed by
-the workflow event so a retry stores nothing twice. :func:`letter_pdf_for` is what the post queue calls to
-print a letter for a requester without email (the access response's letter is the approved version's).
+the workflow event so a retry stores nothing twice. When the letter also went on the "to post" list, the
+stored PDF is named on that entry (``rights.notify.post.attach_document``), so officers print the PDF rather
+than the plain text. :func:`letter_pdf_for` renders a letter of any kind on demand (the access response's
+letter is the approved version's).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rights.bundles.letters import Letter, render_letter
 from rights.config import Settings
 from rights.jobs import JobQueue
 from rights.models import Document, RequestKind, RightsRequest
+from rights.notify import post
 from rights.security import EncryptedStore
 from rights.vocabulary import KIND_WORDS
 
@@ -85,18 +88,28 @@ def letter_pdf_for(session: Session, request: RightsRequest, kind: str, *, reaso
 
 
 def defer_letter(session: Session, queue: JobQueue, request: RightsRequest, template: str, reasons: str,
-                 event_id: int) -> bool:
-    """After a letter-sending event, render its PDF twin in a job; False when the template has none."""
+                 event_id: int, *, post_key: str | None = None) -> bool:
+    """After a letter-sending event, render its PDF twin in a job; False when the template has none.
+    ``post_key``: the letter's entry on the "to post" list, if it was posted, to name the PDF on."""
     kind = kind_for(template, request)
     if kind is None:
         return False
-    jobs.defer(session, queue, LETTER_JOB, request.id, kind, reasons, event_id, request_id=request.id)
+    jobs.defer(session, queue, LETTER_JOB, request.id, kind, reasons, event_id, post_key, request_id=request.id)
     return True
 
 
 def store_letter(session: Session, settings: Settings, store: EncryptedStore, request_id: int, kind: str,
-                 reasons: str, event_id: int) -> Document | None:
-    """Render and store the letter once per workflow event (the filename carries the event id)."""
+                 reasons: str, event_id: int, *, post_key: str | None = None) -> Document | None:
+    """Render and store the letter once per workflow event (the filename carries the event id), and name it
+    on the letter's "to post" entry."""
+    document = _store_letter(session, settings, store, request_id, kind, reasons, event_id)
+    if document is not None and post_key:
+        post.attach_document(session, post_key, document.id)
+    return document
+
+
+def _store_letter(session: Session, settings: Settings, store: EncryptedStore, request_id: int, kind: str,
+                  reasons: str, event_id: int) -> Document | None:
     request = session.get(RightsRequest, request_id)
     if request is None:
         return None

@@ -53,6 +53,16 @@ class Searched:
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """A record withheld in full, as a letter with no bundle lists it (the bundle's index would otherwise)."""
+
+    service: str
+    date: date | None
+    title: str
+    code: str
+
+
+@dataclass(frozen=True)
 class Letter:
     kind: str
     reference: str
@@ -68,6 +78,7 @@ class Letter:
     searched: tuple[Searched, ...] = ()
     records_disclosed: int = 0
     records_withheld: int = 0
+    withheld: tuple[Withheld, ...] = ()  # listed in the letter when nothing is disclosed (there is no bundle)
     bundle_pages: int | None = None
     codes_used: tuple[str, ...] = ()
     large_print: bool = False
@@ -86,6 +97,9 @@ def check(letter: Letter) -> None:
     allowed = COMPLAINT_OUTCOMES if letter.kind == "complaint_outcome" else RIGHTS_OUTCOMES
     if letter.kind.endswith("_outcome") and letter.outcome not in allowed:
         raise ValueError(f"a {letter.kind} letter's outcome must be one of {', '.join(allowed)}")
+    if letter.kind == "access_response" and not letter.records_disclosed and \
+            len(letter.withheld) != letter.records_withheld:
+        raise ValueError("an access response with nothing disclosed must list every record withheld")
     unknown = [c for c in letter.codes_used if c not in CODES]
     if unknown:
         raise ValueError(f"unknown exemption code(s): {', '.join(unknown)}")

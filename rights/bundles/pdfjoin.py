@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -73,8 +73,12 @@ def _renumber(data: bytes, base: int, tree: frozenset[int] = frozenset(), pages_
 
 
 def join(parts: Sequence[str | Path], target: str | Path, *, bookmarks: Sequence[Bookmark] = (),
-         info: dict[str, str] | None = None, xmp: bytes | None = None, output_intents_from_first: bool = False) -> int:
-    """Concatenate ``parts`` into ``target``; returns the number of pages written."""
+         info: dict[str, str] | None = None, xmp: bytes | None = None, output_intents_from_first: bool = False,
+         each_part: Callable[[pikepdf.Pdf, int], None] | None = None) -> int:
+    """Concatenate ``parts`` into ``target``; returns the number of pages written.
+
+    ``each_part(pdf, first)`` may change a part in memory before it is written (the bundle stamps its footers
+    there); ``first`` is the 0-based page its first page becomes."""
     with open(target, "wb") as fh:
         w = _Writer(fh)
         fh.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
@@ -83,6 +87,8 @@ def join(parts: Sequence[str | Path], target: str | Path, *, bookmarks: Sequence
         output_intents = b""
         for index, part in enumerate(parts):
             with pikepdf.open(part) as src:
+                if each_part is not None:
+                    each_part(src, len(page_nums))
                 base = w.next_num - 1
                 tree = frozenset(p.objgen[0] for p in _page_tree_nodes(src.Root.Pages))
                 skip = {src.Root.objgen[0], *tree}

@@ -1,5 +1,6 @@
 """Releasing an approved version: a link to the portal by email (never the data), downloads behind a fresh
-one-time code, links that expire, and every download audited; a print pack for a requester without email.
+one-time code, links that expire, and every download audited; for a requester who chose post (or gave no
+email address) the print pack, the approved letter then the bundle, goes on the "to post" list.
 
 Why a link and a code rather than an attachment: email is neither private nor reliably delivered to the
 right person, and a care record sent to a shared inbox cannot be recalled. The portal page asks for the
@@ -16,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rights import audit, clock, privacy_notice
-from rights.bundles import versions
+from rights.bundles import finalise, versions
 from rights.config import Settings
 from rights.jobs import JobQueue
-from rights.models import AuditEvent, BundleVersion, DownloadLink, RightsRequest, utcnow
-from rights.notify import queue_email
+from rights.models import AuditEvent, BundleVersion, Document, DownloadLink, JobRun, PostItem, RightsRequest, utcnow
+from rights.notify import post, queue_email
 from rights.security import Cipher, EncryptedStore
 from rights.staff import staff_names
 
@@ -34,8 +35,10 @@ def link_url(settings: Settings, link_id: str) -> str:
 
 
 def release(session: Session, queue: JobQueue, settings: Settings, request: RightsRequest, actor: str, *,
-            now: datetime | None = None) -> DownloadLink:
-    """Release the approved version: a download link, and the email saying where (or a print pack to post).
+            now: datetime | None = None) -> DownloadLink | None:
+    """Release the approved version by every channel the requester chose: an emailed link to the portal (the
+    link is returned), and/or the print pack on the "to post" list. Refused when there is neither an email
+    address nor a postal address to send it to.
 
     The workflow's guards have already checked the version is approved, current and leak-free; this checks
     the version's state again so no other caller can release a draft.
@@ -44,37 +47,80 @@ def release(session: Session, queue: JobQueue, settings: Settings, request: Righ
     version = versions.latest(session, request.id)
     if version is None or version.status != "approved" or version.leak_findings:
         raise versions.VersionError("Only an approved version with a clean leak check can be released.")
-    link = DownloadLink(request_id=request.id, version_id=version.id, created_at=now,
-                        expires_at=now + timedelta(days=settings.download_days))
-    session.add(link)
+    by_email = post.wants_email(request)
+    address = post.postal_address(request.requester) if post.wants_post(request) else []
+    if not by_email and not address:
+        raise versions.VersionError("There is no email address or postal address to send the response to: "
+                                    "add one to the requester's details first.")
     version.status = "released"
     version.released_at = now
-    session.flush()
-    expires_on = clock.long_date(link.expires_at.astimezone(clock.LONDON).date())
-    to = request.requester.email if request.requester else None
-    if to:
+    link = None
+    if by_email:
+        link = DownloadLink(request_id=request.id, version_id=version.id, created_at=now,
+                            expires_at=now + timedelta(days=settings.download_days))
+        session.add(link)
+        session.flush()
         notice = privacy_notice.load()
-        queue_email(session, queue, key=f"release:{link.id}", to=to, template=RELEASE_TEMPLATE,
-                    request_id=request.id,
+        queue_email(session, queue, key=f"release:{link.id}", to=str(request.requester.email),
+                    template=RELEASE_TEMPLATE, request_id=request.id,
                     context={"reference": request.reference, "requester_name": request.requester.full_name,
-                             "url": link_url(settings, link.id), "expires_on": expires_on,
+                             "url": link_url(settings, link.id),
+                             "expires_on": clock.long_date(link.expires_at.astimezone(clock.LONDON).date()),
                              "pages": version.pages, "council_name": settings.council_name,
                              "ico_url": notice.ico_url, "ico_phone": notice.ico_phone})
-    else:
-        # No email: the letter and bundle go by post (print_pack); the post queue picks this entry up.
-        audit.record(session, actor, "letter.needs_post", request_id=request.id, target=request.reference,
-                     detail={"template": RELEASE_TEMPLATE, "print_pack": version.number})
+    if address:
+        what = "letter" if version.bundle_key is None else f"letter and bundle ({version.pages} pages)"
+        post.queue_post(session, request_id=request.id, kind=post.PRINT_PACK, key=f"post:response:{version.id}",
+                        address=address, addressee=request.requester.full_name, actor=actor,
+                        subject=f"Our response to your request {request.reference}: {what}",
+                        document_ref=f"{post.RESPONSE_PREFIX}{version.id}")
     audit.record(session, actor, "bundle.released", request_id=request.id, target=request.reference,
-                 detail={"version": version.number, "sha256": version.final_sha256, "link": link.id,
-                         "by": "email" if to else "post"})
+                 detail={"version": version.number, "sha256": version.final_sha256,
+                         "link": link.id if link else None,
+                         "by": "+".join(c for c, on in (("email", by_email), ("post", bool(address))) if on)})
     return link
 
 
-def record_posted(session: Session, request: RightsRequest, actor: str, on: date) -> None:
-    """The print pack was posted: from then on the requester's progress page says "Replied"."""
-    request.details = {**(request.details or {}), "print_pack_posted_on": on.isoformat()}
-    audit.record(session, actor, "release.posted", request_id=request.id, target=request.reference,
-                 detail={"on": on})
+# --------------------------------------------------------------------------------------------------
+# Printing from the "to post" list
+
+
+def printables(session: Session, item: PostItem) -> list[tuple[str, str]]:
+    """The PDFs to print for a "to post" entry, as (part, label), in the order to print them; [] when the
+    entry has only its plain text."""
+    ref = item.document_ref or ""
+    if ref.startswith(post.DOCUMENT_PREFIX):
+        return [("document", "The letter")]
+    if ref.startswith(post.RESPONSE_PREFIX):
+        version = session.get(BundleVersion, int(ref.removeprefix(post.RESPONSE_PREFIX)))
+        if version is None:
+            return []
+        parts = [("letter", "The letter")]
+        if version.final_bundle_key:
+            parts.append(("bundle", f"The bundle ({version.pages} pages)"))
+        return parts
+    return []
+
+
+def printable(session: Session, store: EncryptedStore, item: PostItem, part: str, actor: str, *,
+              ip: str | None = None) -> bytes | None:
+    """One PDF of a "to post" entry, decrypted, audited as printed; None when the entry has no such part."""
+    if part not in dict(printables(session, item)):
+        return None
+    ref = str(item.document_ref)
+    if part == "document":
+        document = session.get(Document, int(ref.removeprefix(post.DOCUMENT_PREFIX)))
+        if document is None or document.request_id != item.request_id:
+            return None
+        data = store.get(document.storage_key)
+    else:
+        version = session.get(BundleVersion, int(ref.removeprefix(post.RESPONSE_PREFIX)))
+        if version is None or version.request_id != item.request_id:
+            return None
+        data = versions.files(store, version, final=True)[part]
+    audit.record(session, actor, "post.printed", request_id=item.request_id, target=f"post:{item.id}",
+                 detail={"part": part}, ip=ip)
+    return data
 
 
 # --------------------------------------------------------------------------------------------------
@@ -94,11 +140,11 @@ def open_link(session: Session, link_id: str, *, now: datetime | None = None) ->
 def download(session: Session, store: EncryptedStore, link: DownloadLink, which: str, *, ip: str | None = None,
              now: datetime | None = None) -> bytes:
     """One released file, decrypted, with an audit entry the case page shows."""
-    if which not in FILES:
-        raise versions.VersionError("Unknown file.")
     version = session.get(BundleVersion, link.version_id)
     assert version is not None
-    data = versions.files(store, version, final=True)[which]
+    data = versions.files(store, version, final=True).get(which) if which in FILES else None
+    if data is None:  # an unknown file, or the bundle of a letter-only response
+        raise versions.VersionError("There is no such file in this response.")
     link.downloads += 1
     link.last_downloaded_at = now or utcnow()
     request = session.get(RightsRequest, link.request_id)
@@ -158,6 +204,20 @@ def expiring_links(session: Session, first: date, last: date) -> list[ExpiringLi
 
 
 @dataclass(frozen=True)
+class Finalising:
+    """The approved version's finalisation job as the release section shows it."""
+
+    status: str  # pending, queued, started, failed (finished: the version is approved)
+    error: str | None
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass(frozen=True)
 class Panel:
     state: versions.VersionState
     versions: list[BundleVersion]
@@ -165,20 +225,32 @@ class Panel:
     downloads: list[Download]
     undecided: int
     can_prepare: bool  # in review, every record decided, and no version matches the decisions yet
-    postal: bool  # no email address: the approved letter and bundle go as a print pack
-    posted_on: str | None
+    posts: list[PostItem]  # the released response's entries on the "to post" list
+    finalising: Finalising | None  # the approved version's final PDFs are still being rendered
     names: dict[str, str]  # staff display names by actor reference (who prepared, who approved)
 
 
+def _finalising(session: Session, state: versions.VersionState) -> Finalising | None:
+    version = state.version
+    if version is None or not state.finalising:
+        return None
+    job: JobRun | None = finalise.latest_job(session, version)
+    progress = version.render_progress or {}
+    return Finalising(status=job.status if job else "pending", error=job.error if job else None,
+                      done=int(progress.get("done", 0)), total=int(progress.get("total", 0)))
+
+
 def panel(session: Session, cipher: Cipher, request: RightsRequest, *, may_prepare: bool) -> Panel:
-    """What the release section shows: versions, staleness, leak findings, links and downloads."""
+    """What the release section shows: versions, staleness, leak findings, finalisation, links, downloads and
+    the print pack's place on the "to post" list."""
     from rights.redaction.decisions import undecided_count
 
     undecided = undecided_count(session, request.id)
     state = versions.state(session, cipher, request)
+    posts = list(session.scalars(select(PostItem).where(PostItem.request_id == request.id,
+                                                        PostItem.kind == post.PRINT_PACK).order_by(PostItem.id)))
     return Panel(state=state, versions=versions.versions(session, request.id),
                  links=links_of(session, request.id), downloads=downloads_of(session, request.id),
                  undecided=undecided,
                  can_prepare=may_prepare and request.status == "review" and not undecided and not state.ready,
-                 postal=not (request.requester and request.requester.email),
-                 posted_on=(request.details or {}).get("print_pack_posted_on"), names=staff_names(session))
+                 posts=posts, finalising=_finalising(session, state), names=staff_names(session))

@@ -24,7 +24,7 @@ import multiprocessing
 import re
 import resource
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -190,37 +190,94 @@ def deadline(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-@contextmanager
-def pool(limits: RenderLimits, workers: int | None = None) -> Iterator[ProcessPoolExecutor]:
-    """A process pool whose workers run under ``limits``; on any failure its workers are killed.
+def _executor(limits: RenderLimits, workers: int | None = None) -> ProcessPoolExecutor:
+    """A process pool whose workers run under ``limits``.
 
     Spawn, not fork: the caller may be a threaded web or RQ process, and a forked copy of its locks and
     connections is not safe to render in. Spawn rather than forkserver because every process counts: a
     forkserver is one more resident interpreter for the life of the pool, and preloading WeasyPrint into it
     would not share memory in any sense that matters (each worker's resident set still holds those pages).
-    A spawned worker starts as a bare interpreter and imports only what the task it unpickles needs.
+    A spawned worker starts as a bare interpreter and imports only what the task it unpickles needs."""
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers or limits.workers, mp_context=ctx,
+                               initializer=_limit_worker, initargs=(limits.memory_mb,))
+
+
+def _stop(executor: ProcessPoolExecutor, *, failed: bool) -> None:
+    """Shut a pool down; after a failure, kill its workers first.
 
     Why kill: a worker that meets its memory limit can be left alive but stuck (a MemoryError inside a lock
     or while starting its result thread), and ``ProcessPoolExecutor.shutdown`` then waits for it for ever.
-    A failed render must fail, not hang the job (or the request) that asked for it."""
-    ctx = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=workers or limits.workers, mp_context=ctx,
-                                   initializer=_limit_worker, initargs=(limits.memory_mb,))
+    A failed render must fail, not hang the job (or the request) that asked for it. The executor keeps its
+    workers in a private mapping; there is no public way to stop a stuck one."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    if failed:
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.kill()
+    executor.shutdown(wait=not failed, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=10)
+
+
+@contextmanager
+def pool(limits: RenderLimits, workers: int | None = None) -> Iterator[ProcessPoolExecutor]:
+    """A limited process pool for one piece of work (:func:`_executor`), stopped by :func:`_stop`."""
+    executor = _executor(limits, workers)
     failed = True
     try:
         yield executor
         failed = False
     finally:
-        # The executor keeps its workers in a private mapping; there is no public way to stop a stuck one.
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        if failed:
-            for process in processes:
-                with contextlib.suppress(Exception):
-                    process.kill()
-        executor.shutdown(wait=not failed, cancel_futures=True)
-        for process in processes:
-            with contextlib.suppress(Exception):
-                process.join(timeout=10)
+        _stop(executor, failed=failed)
+
+
+class Workers:
+    """One pool of ``limits.workers`` limited processes for every task of a job, replaced by a fresh pool once
+    each worker has run ``tasks_per_worker`` tasks (WeasyPrint keeps a little of every document it lays out).
+
+    One pool rather than one per batch of tasks: a spawned worker takes a second or two to start and load
+    WeasyPrint and its fonts, which a bundle's several phases (records, front matter) would otherwise pay each
+    time. Use as a context manager; the pool is shut down on leaving."""
+
+    def __init__(self, limits: RenderLimits, tasks_per_worker: int) -> None:
+        self.limits = limits
+        self.capacity = tasks_per_worker * limits.workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._used = 0
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, exc_type: object, *_exc: object) -> None:
+        self.close(failed=exc_type is not None)
+
+    def close(self, *, failed: bool = False) -> None:
+        if self._pool is not None:
+            _stop(self._pool, failed=failed)
+            self._pool = None
+
+    def run(self, calls: list[tuple[Any, tuple[Any, ...]]], on_done: Callable[[], None] | None = None) -> list[Any]:
+        """Run ``(function, args)`` calls; results in the order given (``on_done`` after each). Raises what a
+        task raised."""
+        results: list[Any] = []
+        done = 0
+        while done < len(calls):
+            if self._pool is None or self._used >= self.capacity:
+                self.close()
+                self._pool = _executor(self.limits, workers=min(self.limits.workers, len(calls) - done))
+                self._used = 0
+            batch = calls[done:done + self.capacity - self._used]
+            futures = [self._pool.submit(fn, *args) for fn, args in batch]
+            wait = (self.limits.seconds + 30) * len(batch)
+            for future in futures:
+                results.append(future.result(timeout=wait))
+                if on_done is not None:
+                    on_done()
+            self._used += len(batch)
+            done += len(batch)
+        return results
 
 
 def release_memory() -> None:

@@ -6,6 +6,7 @@ Deterministic (seeded) so the benchmark renders the same content at every size a
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from rights.bundles.bundle import BundleRecord, Redaction, Text, WithheldRecord
@@ -28,8 +29,12 @@ def paragraph(rng: random.Random, words: int) -> str:
 
 def records(pages: int, seed: int = 12) -> list[BundleRecord]:
     """About ``pages`` pages of records: 1 to 4 pages each, some with redactions."""
+    return list(iter_records(pages, seed))
+
+
+def iter_records(pages: int, seed: int = 12) -> Iterator[BundleRecord]:
+    """The same records one at a time, as a caller streaming them to the bundle would pass them."""
     rng = random.Random(seed)
-    out: list[BundleRecord] = []
     day = date(2010, 1, 4)
     budget = pages
     i = 0
@@ -43,12 +48,11 @@ def records(pages: int, seed: int = 12) -> list[BundleRecord]:
                 segments.append(Text(" " + paragraph(rng, 10) + "\n\n"))
             else:
                 segments.append(Text("\n\n"))
-        out.append(BundleRecord(key=f"rec-{i:05d}", service=SERVICES[i % len(SERVICES)], date=day,
-                                title=f"{TITLES[i % len(TITLES)]} {i + 1}", segments=tuple(segments)))
+        yield BundleRecord(key=f"rec-{i:05d}", service=SERVICES[i % len(SERVICES)], date=day,
+                           title=f"{TITLES[i % len(TITLES)]} {i + 1}", segments=tuple(segments))
         day += timedelta(days=rng.randint(1, 5))
         budget -= length
         i += 1
-    return out
 
 
 def withheld(count: int = 3) -> list[WithheldRecord]:

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rights import audit, clock, privacy_notice, runtime, search, workflow
-from rights.bundles import case_letters
+from rights.bundles import case_letters, finalise
 from rights.bundles import release as bundle_release
 from rights.bundles import versions as bundle_versions
 from rights.cases import decisions
@@ -44,6 +44,7 @@ from rights.models import (
     WorkflowEvent,
     utcnow,
 )
+from rights.notify import post
 from rights.notify.post import Delivery
 from rights.permissions import (
     Actor,
@@ -147,6 +148,7 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
         **decisions.check_facts(session, request),
         version_ready=version.ready,
         version_approved=version.approved,
+        version_finalising=version.finalising,
         version_stale=version.stale,
         leak_findings=version.leak_findings,
     )
@@ -250,10 +252,9 @@ def _hook_submit_version(session: Session, queue: JobQueue, request: RightsReque
 
 def _hook_approve_version(session: Session, queue: JobQueue, request: RightsRequest, actor: Actor,
                           firing: Firing) -> None:
-    """Approving renders the final, unmarked PDFs of the submitted version and runs the leak gate on them."""
-    rt = runtime.current()
+    """Approving queues the job rendering the submitted version's final, unmarked PDFs and their leak gate."""
     try:
-        bundle_versions.approve(session, rt.settings, rt.files, rt.cipher, request, actor.ref)
+        finalise.approve(session, queue, runtime.current().cipher, request, actor.ref)
     except bundle_versions.VersionError as exc:
         raise CaseError(str(exc), code="guard") from None
 
@@ -356,9 +357,10 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
     if template:
         context = letter_context(request, result, firing)
         outcome.letter = template
-        outcome.delivery = queue_letter(session, queue, request, template, context,
-                                        key=f"{template}:{request.reference}:{wf_event.id}")
-        case_letters.defer_letter(session, queue, request, template, context["reason"], wf_event.id)
+        key = f"{template}:{request.reference}:{wf_event.id}"
+        outcome.delivery = queue_letter(session, queue, request, template, context, key=key)
+        case_letters.defer_letter(session, queue, request, template, context["reason"], wf_event.id,
+                                  post_key=post.post_key(key) if outcome.delivery.posted else None)
     return outcome
 
 

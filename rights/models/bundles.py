@@ -21,9 +21,11 @@ class BundleVersion(Base):
     """One rendering of a request's response from one set of decisions (``fingerprint``).
 
     ``status``: ``draft`` (prepared, marked DRAFT on every page), ``submitted`` (named when sent for
-    approval), ``approved`` (a manager other than the preparer approved it; the final, unmarked PDFs were
-    rendered then, hashed and leak-checked), ``released``. Unique by (request, number) and by
-    (request, fingerprint): preparing again from the same decisions returns the same version.
+    approval), ``approving`` (a manager other than the preparer approved it; a job is rendering the final,
+    unmarked PDFs, ``render_progress`` says how far), ``approved`` (the final PDFs are stored, hashed and
+    leak-checked), ``released``. Unique by (request, number) and by (request, fingerprint): preparing again
+    from the same decisions returns the same version. A letter-only version (nothing held, or every record
+    withheld in full) has no bundle: ``bundle_key`` and ``final_bundle_key`` are null and ``pages`` is 0.
     """
 
     __tablename__ = "bundle_versions"
@@ -41,8 +43,8 @@ class BundleVersion(Base):
     records: Mapped[int] = mapped_column(Integer)
     withheld: Mapped[int] = mapped_column(Integer)
     letter_key: Mapped[str] = mapped_column(String(64))
-    bundle_key: Mapped[str] = mapped_column(String(64))
-    bundle_sha256: Mapped[str] = mapped_column(String(64))
+    bundle_key: Mapped[str | None] = mapped_column(String(64))  # None: a letter-only version
+    bundle_sha256: Mapped[str | None] = mapped_column(String(64))
     prepared_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(200))
@@ -52,6 +54,7 @@ class BundleVersion(Base):
     final_sha256: Mapped[str | None] = mapped_column(String(64))
     leak_findings: Mapped[list[Any] | None] = mapped_column(JSON)  # None: not checked; [] clean
     released_at: Mapped[datetime | None]
+    render_progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the finalisation job's {done, total}
 
 
 class DownloadLink(Base):

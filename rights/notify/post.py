@@ -6,8 +6,10 @@ the officer, never skipped in silence. Officers print the letters from the "to p
 one posted with the day it went; both steps are audited. Queueing is idempotent on ``key`` like the
 outbox, so a retried action never prints a letter twice.
 
-Other code queues what it has to post with :func:`queue_post` (a bundle's print pack names its stored
-document in ``document_ref``).
+Other code queues what it has to post with :func:`queue_post`. What is printed is named by ``document_ref``
+when there is a PDF to print (:data:`DOCUMENT_PREFIX`: a workflow letter's PDF twin, attached by the job that
+renders it; :data:`RESPONSE_PREFIX`: a released response's print pack, the approved letter then the bundle);
+the plain text is printed only for a letter with no PDF (yet).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from rights.notify.render import render
 
 TO_POST = "to_post"
 POSTED = "posted"
+PRINT_PACK = "print_pack"  # the kind of a released response's entry (letter and bundle)
+DOCUMENT_PREFIX = "document:"  # document_ref of a stored case document (a letter's PDF twin)
+RESPONSE_PREFIX = "response:"  # document_ref of a released response version (its print pack)
 
 
 class PostError(ValueError):
@@ -92,6 +97,11 @@ def queue_post(session: Session, *, request_id: int | None, kind: str, key: str,
     return item
 
 
+def post_key(key: str) -> str:
+    """The "to post" entry's key of a letter sent under ``key`` (the outbox's key for the same letter)."""
+    return f"post:{key}"
+
+
 def queue_letter_by_post(session: Session, request: RightsRequest, template: str, context: dict[str, Any], *,
                          key: str, base_context: dict[str, Any]) -> PostItem | None:
     """Render an email template as a letter and queue it to the requester's address (None: no address)."""
@@ -99,8 +109,23 @@ def queue_letter_by_post(session: Session, request: RightsRequest, template: str
     if not address:
         return None
     rendered = render(template, {**base_context, **context})
-    return queue_post(session, request_id=request.id, kind=template, key=f"post:{key}", address=address,
+    return queue_post(session, request_id=request.id, kind=template, key=post_key(key), address=address,
                       addressee=request.requester.full_name, subject=rendered.subject, text=rendered.text)
+
+
+def attach_document(session: Session, key: str, document_id: int) -> PostItem | None:
+    """Name a letter's PDF twin on its "to post" entry, so the PDF is printed instead of the plain text."""
+    item = session.scalars(select(PostItem).where(PostItem.key == key)).first()
+    if item is not None and not item.document_ref:
+        item.document_ref = f"{DOCUMENT_PREFIX}{document_id}"
+    return item
+
+
+def posted_on(session: Session, request_id: int, kinds: Sequence[str]) -> date | None:
+    """The first day one of these letters to the requester went in the post (None: none posted yet)."""
+    return session.scalars(select(PostItem.posted_on).where(
+        PostItem.request_id == request_id, PostItem.kind.in_(list(kinds)), PostItem.status == POSTED,
+        PostItem.posted_on.is_not(None)).order_by(PostItem.posted_on).limit(1)).first()
 
 
 def to_post(session: Session) -> list[PostItem]:

@@ -94,6 +94,7 @@ class Facts:
     overridden: frozenset[str] = frozenset()  # release checks a manager overrode with a reason
     version_ready: bool = False  # a prepared response (letter and bundle) matches the current decisions
     version_approved: bool = False  # that version was approved by a manager (final PDFs rendered)
+    version_finalising: bool = False  # approved; the job rendering its final PDFs has not finished
     version_stale: bool = False  # the latest prepared version was built from decisions since changed
     leak_findings: int = 0  # redacted or withheld text the leak gate found in the approved PDFs
 
@@ -288,6 +289,9 @@ def version_released_ready(f: Facts) -> str | None:
     """Only the approved version, still matching the decisions and clean of leaks, can be released."""
     if f.version_stale:
         return "The decisions changed after this version was approved: prepare and approve a new version."
+    if f.version_finalising:
+        return ("The final letter and bundle are still being rendered after approval: release them once the "
+                "release section says they are ready.")
     if not f.version_approved:
         return "No approved version: a manager must approve the prepared response first."
     if f.leak_findings:

@@ -29,11 +29,13 @@ CALL = "Kyle Brook called on 07700 900982 about Amelia. Kyle was angry and menti
 SECRETS = ("Joanne Hart", "Kyle Brook", "07700 900982", "LS6 2AB")
 
 
-def gathered_case(rt: Any, settings: Any, *, status: str = "review") -> dict[str, Any]:
-    """A request (subject Amelia Hart) with three gathered records; returns ids by name."""
+def gathered_case(rt: Any, settings: Any, *, status: str = "review", person: dict[str, Any] | None = None,
+                  **request_kw: Any) -> dict[str, Any]:
+    """A request (subject Amelia Hart; ``person`` changes her details) with three gathered records; returns
+    ids by name."""
     cipher = cipher_for(settings.encryption_keys)
     with rt.db.transaction() as session:
-        request = make_request(session, subject=make_person())
+        request = make_request(session, subject=make_person(**(person or {})), **request_kw)
         request.status = status
         task = SearchTask(request_id=request.id, source="csc_notes", service="childrens_social_care",
                           source_type="folder", run_by="user:1", status="done")

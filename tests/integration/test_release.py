@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from rights import cases, clock, progress
-from rights.bundles import release, versions
+from rights.bundles import finalise, release, versions
 from rights.cli.bundle import bundle_command
 from rights.cli.process import run_pending
 from rights.errors import CaseError
@@ -40,12 +40,16 @@ def case(rt, settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return decided_case(rt, settings)
 
 
-def act(rt, case, actor: Actor, event: str) -> None:  # type: ignore[no-untyped-def]
+def act(rt, case, actor: Actor, event: str, *, finish: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Perform ``event``; approving queues the finalisation job, which a worker then runs (unless not
+    ``finish``, to look at the version while it is being finalised)."""
     from datetime import date
 
     with rt.db.transaction() as session:
         request = session.get(RightsRequest, case["id"])
         cases.perform(session, rt.queue, request, actor, event, today=date.today())
+    if event == "approve" and finish:
+        run_pending(rt.db, rt.queue, 1)
 
 
 def prepare(rt, case) -> BundleVersion:  # type: ignore[no-untyped-def]
@@ -120,7 +124,14 @@ def test_approval_by_another_manager_only_and_release_needs_approval(rt, setting
     with pytest.raises(CaseError, match="before approving"):  # a manager approves what they saw
         act(rt, case, MANAGER, "approve")
     view(rt, case, MANAGER)
-    act(rt, case, MANAGER, "approve")
+    act(rt, case, MANAGER, "approve", finish=False)
+    with rt.db.transaction() as session:  # approved; the final PDFs are a job's work, and release waits for it
+        version = versions.latest(session, case["id"])
+        assert (version.status, version.final_bundle_key) == ("approving", None)
+        assert session.get(RightsRequest, case["id"]).status == "ready"
+    with pytest.raises(CaseError, match="still being rendered"):
+        act(rt, case, OFFICER, "release")
+    run_pending(rt.db, rt.queue, 1)
     with rt.db.transaction() as session:
         version = versions.latest(session, case["id"])
         assert version.status == "approved" and version.approved_by == "user:5" and version.leak_findings == []
@@ -152,7 +163,7 @@ def test_leak_gate_names_the_page_and_record(rt, settings, case) -> None:  # typ
     version = approved(rt, case)
     with rt.db.transaction() as session:
         ds = versions.decided_set(session, cipher_for(settings.encryption_keys), case["id"])
-        leaky = versions.leak_gate(session, cipher_for(settings.encryption_keys),
+        leaky = finalise.leak_gate(session, cipher_for(settings.encryption_keys),
                                    ds.__class__(included=ds.included, withheld=ds.withheld,
                                                 redacted_strings=["met her mother"], fingerprint=ds.fingerprint),
                                    {"bundle": rt.files.get(version.final_bundle_key)})

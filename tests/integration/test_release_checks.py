@@ -14,6 +14,7 @@ from rights import cases, search
 from rights.bundles import versions
 from rights.cases import Actor, CaseError, Firing
 from rights.cli.case import show_command
+from rights.cli.process import run_pending
 from rights.models import AuditEvent, GatheredRecord, RightsRequest, SearchCandidate, SearchTask, WorkflowEvent
 from rights.redaction import decisions as redaction_decisions
 from rights.redaction import service as redaction_service
@@ -112,10 +113,12 @@ def test_parent_request_release_waits_for_every_check_and_override_needs_a_reaso
     with rt.db.transaction() as session:  # the response prepared (tested in test_release.py), then approved
         versions.prepare(session, rt.settings, rt.files, rt.cipher, rid, f"user:{officer.id}")
     act(rt, rid, officer, "submit_for_approval")
-    with rt.db.transaction() as session:
+    with rt.db.transaction() as session:  # every record withheld: the letter is the whole response
+        assert versions.latest(session, rid).bundle_key is None
         versions.record_view(session, f"user:{second.id}", session.get(RightsRequest, rid),
-                             versions.latest(session, rid), "bundle")
+                             versions.latest(session, rid), "letter")
     act(rt, rid, second, "approve")
+    run_pending(rt.db, rt.queue, 1)  # the finalisation job, as a worker runs it
     act(rt, rid, officer, "release")
     with rt.db.transaction() as session:
         request = session.get(RightsRequest, rid)

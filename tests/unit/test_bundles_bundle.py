@@ -184,3 +184,53 @@ def test_footer_shows_council_and_reference_verbatim_whatever_their_characters(t
 ])
 def test_css_string_escapes_everything_but_letters_digits_and_spaces(value, expected):
     assert str(render.css_string(value)) == expected
+
+
+def _sheet(tmp_path, sample_text: str):  # type: ignore[no-untyped-def]
+    """A stamp sheet whose page-number sample reads ``sample_text`` (WeasyPrint lays it out as the footer)."""
+    from rights.bundles import parts
+
+    path = tmp_path / f"sheet-{len(sample_text)}.pdf"
+    html = render.render_template("bundle_stamp.html", {"meta": META, "sample": sample_text})
+    render.write(render.document(html), path)
+    assert parts.SAMPLE  # the real sheet's sample, used below
+    return path
+
+
+def _tm_x(stream: bytes) -> float:
+    return float(re.search(rb"1 0 0 -1 ([\d.]+) [\d.]+ Tm", stream).group(1))
+
+
+@pytest.mark.parametrize(("n", "total"), [(1, 9), (7, 12), (123, 8584), (10000, 10000)])
+def test_stamped_page_number_lands_where_weasyprint_puts_it(tmp_path, n, total):
+    """The stamper typesets "Page n of N" from the sample; WeasyPrint laying out that very text in the footer
+    must start it at the same place (right-aligned) with the same glyphs."""
+    from rights.bundles import parts, stamp
+
+    stamper = stamp.Stamper(_sheet(tmp_path, parts.SAMPLE), total)
+    try:
+        ours = stamper.number(n)
+    finally:
+        stamper.close()
+    with pikepdf.open(_sheet(tmp_path, f"Page {n} of {total}")) as laid_out:
+        theirs = laid_out.pages[1].Contents.read_bytes()
+    assert abs(_tm_x(ours) - _tm_x(theirs)) < 0.2  # CSS px: under a sixth of a point
+    glyphs = re.compile(rb"<([0-9a-f]+)>")
+    assert b"".join(glyphs.findall(ours)) == b"".join(glyphs.findall(theirs))
+
+
+def test_stamper_refuses_a_sample_it_cannot_reproduce(tmp_path):
+    from rights.bundles import stamp
+
+    with pytest.raises(stamp.StampError, match="one glyph per character"):
+        stamp.Stamper(_sheet(tmp_path, "Page 1 of 2"), 2)
+
+
+def test_records_given_as_a_generator_render_the_same_bundle(tmp_path):
+    """Records may stream in (spilled to a temporary file as they come): same pages, same index."""
+    listed = bundle.render_bundle(META, sample.records(10), WITHHELD, tmp_path / "l.pdf", max_chunk_chars=9_000)
+    streamed = bundle.render_bundle(META, sample.iter_records(10), WITHHELD, tmp_path / "s.pdf",
+                                    max_chunk_chars=9_000)
+    assert streamed.chunks == listed.chunks > 1
+    assert streamed.entries == listed.entries and streamed.pages == listed.pages
+    assert pdftotext(streamed.path) == pdftotext(listed.path)

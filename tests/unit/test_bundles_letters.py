@@ -9,7 +9,7 @@ import pytest
 
 from rights import privacy_notice
 from rights.bundles import letters, render
-from rights.bundles.letters import LETTER_KINDS, Letter, Searched
+from rights.bundles.letters import LETTER_KINDS, Letter, Searched, Withheld
 from rights.redaction.codes import CODES
 from tests.unit.bundle_support import pdftotext
 
@@ -66,6 +66,41 @@ def test_access_response_has_every_art15_item_and_the_codes(tmp_path):
     for code in ("TP", "SWHARM", "COURT"):
         assert f"{code} DPA 2018 {CODES[code].reference}" in text and CODES[code].meaning[:40] in text
     assert "212 records" in text and "640 pages" in text
+
+
+SEARCHED = (Searched("Children's social care records", "nothing"), Searched("Early help records", "2 records"))
+
+
+@pytest.mark.parametrize(("withheld", "says", "never"), [
+    ((), "we do not hold any personal information about you", ("in a bundle of", "withhold")),
+    ((Withheld("Early help", date(2019, 6, 1), "Court report", "COURT"),
+      Withheld("Early help", None, "Police disclosure", "CRIME")),
+     "withhold them in full, so this letter is our whole response", ("in a bundle of", "bundle shows")),
+])
+def test_access_response_without_a_bundle_says_what_was_searched_and_why_nothing_is_sent(tmp_path, withheld,
+                                                                                           says, never):
+    """Nothing held, or every record withheld: the letter is the whole response, with the searches, every
+    withheld record and its code, and all the Art 15 information."""
+    letter = replace(BASE, kind="access_response", searched=SEARCHED, records_disclosed=0,
+                     records_withheld=len(withheld), withheld=withheld,
+                     codes_used=tuple(sorted({w.code for w in withheld})))
+    text = _text(tmp_path, letter)
+    assert says in text and "our whole response" in text
+    assert "Children's social care records nothing" in text and "Early help records 2 records" in text
+    for phrase in never:
+        assert phrase not in text
+    for w in withheld:
+        assert f"{w.title} {w.service}" in text and f"{w.code} DPA 2018 {CODES[w.code].reference}" in text
+    assert "1 June 2019" in text or not withheld
+    for heading in ("purposes", "categories", "recipients", "retention", "source", "Your rights"):
+        assert heading in text
+    assert NOTICE.ico_url in text and " ".join(NOTICE.complaints_ico.split())[:60] in text
+
+
+def test_access_response_without_a_bundle_must_list_every_withheld_record():
+    with pytest.raises(ValueError, match="must list every record withheld"):
+        letters.check(replace(BASE, kind="access_response", records_withheld=2,
+                              withheld=(Withheld("Early help", None, "Report", "COURT"),)))
 
 
 def test_letter_refuses_missing_reasons_and_unknown_codes():

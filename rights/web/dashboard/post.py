@@ -1,17 +1,20 @@
 """The "to post" list: letters for requesters who chose post (or gave no email), to print and mark posted.
 
 The list and the letters come from ``rights.notify.post``; this module only shows them. Printing a letter
-opens a page with the address and the letter and no site navigation (the dashboard's print styles).
+opens a page with its PDFs to print (a workflow letter's PDF twin; a released response's letter and bundle,
+``rights.bundles.release.printables``), or, for a letter with no PDF yet, the address and the plain text
+with no site navigation (the dashboard's print styles). Every PDF opened here is audited.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 
 from forms.dashboard import PostedForm
 from rights import notify
+from rights.bundles import release
 from rights.models import PostItem, RightsRequest
 from rights.notify import PostError
 from rights.notify.post import recently_posted
@@ -25,7 +28,7 @@ from rights.web.helpers import client_ip, rt, today
 def _rows(items: list[PostItem], references: dict[int, str]) -> list[dict[str, Any]]:
     return [{"id": i.id, "reference": references.get(i.request_id or 0, ""), "subject": i.subject,
              "addressee": i.addressee, "address": i.address.split("\n"), "created_at": i.created_at,
-             "posted_on": i.posted_on, "document_ref": i.document_ref} for i in items]
+             "posted_on": i.posted_on, "pdf": bool(i.document_ref)} for i in items]
 
 
 @bp.get("/post")
@@ -53,9 +56,26 @@ def post_print(item_id: int) -> Any:
             abort(404)
         case = db_session.get(RightsRequest, item.request_id) if item.request_id else None
         letter = {"id": item.id, "addressee": item.addressee, "address": item.address.split("\n"),
-                  "subject": item.subject, "text": item.text or "", "document_ref": item.document_ref,
+                  "subject": item.subject, "text": item.text or "", "pdfs": release.printables(db_session, item),
                   "reference": case.reference if case else "", "status": item.status}
     return render_template("dashboard/post_print.html", letter=letter, title=f"Letter: {letter['subject']}")
+
+
+@bp.get("/post/<int:item_id>/pdf/<part>")
+@staff(*CASEWORKERS)
+def post_pdf(item_id: int, part: str) -> Any:
+    """One PDF of a letter to post, shown inline to print; audited."""
+    who = actor()
+    with rt().db.transaction() as db_session:
+        item = db_session.get(PostItem, item_id)
+        data = release.printable(db_session, rt().files, item, part, who.ref, ip=client_ip()) if item else None
+        if data is None:
+            abort(404)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="post-{item_id}-{part}.pdf"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/post/<int:item_id>/posted")

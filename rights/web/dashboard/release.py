@@ -1,8 +1,9 @@
 """The case page's release section: prepare the response (a job), view a version's letter and bundle inline
-(audited: a manager approves what they saw), the print pack for postal requesters, and recording it posted.
+(audited: a manager approves what they saw), and run a failed finalisation again.
 
 Approving and releasing are the workflow's own actions (the case page's buttons); the guards on them read
-the versions (rights.bundles.versions).
+the versions (rights.bundles.versions). A postal requester's print pack goes on the "to post" list when the
+response is released (rights.bundles.release), and is printed and marked posted there.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, url_for
 
-from rights import audit
-from rights.bundles import release, versions
+from rights.bundles import finalise, release, versions
 from rights.models import BundleVersion, RightsRequest
-from rights.permissions import CASEWORKERS
+from rights.permissions import CASEWORKERS, MANAGERS
 from rights.web.access import staff
 from rights.web.dashboard import bp
 from rights.web.dashboard.cases import _case_or_deny, actor
-from rights.web.helpers import client_ip, download, rt, today
+from rights.web.helpers import client_ip, rt
 
 
 def release_panel(db_session: Any, case: RightsRequest, who: Any) -> release.Panel | None:
@@ -64,10 +64,12 @@ def release_view(reference: str, number: int, which: str) -> Any:
     with rt().db.transaction() as db_session:
         case = _case_or_deny(db_session, reference, who)
         version = db_session.query(BundleVersion).filter_by(request_id=case.id, number=number).first()
-        if version is None or (variant == "final" and not version.final_bundle_key):
+        if version is None or (variant == "final" and version.status not in versions.FINAL):
+            abort(404)
+        data = versions.files(rt().files, version, final=variant == "final").get(kind)
+        if data is None:  # the bundle of a letter-only response
             abort(404)
         versions.record_view(db_session, who.ref, case, version, which, ip=client_ip())
-        data = versions.files(rt().files, version, final=variant == "final")[kind]
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{reference}-v{number}-{which}.pdf"'
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -75,31 +77,14 @@ def release_view(reference: str, number: int, which: str) -> Any:
     return response
 
 
-@bp.get("/cases/<reference>/release/print-pack")
-@staff(*CASEWORKERS)
-def release_print_pack(reference: str) -> Any:
-    """The approved letter followed by the bundle, one PDF to print and post; audited."""
+@bp.post("/cases/<reference>/release/finalise")
+@staff(*MANAGERS)
+def release_finalise(reference: str) -> Any:
+    """Queue the approved version's finalisation again after its job failed."""
     who = actor()
     with rt().db.transaction() as db_session:
         case = _case_or_deny(db_session, reference, who)
-        version = versions.latest(db_session, case.id)
-        if version is None or version.status != "released":
-            abort(404)
-        audit.record(db_session, who.ref, "release.print_pack", request_id=case.id, target=case.reference,
-                     detail={"version": version.number}, ip=client_ip())
-        data = versions.print_pack(rt().files, version)
-    return download(data, "application/pdf", f"{reference}-print-pack.pdf", "print-pack")
-
-
-@bp.post("/cases/<reference>/release/posted")
-@staff(*CASEWORKERS)
-def release_posted(reference: str) -> Any:
-    who = actor()
-    with rt().db.transaction() as db_session:
-        case = _case_or_deny(db_session, reference, who)
-        version = versions.latest(db_session, case.id)
-        if version is None or version.status != "released":
-            abort(404)
-        release.record_posted(db_session, case, who.ref, today())
-    flash("Recorded as posted: the requester's progress page now says we replied.", "success")
+        queued = finalise.retry(db_session, rt().queue, case, who.ref)
+    flash("Rendering the final letter and bundle again. Refresh this page in a moment." if queued
+          else "The final letter and bundle are already being rendered, or are ready.", "success" if queued else "info")
     return _back(reference)

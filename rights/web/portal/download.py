@@ -14,7 +14,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 
 from forms.portal import DownloadEmailForm, ProgressCodeForm
 from rights import progress
-from rights.bundles import release
+from rights.bundles import release, versions
 from rights.clock import LONDON
 from rights.models import BundleVersion, RightsRequest
 from rights.web import limit, limiter
@@ -107,6 +107,9 @@ def download_file(link_id: str, which: str) -> Any:
         if not _granted(db_session, link_id, link.request_id):
             return redirect(url_for("portal.download_start", link_id=link_id))
         req = db_session.get(RightsRequest, link.request_id)
-        data = release.download(db_session, rt().files, link, which, ip=client_ip())
+        try:
+            data = release.download(db_session, rt().files, link, which, ip=client_ip())
+        except versions.VersionError:  # the bundle of a letter-only response
+            abort(404)
         filename = f"{req.reference if req else 'response'}-{which}.pdf"
     return download(data, "application/pdf", filename, which)
