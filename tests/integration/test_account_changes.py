@@ -37,8 +37,8 @@ def the_change(rt, user_id: int) -> AccountChange:  # type: ignore[no-untyped-de
 
 def mail_to(rt, email: str) -> list[str]:  # type: ignore[no-untyped-def]
     with rt.db.transaction() as session:
-        return list(session.scalars(select(OutboxMessage.template).where(OutboxMessage.to == email)
-                                    .order_by(OutboxMessage.id)))
+        # The recipient is encrypted at rest (not comparable in SQL): filter after decrypting.
+        return [m.template for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)) if m.to == email]
 
 
 def audit_actions(rt, prefix: str) -> list[str]:  # type: ignore[no-untyped-def]
