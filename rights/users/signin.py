@@ -59,7 +59,7 @@ class SignInResult:
 
 def wait_message(wait: timedelta) -> str:
     seconds = max(1, int(wait.total_seconds() + 0.999))
-    when = f"{seconds} seconds" if seconds < 90 else f"{(seconds + 59) // 60} minutes"
+    when = ("1 second" if seconds == 1 else f"{seconds} seconds") if seconds < 90 else f"{(seconds + 59) // 60} minutes"
     return f"There have been too many attempts to sign in. Wait {when} and try again."
 
 

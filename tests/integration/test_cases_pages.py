@@ -184,7 +184,7 @@ def test_case_audit_trail_for_managers_and_administrators_only(app, rt) -> None:
     assert admin.get(f"/staff/cases/{ref}").status_code == 403
 
 
-def test_admin_creates_an_account_and_sees_the_password_once(app, rt) -> None:  # noqa: F811
+def test_admin_creates_an_account_and_no_password_is_shown(app, rt) -> None:  # noqa: F811
     admin = signed_in_client(app, rt, make_staff(rt, "admin"))
     token = csrf(admin, "/staff/admin/users/new")
     missing = admin.post("/staff/admin/users/new", data={"csrf_token": token, "email": "rh@council.example",
@@ -192,8 +192,10 @@ def test_admin_creates_an_account_and_sees_the_password_once(app, rt) -> None:  
     assert missing.status_code == 400 and "at least one service" in missing.get_data(as_text=True)
     response = admin.post("/staff/admin/users/new", data={
         "csrf_token": token, "email": "rh@council.example", "name": "Rita Holder", "role": "record_holder",
-        "services": ["childrens_social_care"]})
-    assert response.status_code == 200 and 'id="issued-password"' in response.get_data(as_text=True)
+        "services": ["childrens_social_care"]}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Not chosen yet (sent by an emailed link)" in page
+    assert 'id="issued-password"' not in page and "When another administrator approves it" in page
     assert "Rita Holder" in admin.get("/staff/admin/users").get_data(as_text=True)
 
 

@@ -45,7 +45,7 @@ def test_an_attempt_counts_against_its_device_alone_or_the_address_and_the_email
 
 @pytest.mark.parametrize(("wait", "words"), [
     (timedelta(seconds=1.2), "Wait 2 seconds"), (timedelta(seconds=60), "Wait 60 seconds"),
-    (timedelta(minutes=15), "Wait 15 minutes"), (timedelta(seconds=0.01), "Wait 1 seconds"),
+    (timedelta(minutes=15), "Wait 15 minutes"), (timedelta(seconds=0.01), "Wait 1 second and"),
 ])
 def test_the_page_says_how_long_to_wait(wait, words) -> None:
     assert words in wait_message(wait)
