@@ -29,6 +29,7 @@ from rights.bundles import leakcheck, render
 from rights.bundles.bundle import BundleMeta, BundleRecord, Redaction, Text, WithheldRecord, render_bundle
 from rights.bundles.letters import Letter, Searched, render_letter
 from rights.config import Settings
+from rights.db import on_rollback
 from rights.jobs import JobQueue
 from rights.models import AuditEvent, BundleVersion, GatheredRecord, RightsRequest, SearchTask, utcnow
 from rights.redaction.disclosure import DisclosureSet, disclosure_set
@@ -173,9 +174,11 @@ def prepare(session: Session, settings: Settings, store: EncryptedStore, cipher:
     rendered = render_response(session, settings, request, ds, draft=True)
     number = (session.scalar(select(func.max(BundleVersion.number))
                              .where(BundleVersion.request_id == request_id)) or 0) + 1
+    keys = (store.put(rendered.letter), store.put(rendered.bundle))
+    on_rollback(session, lambda: [store.delete(key) for key in keys])  # a version not stored keeps no files
     version = BundleVersion(request_id=request_id, number=number, fingerprint=ds.fingerprint, status="draft",
                             pages=rendered.pages, records=len(ds.included), withheld=len(ds.withheld),
-                            letter_key=store.put(rendered.letter), bundle_key=store.put(rendered.bundle),
+                            letter_key=keys[0], bundle_key=keys[1],
                             bundle_sha256=hashlib.sha256(rendered.bundle).hexdigest(), prepared_by=actor)
     session.add(version)
     session.flush()
@@ -275,6 +278,8 @@ def approve(session: Session, settings: Settings, store: EncryptedStore, cipher:
     rendered = render_response(session, settings, request, ds, draft=False)
     version.final_letter_key = store.put(rendered.letter)
     version.final_bundle_key = store.put(rendered.bundle)
+    keys = (version.final_letter_key, version.final_bundle_key)
+    on_rollback(session, lambda: [store.delete(key) for key in keys])
     version.final_sha256 = hashlib.sha256(rendered.bundle).hexdigest()
     version.leak_findings = leak_gate(session, cipher, ds, {"letter": rendered.letter, "bundle": rendered.bundle})
     version.status = "approved"

@@ -21,7 +21,7 @@ BUNDLE_PLAN = ["kill_worker", "pg_cut"]
 def test_requests_complete_exactly_once_under_faults(rt, pg_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with open_services(pg_url, tmp_path, people=REQUESTS, delay=1.0, workers=2,
                        secret_key=rt.settings.secret_key) as services:
-        figures = FaultRun(services, REQUESTS, sweep="operator").run(SEARCH_PLAN, BUNDLE_PLAN, timeout=300)
+        figures = FaultRun(services, REQUESTS, sweep="operator").run(SEARCH_PLAN, BUNDLE_PLAN, timeout=480)
         logs = services.workers.logs()
     assert figures.problems == [], (figures, logs[-6000:])
     assert not figures.missed_faults, figures
