@@ -12,7 +12,6 @@ from datetime import date
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -23,7 +22,7 @@ from wtforms import DateField, RadioField, SelectField, SelectMultipleField, Str
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from forms import options
-from forms.portal.fields import nhs_check, postcode_check
+from forms.portal.fields import SafeGovDateInput, nhs_check, postcode_check
 from rights.models import AuthorityBasis, Channel, RequesterRole, RequestKind, Role
 from rights.vocabulary import KIND_CHOICES
 from rights.workflow import (
@@ -54,7 +53,7 @@ class ThreePartDateField(DateField):
 
 def _date(label: str, hint: str | None = None, required: bool = True) -> DateField:
     validators = [InputRequired("Enter the date")] if required else [Optional()]
-    return ThreePartDateField(label, format=DATE_FORMAT, widget=GovDateInput(), description=hint,
+    return ThreePartDateField(label, format=DATE_FORMAT, widget=SafeGovDateInput(), description=hint,
                               validators=validators)
 
 

@@ -8,6 +8,7 @@ only if the commit succeeds; a rollback discards them.
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 _AFTER_COMMIT_KEY = "rights_after_commit"
+_ON_ROLLBACK_KEY = "rights_on_rollback"
 
 
 class Database:
@@ -95,12 +97,28 @@ def _run_after_commit(session: Session) -> None:
     # the callback's own write would wait on the still-open transaction's lock).
     if session.in_nested_transaction():
         return
+    session.info.pop(_ON_ROLLBACK_KEY, None)
     callbacks = session.info.pop(_AFTER_COMMIT_KEY, [])
     for callback in callbacks:
         callback()
+
+
+def on_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if this session's current transaction rolls back instead of committing.
+
+    For side effects made before the commit that only the commit justifies (an encrypted file written for a
+    row that is not stored after all: a cut connection, a lost race on a unique index).
+    """
+    pending: list[Callable[[], None]] = session.info.setdefault(_ON_ROLLBACK_KEY, [])
+    pending.append(callback)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the outermost transaction rolled back
         session.info.pop(_AFTER_COMMIT_KEY, None)
+        for callback in session.info.pop(_ON_ROLLBACK_KEY, []):
+            try:
+                callback()
+            except Exception:  # a cleanup that fails must not hide the error that caused the rollback
+                logging.getLogger(__name__).exception("a rollback clean-up failed")

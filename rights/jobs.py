@@ -5,26 +5,33 @@ Why this shape:
   enqueue as an after-commit hook. A rolled-back transaction therefore never runs its jobs, and a
   committed one always has a row that says what should happen.
 - Jobs carry the JobRun id, never objects; the handler reloads what it needs from the database.
-- If Redis loses a job (or was down at commit), :func:`requeue_stale` finds the row still ``pending`` or
-  ``queued`` and enqueues it again; handlers are idempotent, so running twice is harmless.
+- A run holds a *lease* while it runs (:func:`lease`: a PostgreSQL advisory lock on a connection of its own),
+  so two deliveries of one run never execute at once, and a run whose process died (kill -9, out of memory,
+  a lost host) or whose connection was cut is known to be abandoned the moment it happens.
+- The sweeper (:func:`requeue_stale`, every minute on the schedule) enqueues again what nothing will run: a
+  run that never reached Redis, one whose RQ job Redis lost (a restart) or gave up on, one whose worker died
+  mid-run. Handlers are idempotent, so a run delivered twice changes nothing the second time.
 - Production uses real Redis and ``rights worker`` processes. The demo (no ``REDIS_URL``) runs the same
   jobs on an in-process thread with fakeredis; see :class:`InlineWorker`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from redis import Redis
-from rq import Queue, Retry, SimpleWorker
+from rq import Queue, Retry, SimpleWorker, get_current_job
+from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from rights.db import Database, after_commit
@@ -33,6 +40,18 @@ from rights.models import JobRun, JobStatus, utcnow
 log = logging.getLogger(__name__)
 
 RQ_FUNCTION = "workers.jobs.run"
+#: A run is put back on the queue after its worker died at most until it has been attempted this often: a job
+#: that kills every worker it runs on (out of memory) then fails, visibly, instead of looping for ever.
+MAX_ATTEMPTS = 6
+#: Without leases (SQLite: the demo's one in-process worker), a run ``started`` this long ago cannot still be
+#: running: RQ stops a job at its 600-second timeout, and its worker kills the work horse a minute after that.
+STARTED_FOR = timedelta(minutes=15)
+#: The first key of every run's advisory lock ("RDJB"), so the leases never collide with another lock.
+_LEASE_CLASS = 0x52444A42
+#: RQ states in which RQ itself will still run the job (a retry waiting in the scheduled registry included).
+RQ_WILL_RUN = frozenset({"created", "queued", "scheduled", "deferred"})
+#: RQ states in which RQ has finished with the job, whatever the run's own row says.
+RQ_DONE = frozenset({"finished", "failed", "stopped", "canceled"})
 Handler = Callable[..., dict[str, Any] | None]
 HANDLERS: dict[str, Handler] = {}
 
@@ -70,15 +89,23 @@ class JobQueue:
         queue.queue = Queue(name, connection=connection, default_timeout=600)
         return queue
 
-    def enqueue(self, job_run_id: str) -> None:
+    def enqueue(self, job_run_id: str, job_id: str | None = None) -> str:
+        """Put the run on the queue as a new RQ job; returns that job's id (the run's id and the time)."""
+        job_id = job_id or rq_job_id_for(job_run_id)
         self.queue.enqueue(
             RQ_FUNCTION,
             job_run_id,
-            job_id=f"{job_run_id}-{int(time.time() * 1000)}",
+            job_id=job_id,
             retry=Retry(max=3, interval=[5, 30, 120]),
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
         )
+        return job_id
+
+
+def rq_job_id_for(job_run_id: str) -> str:
+    """A fresh RQ job id for a run: each delivery is its own RQ job, so RQ's registries never mix two of them."""
+    return f"{job_run_id}-{time.time_ns() // 1000}"
 
 
 def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: int | None = None) -> JobRun:
@@ -95,15 +122,15 @@ def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: 
 
     def enqueue() -> None:
         try:
-            queue.enqueue(run_id)
+            rq_id = queue.enqueue(run_id)
         except Exception:  # Redis down: the row stays pending and requeue_stale picks it up
             log.exception("could not enqueue job %s; it stays pending for the sweeper", run_id)
             return
-        with engine.begin() as conn:  # only if the worker has not already picked it up
+        with engine.begin() as conn:  # only if the worker has not already picked it up (it records its own id)
             conn.execute(
                 update(JobRun)
                 .where(JobRun.id == run_id, JobRun.status == JobStatus.PENDING.value)
-                .values(status=JobStatus.QUEUED.value, enqueued_at=utcnow())
+                .values(status=JobStatus.QUEUED.value, enqueued_at=utcnow(), rq_job_id=rq_id)
             )
 
     after_commit(session, enqueue)
@@ -121,9 +148,61 @@ def _load_handlers() -> None:
         importlib.import_module(f"workers.{info.name}")
 
 
+def _lease_key(job_run_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(job_run_id.encode()).digest()[:4], "big", signed=True)
+
+
+def has_leases(db: Database) -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def lease(db: Database, job_run_id: str) -> Iterator[bool]:
+    """Hold the run's lease for the block: a PostgreSQL advisory lock on a connection of its own.
+
+    Why a lock in PostgreSQL rather than RQ's bookkeeping: the lock ends with the process holding it (kill -9,
+    out of memory, a lost host) or with its connection, at once and whatever Redis remembers, so "is anybody
+    running this run?" has an exact answer the sweeper can ask at any time. RQ's own answer (the started
+    registry's heartbeat) takes 90 seconds to expire, is acted on only at a worker's maintenance round, and
+    is lost with a Redis restart. Yields False when another process holds the lease. The connection stays
+    in autocommit, so a long job holds a lock but no open transaction. SQLite (the demo: one in-process
+    worker) has no advisory locks, and the lease is always granted there.
+    """
+    if not has_leases(db):
+        yield True
+        return
+    keys = {"c": _LEASE_CLASS, "k": _lease_key(job_run_id)}
+    conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    held = False
+    try:
+        held = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:c, :k)"), keys))
+        yield held
+    finally:
+        try:
+            if held:
+                conn.execute(text("SELECT pg_advisory_unlock(:c, :k)"), keys)
+        except Exception:  # the connection was cut: its lock ended with it; never pool a broken connection
+            conn.invalidate()
+        finally:
+            conn.close()
+
+
 def execute(db: Database, job_run_id: str) -> dict[str, Any] | None:
-    """Run one job by its JobRun id: mirror its status in the database, re-raise failures for RQ."""
+    """Run one job by its JobRun id under its lease: mirror its status in the database, re-raise failures.
+
+    A second delivery of a run that is running elsewhere (the sweeper's and RQ's own retry may both bring
+    one back) does nothing; a delivery of a finished run returns its result.
+    """
     _load_handlers()
+    with lease(db, job_run_id) as held:
+        if not held:
+            log.info("job run %s is running in another worker; this delivery does nothing", job_run_id)
+            return {"skipped": "running in another worker"}
+        return _run(db, job_run_id)
+
+
+def _run(db: Database, job_run_id: str) -> dict[str, Any] | None:
+    current = get_current_job()
     with db.transaction() as session:
         run = session.get(JobRun, job_run_id, with_for_update=True)
         if run is None:
@@ -134,16 +213,21 @@ def execute(db: Database, job_run_id: str) -> dict[str, Any] | None:
         run.status = JobStatus.STARTED.value
         run.attempts += 1
         run.started_at = utcnow()
+        if current is not None:
+            run.rq_job_id = current.id
         name, args = run.name, list(run.args)
     try:
         result = HANDLERS[name](db, *args)
     except Exception as exc:
+        # RQ retries a failed job after a pause: until then the run is "retrying", which the sweeper watches
+        # (a Redis restart may lose the retry); "failed" is kept for the last attempt.
+        retrying = bool(current is not None and current.retries_left)
         with db.transaction() as session:
             run = session.get(JobRun, job_run_id)
             assert run is not None
-            run.status = JobStatus.FAILED.value
+            run.status = (JobStatus.RETRYING if retrying else JobStatus.FAILED).value
             run.error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
-            run.finished_at = utcnow()
+            run.finished_at = None if retrying else utcnow()
         raise
     with db.transaction() as session:
         run = session.get(JobRun, job_run_id)
@@ -162,38 +246,99 @@ def for_request(session: Session, request_id: int, limit: int = 50) -> list[JobR
     ))
 
 
+def lost(status: str, rq_state: str | None, *, age: timedelta, pending_for: timedelta, queued_for: timedelta,
+         started_for: timedelta | None = None) -> bool:
+    """Whether nothing will run this run unless the sweeper enqueues it again (a pure rule, table-tested).
+
+    ``rq_state`` is what Redis says of the run's last RQ job: an RQ status, ``"missing"`` (Redis no longer
+    has it: a restart or a flush), or None (no job id recorded). ``age`` is measured from the moment the
+    status began (created, enqueued or started). A ``started`` run reaches this rule only when nobody holds
+    its lease (its worker died); ``started_for`` is the stand-in where there are no leases.
+    """
+    if status == JobStatus.PENDING.value:
+        return age >= pending_for  # committed, but the enqueue after the commit never happened
+    if status in (JobStatus.QUEUED.value, JobStatus.RETRYING.value):
+        if rq_state is None:
+            return age >= queued_for  # a row from before job ids were recorded: the old rule
+        return rq_state == "missing" or rq_state in RQ_DONE
+    if status == JobStatus.STARTED.value:
+        if started_for is not None and age < started_for:
+            return False
+        return rq_state not in RQ_WILL_RUN  # RQ's own retry of a killed work horse is already waiting
+    return False
+
+
 def requeue_stale(
     db: Database,
     queue: JobQueue,
     pending_for: timedelta = timedelta(minutes=2),
     queued_for: timedelta = timedelta(minutes=30),
+    started_for: timedelta = STARTED_FOR,
 ) -> int:
-    """Enqueue again every job the database says should run but the queue may have lost.
+    """Enqueue again every run the database says should run but nothing will run (see :func:`lost`).
 
-    A row still ``pending`` minutes after commit never reached Redis; a row ``queued`` for half an hour
-    has most likely been lost with a Redis restart. Handlers are idempotent, so a false alarm costs a
-    duplicate run that does nothing.
+    A ``started`` run is looked at only under its lease, so a live run is never touched, and the row is
+    marked queued before the lease is released and the job enqueued: a worker that picks the new job at
+    once finds the lease free. A run attempted :data:`MAX_ATTEMPTS` times is marked failed instead.
     """
-    now = utcnow()
+    watched = [JobStatus.PENDING.value, JobStatus.QUEUED.value, JobStatus.RETRYING.value, JobStatus.STARTED.value]
     with db.transaction() as session:
-        runs = session.scalars(
-            select(JobRun)
-            .where(
-                or_(
-                    (JobRun.status == JobStatus.PENDING.value) & (JobRun.created_at < now - pending_for),
-                    (JobRun.status == JobStatus.QUEUED.value) & (JobRun.enqueued_at < now - queued_for),
-                )
-            )
-            .order_by(JobRun.created_at)
-            .limit(500)
+        runs = session.execute(
+            select(JobRun.id, JobRun.status, JobRun.rq_job_id)
+            .where(JobRun.status.in_(watched)).order_by(JobRun.created_at).limit(500)
         ).all()
-        ids = [run.id for run in runs]
-        for run in runs:
-            run.status = JobStatus.QUEUED.value
-            run.enqueued_at = now
-    for run_id in ids:
-        queue.enqueue(run_id)
-    return len(ids)
+    states = rq_states(queue, [r.rq_job_id for r in runs if r.rq_job_id])
+    requeued = 0
+    for run_id, status, rq_id in runs:
+        state = states.get(rq_id) if rq_id else None
+        if status == JobStatus.STARTED.value and has_leases(db):
+            with lease(db, run_id) as free:
+                new_id = _take_back(db, run_id, status, state, pending_for, queued_for, None) if free else None
+        else:
+            new_id = _take_back(db, run_id, status, state, pending_for, queued_for, started_for)
+        if new_id is not None:
+            queue.enqueue(run_id, new_id)
+            requeued += 1
+    return requeued
+
+
+def _take_back(db: Database, run_id: str, status: str, rq_state: str | None, pending_for: timedelta,
+               queued_for: timedelta, started_for: timedelta | None) -> str | None:
+    """Re-read the run; if it is still ``status`` and lost, mark it queued under a new RQ job id and return it."""
+    with db.transaction() as session:
+        run = session.get(JobRun, run_id, with_for_update=True)
+        if run is None or run.status != status:
+            return None  # it moved on since the sweep looked
+        since = {JobStatus.PENDING.value: run.created_at, JobStatus.STARTED.value: run.started_at}.get(
+            status, run.enqueued_at or run.created_at)
+        if not lost(status, rq_state, age=utcnow() - (since or run.created_at), pending_for=pending_for,
+                    queued_for=queued_for, started_for=started_for):
+            return None
+        if run.attempts >= MAX_ATTEMPTS:
+            run.status = JobStatus.FAILED.value
+            run.error = (f"stopped after {run.attempts} attempts: its worker died or the queue lost it each time"
+                         f"{'; last error: ' + run.error if run.error else ''}")[:4000]
+            run.finished_at = utcnow()
+            log.error("job run %s (%s) given up after %d attempts", run_id, run.name, run.attempts)
+            return None
+        log.warning("job run %s (%s) was %s and %s; enqueued again", run_id, run.name, status,
+                    f"its RQ job is {rq_state}" if rq_state else "never reached the queue")
+        run.status = JobStatus.QUEUED.value
+        run.enqueued_at = utcnow()
+        run.rq_job_id = rq_job_id_for(run_id)
+        return run.rq_job_id
+
+
+def rq_states(queue: JobQueue, rq_ids: list[str]) -> dict[str, str]:
+    """What Redis says of each RQ job: its status, or ``"missing"``."""
+    if not rq_ids:
+        return {}
+    found = Job.fetch_many(rq_ids, connection=queue.connection)
+    out = {}
+    for rq_id, job in zip(rq_ids, found, strict=True):
+        status = job.get_status(refresh=False) if job is not None else "missing"
+        out[rq_id] = str(getattr(status, "value", status) or "missing")
+    return out
 
 
 class _ThreadWorker(SimpleWorker):

@@ -90,6 +90,73 @@ def safe_filename(name: str | None, content_type: str, *, extensions: dict[str, 
     return f"{stem[:150]}.{extensions[content_type]}"
 
 
+#: An image larger than this is refused before anything decodes it (a few KB can claim 1,000,000 x 1,000,000
+#: pixels, gigabytes once an officer's browser opens it); the largest phone cameras take about 100.
+MAX_IMAGE_PIXELS = 120_000_000
+#: Markup that makes a file two files at once (a "polyglot"): harmless as the image or PDF it says it is,
+#: a web page or script to anything that sniffs it. Long enough that compressed data never matches by chance.
+_MARKUP = re.compile(rb"(?i)<(?:script|html|iframe|svg|object|embed|\?php)[\s>/]")
+RESAVE = "save it again as a new PDF, JPG or PNG (for example, print it to PDF, or take a photo) and upload that"
+
+
+def inspect(data: bytes, content_type: str) -> str | None:
+    """Why a file of an accepted type is still refused, in words for the sender; None when it is not.
+
+    What is refused is what is found, never what merely could not be read (a damaged file is the officer's
+    to judge): web page code or a zip archive inside the file, a PDF's JavaScript, launch actions or
+    embedded files (read by qpdf in a limited process), an image whose size would exhaust a viewer.
+    """
+    from rights.sources.document_limits import DocumentRefused
+    from rights.sources.documents import inspect_pdf
+
+    if content_type not in ("application/pdf", "image/jpeg", "image/png"):
+        return None  # text is only ever shown as text; a DOCX is a zip, checked when it is read
+    if _MARKUP.search(data):
+        return f"The selected file also contains web page code, so it cannot be accepted: {RESAVE}"
+    if _is_zip(data):
+        return f"The selected file is also a zip archive, so it cannot be accepted: {RESAVE}"
+    if content_type == "application/pdf":
+        try:
+            active = inspect_pdf(data)
+        except DocumentRefused as exc:
+            return f"The selected PDF could not be checked safely ({exc.reason}): {RESAVE}"
+        if active:
+            return f"The selected PDF contains {' and '.join(active)}, which is not allowed: {RESAVE}"
+    if content_type in ("image/jpeg", "image/png"):
+        size = _image_size(data)
+        if size is not None and (size[0] < 0 or size[0] * size[1] > MAX_IMAGE_PIXELS):
+            shown = f" ({size[0]:,} by {size[1]:,} pixels)" if size[0] >= 0 else ""
+            return (f"The selected image is too large{shown}: upload a photo or scan of at most "
+                    f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels")
+    return None
+
+
+def _is_zip(data: bytes) -> bool:
+    import io
+    import zipfile
+
+    return zipfile.is_zipfile(io.BytesIO(data))
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the image's header alone (nothing is decoded); None if it has no readable header,
+    (-1, -1) if Pillow calls it a decompression bomb outright."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError:
+        return (-1, -1)  # Pillow refused even to describe it: far beyond any limit
+    except Exception:
+        return None
+
+
 def check(
     data: bytes,
     filename: str | None,
@@ -112,6 +179,9 @@ def check(
     content_type = identify(data)
     if content_type is None:
         raise UploadRejected(refusal)
+    problem = inspect(data, content_type)
+    if problem is not None:
+        raise UploadRejected(problem)
     return Checked(data=data, content_type=content_type,
                    filename=safe_filename(filename, content_type, extensions=extensions, fallback=fallback))
 

@@ -65,6 +65,7 @@ class JobStatus(enum.StrEnum):
     PENDING = "pending"  # committed, not yet handed to the queue (or the queue lost it)
     QUEUED = "queued"
     STARTED = "started"
+    RETRYING = "retrying"  # an attempt failed and RQ will try again (after a pause)
     FINISHED = "finished"
     FAILED = "failed"
 

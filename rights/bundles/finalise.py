@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from rights import audit, jobs
 from rights.bundles import leakcheck, versions
 from rights.config import Settings
-from rights.db import Database
+from rights.db import Database, on_rollback
 from rights.jobs import JobQueue
 from rights.models import BundleVersion, GatheredRecord, JobRun, RightsRequest, utcnow
 from rights.redaction.disclosure import DisclosureSet
@@ -118,6 +118,8 @@ def finalise(db: Database, settings: Settings, store: EncryptedStore, cipher: Ci
             return {"version_id": version_id, "skipped": version.status if version else "gone"}
         version.final_letter_key = store.put(rendered.letter)
         version.final_bundle_key = store.put(rendered.bundle) if rendered.bundle is not None else None
+        keys = (version.final_letter_key, version.final_bundle_key)
+        on_rollback(session, lambda: [store.delete(key) for key in keys if key])  # no orphan files on a rollback
         version.final_sha256 = hashlib.sha256(rendered.bundle).hexdigest() if rendered.bundle is not None else None
         version.leak_findings = findings
         version.status = "approved"

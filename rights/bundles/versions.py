@@ -39,6 +39,7 @@ from rights.bundles import render
 from rights.bundles.bundle import BundleMeta, BundleRecord, Redaction, Text, WithheldRecord, render_bundle
 from rights.bundles.letters import Letter, Searched, Withheld, render_letter
 from rights.config import Settings
+from rights.db import on_rollback
 from rights.jobs import JobQueue
 from rights.models import AuditEvent, BundleVersion, GatheredRecord, RightsRequest, SearchTask
 from rights.redaction.disclosure import DisclosureSet, disclosure_set
@@ -244,10 +245,11 @@ def store_prepared(session: Session, store: EncryptedStore, p: Plan, rendered: R
         return existing
     number = (session.scalar(select(func.max(BundleVersion.number))
                              .where(BundleVersion.request_id == p.request_id)) or 0) + 1
+    keys = (store.put(rendered.letter), store.put(rendered.bundle) if rendered.bundle is not None else None)
+    on_rollback(session, lambda: [store.delete(key) for key in keys if key])  # a version not stored keeps no files
     version = BundleVersion(request_id=p.request_id, number=number, fingerprint=p.fingerprint, status="draft",
                             pages=rendered.pages, records=len(p.ds.included), withheld=len(p.ds.withheld),
-                            letter_key=store.put(rendered.letter),
-                            bundle_key=store.put(rendered.bundle) if rendered.bundle is not None else None,
+                            letter_key=keys[0], bundle_key=keys[1],
                             bundle_sha256=hashlib.sha256(rendered.bundle).hexdigest() if rendered.bundle else None,
                             prepared_by=actor)
     session.add(version)

@@ -97,14 +97,14 @@ def _ensure_sqlite_dir(url: str) -> None:
 def worker(burst: bool) -> None:
     """Run an RQ worker (with its scheduler, which runs the schedule) on REDIS_URL; run as many as needed."""
     from rights import jobs
-    from rights.schedule.worker import ScheduleWorker
+    from rights.schedule.worker import serve
 
     rt = runtime.current()
     if rt.queue.inline:
         raise OneLineError("REDIS_URL is not set: the demo runs jobs inside `rights demo` instead")
     logging.basicConfig(level=logging.INFO)
     jobs._load_handlers()
-    ScheduleWorker([rt.queue.queue], connection=rt.queue.connection).work(with_scheduler=True, burst=burst)
+    serve(rt.queue, burst=burst)
 
 
 @main.group("jobs")

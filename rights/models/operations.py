@@ -63,6 +63,8 @@ class JobRun(Base):
     enqueued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The RQ job last enqueued for this run: the sweeper asks Redis about it (lost in a restart? failed?).
+    rq_job_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):

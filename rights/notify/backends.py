@@ -81,7 +81,10 @@ class SmtpBackend:
         return msg
 
     def send(self, email: Email) -> str | None:
-        msg = self.build(email)
+        try:
+            msg = self.build(email)
+        except ValueError as exc:  # a line break in an address or subject: a header must never be added by data
+            raise PermanentFailure(f"the message cannot be written as email: {exc}") from exc
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls(context=ssl.create_default_context())

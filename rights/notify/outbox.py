@@ -108,19 +108,24 @@ def _email(message: OutboxMessage) -> Email:
                  personalisation=json.loads(message.personalisation) if message.personalisation else None)
 
 
+def _found_at_provider(session: Session, message: OutboxMessage, backend: Backend) -> bool:
+    """Ask the provider for the message's reference; if it has it, record the message as sent (audited)."""
+    provider_id = backend.lookup(provider_reference(message))  # type: ignore[attr-defined]
+    if provider_id is None:
+        return False
+    message.status, message.provider_ref, message.sent_at, message.last_error = "sent", provider_id, utcnow(), None
+    audit.record(session, "worker", "email.recovered", request_id=message.request_id,
+                 target=f"outbox:{message.id}", detail={"template": message.template, "backend": backend.name})
+    return True
+
+
 def _recover(session: Session, message: OutboxMessage, backend: Backend) -> str | None:
     """A row left ``sending`` by a dead worker: settle it without a second delivery, or say it may resend.
 
     Returns the settled status, or None when sending again is safe (the provider has no such message).
     """
     if can_look_up(backend):
-        provider_id = backend.lookup(provider_reference(message))  # type: ignore[attr-defined]
-        if provider_id is None:
-            return None
-        message.status, message.provider_ref, message.sent_at, message.last_error = "sent", provider_id, utcnow(), None
-        audit.record(session, "worker", "email.recovered", request_id=message.request_id,
-                     target=f"outbox:{message.id}", detail={"template": message.template, "backend": backend.name})
-        return "sent"
+        return "sent" if _found_at_provider(session, message, backend) else None
     if isinstance(backend, OutboxOnlyBackend):
         return None  # nothing was delivered anywhere
     message.status = "unknown"
@@ -149,21 +154,19 @@ def deliver(db: Database, message_id: int, backend: Backend, *, max_attempts: in
             return {"status": message.status, "already": True}
         if message.status == "sending":
             if message.sending_at is not None and message.sending_at > now - lease:
+                # Within the lease another worker may be sending it. Notify can say whether it already has
+                # it (the sender's database was cut after Notify accepted it): record that now, not later.
+                if can_look_up(backend) and _found_at_provider(session, message, backend):
+                    return {"status": "sent", "recovered": True}
                 return {"status": "sending", "skipped": "another worker is sending it"}
             settled = _recover(session, message, backend)
             if settled is not None:
                 return {"status": settled, "recovered": True}
-        elif (message.attempts or message.resends) and can_look_up(backend):
+        elif ((message.attempts or message.resends) and can_look_up(backend)
+              and _found_at_provider(session, message, backend)):
             # A retry after a failed attempt, or an administrator's resend: an attempt may have reached the
-            # provider (a timeout after Notify accepted it), so ask before sending again.
-            provider_id = backend.lookup(provider_reference(message))  # type: ignore[attr-defined]
-            if provider_id is not None:
-                message.status, message.provider_ref, message.sent_at = "sent", provider_id, utcnow()
-                message.last_error = None
-                audit.record(session, "worker", "email.recovered", request_id=message.request_id,
-                             target=f"outbox:{message.id}", detail={"template": message.template,
-                                                                     "backend": backend.name})
-                return {"status": "sent", "recovered": True}
+            # provider (a timeout after Notify accepted it), so it was asked before sending again.
+            return {"status": "sent", "recovered": True}
         message.status = "sending"
         message.sending_at = now
         message.attempts += 1

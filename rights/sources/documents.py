@@ -130,6 +130,79 @@ def parse(suffix: str, data: bytes, limits: DocumentLimits) -> tuple[str, dict[s
     raise UnsupportedDocument(f"unsupported document type {suffix or '(none)'}")
 
 
+#: What makes a PDF more than a document: code or files a viewer may run or open (labels for the refusal).
+ACTIVE_ACTIONS = {"/JavaScript": "JavaScript", "/Launch": "an action that starts a program",
+                  "/ImportData": "an action that imports data"}
+ACTIVE_KEYS = {"/JS": "JavaScript", "/JavaScript": "JavaScript", "/EmbeddedFiles": "an embedded file",
+               "/XFA": "an XFA form (which can carry scripts)", "/RichMedia": "rich media"}
+ACTIVE_TYPES = {"/EmbeddedFile": "an embedded file", "/FileAttachment": "an embedded file",
+                "/RichMedia": "rich media"}
+
+
+def inspect_pdf(data: bytes, limits: DocumentLimits | None = None) -> list[str]:
+    """The kinds of active content a PDF holds (JavaScript, launch actions, embedded files), read by qpdf
+    in the limited worker process; empty when there are none or qpdf cannot open the file at all."""
+    limits = limits or document_limits.from_environment()
+    command = [sys.executable, "-m", "rights.sources.extract_worker", ".pdf", json.dumps(limits.as_dict()), "inspect"]
+    try:
+        proc = subprocess.run(command, input=data, capture_output=True, timeout=limits.timeout_seconds,  # noqa: S603 - fixed argv, data on stdin
+                              cwd=_PACKAGE_PARENT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise DocumentRefused(f"reading it took longer than {limits.timeout_seconds} seconds") from exc
+    if proc.returncode < 0:
+        raise DocumentRefused("reading it needed more time or memory than a document may use")
+    try:
+        out = json.loads(proc.stdout)
+    except ValueError:
+        return []
+    if "refused" in out:
+        raise DocumentRefused(out["refused"])
+    return list(out.get("active", []))
+
+
+def pdf_active_content(data: bytes, max_objects: int = 200_000) -> list[str]:
+    """The worker's side of :func:`inspect_pdf`: every object, those packed in object streams included.
+
+    qpdf decodes escaped names (``/J#61vaScript``) and compressed object streams, which a byte scan misses.
+    """
+    import pikepdf
+
+    found: set[str] = set()
+
+    def look(obj: Any, depth: int) -> None:
+        if depth > 20:
+            return
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if isinstance(obj, pikepdf.Dictionary):
+            for key in obj.keys():  # noqa: SIM118 - a pikepdf Dictionary
+                if key in ACTIVE_KEYS:
+                    found.add(ACTIVE_KEYS[key])
+            for key, label in (("/S", ACTIVE_ACTIONS), ("/Type", ACTIVE_TYPES), ("/Subtype", ACTIVE_TYPES)):
+                value = obj.get(key)
+                if isinstance(value, pikepdf.Name) and str(value) in label:
+                    found.add(label[str(value)])
+            children = [v for _k, v in obj.items()]
+        elif isinstance(obj, pikepdf.Array):
+            children = list(obj)
+        else:
+            return
+        for child in children:
+            if isinstance(child, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream) and not child.is_indirect:
+                look(child, depth + 1)
+
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except Exception:  # not a PDF qpdf can open: no viewer runs what it cannot read
+        return []
+    with pdf:
+        for index, obj in enumerate(pdf.objects):
+            if index >= max_objects:
+                raise DocumentRefused(f"it has more than {max_objects:,} objects")
+            look(obj, 0)
+    return sorted(found)
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), falling back to Windows-1252, the usual export encodings."""
     for encoding in ("utf-8-sig", "cp1252"):

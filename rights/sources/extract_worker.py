@@ -1,9 +1,10 @@
-"""``python -m rights.sources.extract_worker SUFFIX LIMITS_JSON``: parse one document, bytes on stdin.
+"""``python -m rights.sources.extract_worker SUFFIX LIMITS_JSON [inspect]``: parse one document, bytes on stdin.
 
 Why a process of its own: a parser that blows up on a hostile file (memory, time, a C extension's crash)
 must take down this short-lived process, not the web request or the RQ worker that asked. The process
 caps its own address space and CPU time before reading a byte; the caller adds a wall-clock timeout.
-It writes one JSON object to stdout: ``{"text": ..., "meta": {...}}`` or ``{"refused": "reason"}``.
+It writes one JSON object to stdout: ``{"text": ..., "meta": {...}}`` or ``{"refused": "reason"}``; with
+``inspect`` (a PDF upload) ``{"active": [kinds of active content]}`` and nothing is extracted.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def main(argv: list[str]) -> int:
     from rights.sources import documents
 
     data = sys.stdin.buffer.read()
+    if argv[3:] == ["inspect"]:  # only look for active content (uploads), read nothing else
+        try:
+            sys.stdout.write(json.dumps({"active": documents.pdf_active_content(data)}))
+        except DocumentRefused as exc:
+            sys.stdout.write(json.dumps({"refused": exc.reason}))
+        return 0
     try:
         text, meta = documents.parse(suffix, data, limits)
         text = cap_text(text, meta, limits)

@@ -201,6 +201,8 @@ def _register_errors(app: Flask) -> None:
         wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
         return render_template("errors/429.html", wait=wait), 429, {"Retry-After": str(seconds)}
 
+    # A bare 400 (a tampered or missing form value) gets the service's page, not the framework's.
+    app.register_error_handler(400, lambda e: page("errors/400.html", 400))
     app.register_error_handler(403, lambda e: page("errors/403.html", 403))
     app.register_error_handler(404, lambda e: page("errors/404.html", 404))
     app.register_error_handler(413, lambda e: page("errors/413.html", 413))

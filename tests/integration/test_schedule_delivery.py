@@ -26,6 +26,8 @@ from sqlalchemy import func, select
 from rights import jobs
 from rights.models import AuditEvent, ClockEvent, JobRun, OutboxMessage, RequestKind, ScheduleRun, User, utcnow
 from rights.notify import NotifyBackend, ResendRefused, SmtpBackend, deliver, queue_email, recover_stale, resend
+from rights.notify.backends import Email
+from rights.notify.outbox import provider_reference
 from rights.schedule import runner
 from tests.conftest import free_port
 from tests.factories import make_person, make_request
@@ -422,6 +424,20 @@ def test_notify_worker_killed_after_sending_is_recorded_from_notify_not_sent_aga
         row.status, row.sending_at, row.attempts = "sending", utcnow() - timedelta(minutes=10), 1
     assert recover_stale(rt.db, backend) == {"sent": 1}
     assert [n["email_address"] for n in notify.accepted] == ["sam@example.org", "lost@example.org"]
+
+
+def test_a_retry_within_the_lease_records_what_notify_already_has(rt, notify) -> None:
+    """The sender's database connection was cut after Notify accepted: its retry settles it at once."""
+    message_id = one_message(rt)
+    backend = notify_backend(notify)
+    with rt.db.transaction() as session:  # mid-send: another worker may still be sending it
+        session.get(OutboxMessage, message_id).status = "sending"
+        session.get(OutboxMessage, message_id).sending_at = utcnow()
+    assert deliver(rt.db, message_id, backend)["skipped"]  # Notify has nothing: leave it to the live sender
+    backend.send(Email(key="k", to="sam@example.org", subject="s", text="t",
+                       reference=provider_reference(status_of(rt, message_id))))
+    assert deliver(rt.db, message_id, backend) == {"status": "sent", "recovered": True}
+    assert len(notify.accepted) == 1 and status_of(rt, message_id).provider_ref == notify.accepted[0]["id"]
 
 
 def test_schedule_list_shows_last_and_next_runs(rt) -> None:

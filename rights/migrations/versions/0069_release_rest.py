@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0069'
-down_revision = '0067'
+down_revision = '0068_faults'
 branch_labels = None
 depends_on = None
 
