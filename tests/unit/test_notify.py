@@ -14,6 +14,7 @@ from jinja2 import UndefinedError
 
 from rights import config, privacy_notice
 from rights.notify import Email, NotifyBackend, OutboxOnlyBackend, SmtpBackend, backend_for, render
+from rights.notify.backends import PermanentFailure
 from tests.conftest import free_port
 from tests.portal_journeys import XSS
 
@@ -96,7 +97,7 @@ def test_smtp_backend_sends_text_and_html(smtp) -> None:
 def test_smtp_backend_refuses_header_injection(smtp) -> None:
     port, received = smtp
     backend = SmtpBackend("127.0.0.1", port, "rights@council.example")
-    with pytest.raises(ValueError, match="linefeed or carriage return"):
+    with pytest.raises(PermanentFailure, match="linefeed or carriage return"):  # failed at once, never retried
         backend.send(Email(key="k", to="a@example.org\r\nBcc: victim@example.org", subject="x", text="y"))
     assert received == []
 
