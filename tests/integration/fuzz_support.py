@@ -28,8 +28,11 @@ from tests.hostile import CRLF, FORMULAS, SCRIPT, hostile_text, markup_leaked
 #: Examples per form beyond the fixed ones: a few in the suite; ``RIGHTS_FUZZ_EXAMPLES=200`` for the long run.
 EXAMPLES = int(os.environ.get("RIGHTS_FUZZ_EXAMPLES", "3"))
 #: Tables a refused form may still write, and why: the audit trail records refusals (access.denied, a failed
-#: sign-in); sign-in counters and sessions move with every request; a wrong progress code counts attempts.
-REFUSAL_WRITES = {"audit_events", "audit_head", "users", "staff_sessions", "progress_codes", "portal_drafts"}
+#: sign-in); sign-in counters and sessions move with every request; a failed sign-in is counted against its
+#: address, email and device (throttling); a wrong progress code counts attempts; a requester's grant is
+#: handed on (a new token) with every page.
+REFUSAL_WRITES = {"audit_events", "audit_head", "users", "staff_sessions", "progress_codes", "portal_drafts",
+                  "sign_in_throttles", "grants"}
 #: How a refusal says what was wrong: the GOV.UK error summary or a field's message, a flashed banner, the
 #: workflow's warning on an action page, or the service's page for a request it cannot use (errors/400.html,
 #: errors/csrf.html).

@@ -38,6 +38,9 @@ NOT_SHOWN: set[str] = {
     "/staff/cases/<reference>/release/posted",  # offered once a postal release is approved
     "/staff/cases/<reference>/searches/candidates/<int:candidate_id>/reopen",  # after a decision on a match
     "/staff/post/<int:item_id>/posted",  # a letter on the "to post" list
+    "/staff/cases/<reference>/release/finalise",  # a retry, offered when an approved version's finalising failed
+    "/staff/admin/changes/<int:change_id>/<decision>",  # offered once another administrator asked for a change
+    "/staff/set-password",  # reached by an emailed link, signed out
     # Mid sign-in only (the walk is signed in); the sign-in form itself is fuzzed with the portal's.
     "/staff/sign-in", "/staff/sign-in/code", "/staff/sign-in/new-password", "/staff/sign-in/set-up-authenticator",
 }
