@@ -31,7 +31,7 @@ from rights.models import (
 from rights.privacy_notice import load as load_notice
 from rights.security import cipher_for
 from tests.factories import make_person, make_request
-from tests.integration.portal_support import Portal, portal_app
+from tests.integration.portal_support import Portal, portal_app, prepare_codes
 from tests.integration.release_support import WITHHELD_TEXT, decided_case, nothing_held_case, pdf_text
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
@@ -56,6 +56,7 @@ def _latest(rt, case) -> Any:  # type: ignore[no-untyped-def]
 
 
 def _code_from_mail(rt) -> str:  # type: ignore[no-untyped-def]
+    prepare_codes(rt.db)  # the code is matched and emailed by a job, as a worker would run it
     with rt.db.transaction() as session:
         body = session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.template == "progress_code")
                                .order_by(OutboxMessage.created_at.desc())).first()
