@@ -52,8 +52,10 @@ def run_one(mode: str, pages: int, workers: int, out: str, chunk_chars: int | No
     if mode == "chunked":
         records = sample.iter_records(pages)
         extra = {"max_chunk_chars": chunk_chars} if chunk_chars else {}
+        # Its temporary files go beside the output, in the directory the parent removes even after a timeout.
         result = bundle.render_bundle(_meta(), records, withheld, out,
-                                      render.RenderLimits(workers=workers, seconds=3600), **extra)
+                                      render.RenderLimits(workers=workers, seconds=3600),
+                                      workdir=Path(out).parent, **extra)
         print(json.dumps({"pages": result.pages, "chunks": result.chunks}))
     else:
         doc = render.document(bundle.one_pass_html(_meta(), sample.records(pages), withheld))
@@ -86,7 +88,9 @@ def measure(mode: str, pages: int, workers: int, timeout: int, chunk_chars: int 
                 proc.wait()
                 out_log.close()
                 err_log.close()
-                return {"mode": mode, "target": pages, "error": f"timed out after {timeout}s"}
+                # The peak so far still says something (a render holds its peak while it runs): keep it.
+                return {"mode": mode, "target": pages,
+                        "error": f"timed out after {timeout}s; peak so far {round(peak / 2**20)} MB"}
             total = 0
             try:
                 for p in [root, *root.children(recursive=True)]:
