@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from rights.bundles.versions import current_fingerprint
 from rights.models import AuditEvent, BundleVersion, RightsRequest, SearchTask
-from rights.redaction.disclosure import disclosure_set
 from tests.browser.conftest import assert_accessible, open_page
 from tests.browser.staff_pages import set_today, sign_in
 from tests.factories import make_person, make_request
@@ -57,7 +57,7 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         # An approved response matching the (empty) decisions: this walk is about the checks; preparing,
         # approving and downloading a real bundle are walked in tests/browser/test_release.py.
         session.add(BundleVersion(request_id=request.id, number=1, status="approved", pages=1, records=0, withheld=0,
-                                  fingerprint=disclosure_set(session, rt.cipher, request.id).fingerprint,
+                                  fingerprint=current_fingerprint(session, rt.cipher, request.id),
                                   letter_key="-", bundle_key="-", bundle_sha256="0" * 64, prepared_by="user:1",
                                   approved_by="user:2"))
         reference = request.reference
