@@ -18,7 +18,7 @@ append itself.
 
 from __future__ import annotations
 
-from rights.audit.chain import GENESIS, set_keys
+from rights.audit.chain import GENESIS, fingerprint, set_keys
 from rights.audit.trail import Verification, pending, record, seal, verify
 
-__all__ = ["GENESIS", "Verification", "pending", "record", "seal", "set_keys", "verify"]
+__all__ = ["GENESIS", "Verification", "fingerprint", "pending", "record", "seal", "set_keys", "verify"]

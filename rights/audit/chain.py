@@ -79,3 +79,17 @@ def legacy_digest(prev_hash: str, at: datetime, actor: str, action: str, request
 
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def fingerprint(text: str | None) -> str | None:
+    """A keyed fingerprint of free text an officer typed (a reason, a note), for an audit entry's detail.
+
+    Why not the text: the trail is append-only and never purged, so a name written in a reason would stay
+    readable for ever. The text itself is kept, encrypted, on the row the action changed (the timeline
+    event, the search task...), which retention can delete; the fingerprint still proves which text the
+    action was taken with. Keyed, so a short reason cannot be guessed by hashing candidates.
+    """
+    if text is None or not text.strip():
+        return None
+    key_id, key_bytes = signing_key()
+    return f"{key_id}:{mac(key_bytes, ['free-text', text.strip()])[:32]}"
