@@ -301,3 +301,22 @@ def test_production_refuses_to_start_as_a_role_that_can_rewrite_the_trail(rt, se
         create_app(production(settings.database_url), start_worker=False)
     app = create_app(production(app_role_url), start_worker=False)
     assert app.test_client().get("/", base_url="https://localhost").status_code == 200
+
+
+def test_the_schedule_publishes_a_checkpoint_every_hour(rt, settings) -> None:
+    import json
+    from datetime import UTC, date, datetime
+    from pathlib import Path
+
+    from rights.audit import checkpoints
+    from rights.schedule.table import RunContext, entry
+
+    row = entry("audit_checkpoint")
+    assert row.every is not None and row.every.total_seconds() == 3600
+    _write(rt.db, 2)
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    result = row.run(rt.db, rt.queue, RunContext(today=date(2026, 12, 1), now=now, settings=settings))
+    assert result == {"published": True, "last_id": 2}
+    lines = Path(settings.audit_checkpoint_file).read_text().splitlines()
+    assert json.loads(lines[-1])["at"] == "2026-12-01T09:00:00+00:00"
+    assert checkpoints.read(lines).hashes == {2: json.loads(lines[-1])["last_hash"]}
