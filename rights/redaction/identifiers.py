@@ -308,11 +308,11 @@ def _person_ids(pattern: re.Pattern[str], needed: str, text: str) -> Iterator[re
     at = text.find(needed)
     while at >= 0:
         m = pattern.match(text, at)
-        if m is None or m.end() == at:
+        if m is None:
             at = text.find(needed, at + 1)
-            continue
-        yield m
-        at = text.find(needed, m.end())
+        else:  # not empty: it starts with ``needed``
+            yield m
+            at = text.find(needed, m.end())
 
 
 @lru_cache(maxsize=64)
