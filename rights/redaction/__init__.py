@@ -33,9 +33,10 @@ context words, and ships US-first recognisers; the UK rules (HMRC NI prefixes, N
 check letters, current plates) and the name rules (listed people in every form, titles, initials,
 relations, ordinary words that are names) are short to write and check with python-stdnum and
 phonenumbers. ``bench/redaction_speed.py`` measures both on the same notes, grouped into requests of 25
-notes sharing one context as the service gives them: 4.9-5.4x Presidio's throughput per core (1.3-1.4
-MB/s against 0.23-0.30) at 99.96% recall of third-party mentions against its 79% (the 10x goal is not met: the name
-rules still run per capitalised word in Python, about half the time, and identifiers a quarter).
+notes sharing one context as the service gives them: about 5.3-5.4x Presidio's throughput per core at
+99.96% recall of third-party mentions against its 79% (the 10x goal is not met: the name rules run per
+capitalised word in Python, about half the time, identifiers under a third; the README's "Benchmarks"
+has the figures).
 ``bench/redaction_quality.py`` reports quality per kind.
 """
 
