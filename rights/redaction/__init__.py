@@ -33,15 +33,17 @@ context words, and ships US-first recognisers; the UK rules (HMRC NI prefixes, N
 check letters, current plates) and the name rules (listed people in every form, titles, initials,
 relations, ordinary words that are names) are short to write and check with python-stdnum and
 phonenumbers. ``bench/redaction_speed.py`` measures both on the same notes, grouped into requests of 25
-notes sharing one context as the service gives them: 4.9-5.4x Presidio's throughput per core (1.3-1.4
-MB/s against 0.23-0.30) at 99.96% recall of third-party mentions against its 79% (the 10x goal is not met: the name
-rules still run per capitalised word in Python, about half the time, and identifiers a quarter).
+notes sharing one context as the service gives them: about 5.3-5.4x Presidio's throughput per core at
+99.96% recall of third-party mentions against its 79% (the 10x goal is not met: the name rules run per
+capitalised word in Python, about half the time, identifiers under a third; the README's "Benchmarks"
+has the figures).
 ``bench/redaction_quality.py`` reports quality per kind.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from operator import attrgetter
 
 from rights.redaction.apply import Redaction, Segment, redact_text, segments
 from rights.redaction.codes import CODES, THIRD_PARTY, ExemptionCode, check_code
@@ -73,12 +75,19 @@ def detect(text: str, context: RedactionContext) -> list[Span]:
     found = [*involved_addresses(text, index.people), *find_identifiers(text, context.config)]
     for span in found:
         spans.setdefault((span.start, span.end, id(span.kind)), span)  # listed-person evidence first
+    out = list(spans.values())
     taken = sorted((s.start, s.end) for s in found)
-    for span in find_names(text, index):
-        # a word inside an email, address or date is part of that identifier, not a name on its own
-        if not _overlaps(taken, span.start, span.end):
-            spans.setdefault((span.start, span.end, id(span.kind)), span)
-    return sorted(spans.values(), key=lambda s: (s.start, -s.end))
+    # A word inside an email, address or date is part of that identifier, not a name on its own. Names
+    # need no deduplication: they come one after another, never overlapping, and no other detector
+    # finds a name.
+    out.extend(span for span in find_names(text, index) if not _overlaps(taken, span.start, span.end))
+    # By start, the longer first: two stable sorts in C rather than a tuple key per span.
+    out.sort(key=_END, reverse=True)
+    out.sort(key=_START)
+    return out
+
+
+_START, _END = attrgetter("start"), attrgetter("end")
 
 
 def _overlaps(intervals: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -66,11 +66,20 @@ _DOB = re.compile(r"[BbDd](?<!\w.)(?i:(?<=[Bb])orn(?:\s+on)?|(?<=[Dd])\.?o\.?b\.
                   r"(?i:\s*(?:is|was)?\s*[:\-]?\s*(?:on\s+)?(" + _DATE + r"))")  # \b(?:born|dob|date of birth) ...
 # Current format (since 2001): two letters, age identifier (02-25 March, 51-75 September), three letters.
 _VEHICLE = re.compile(r"([A-HJ-PR-Y](?<!\w[A-Z])[A-HJ-PR-Y])(\d{2}) ?([A-HJ-PR-Z]{3})\b", _A)
-_SORT_CODE = re.compile(r"\d(?<!\w\d)\d-\d{2}-\d{2}\b|\d(?<!\w\d)\d \d{2} \d{2}\b", _A)
+# 12-34-56 or 12 34 56: one branch after the common start, so the engine skips ahead to digits
+_SORT_CODE = re.compile(r"\d(?<!\w\d)\d(?:-\d{2}-\d{2}| \d{2} \d{2})\b", _A)
 _ACCOUNT = re.compile(r"\d(?<![\d-]\d)\d{7}(?![\d-])", _A)
 _BANK_CUE = re.compile(r"sort\s*code|account|acc(?:t)?\.?\s*(?:no|number)|bank", re.IGNORECASE)
 _IBAN = re.compile(r"G(?<!\wG)B\d{2} ?[A-Z]{4}(?: ?\d{2,4}){4}\b", _A)
 _UPN = re.compile(r"[A-HJ-NP-RT-Z](?<!\w[A-Z])\d{11}[0-9A-HJ-NP-RT-Z]\b", _A)
+
+# The postcode pattern (case-insensitive, starting with \b) is tried by the engine at every letter.
+# Every postcode holds its inward code (a digit, two letters) two to five characters after its start, so
+# :func:`_near` looks for that first and tries the pattern only where a postcode would start:
+# (pattern, anchor, fewest and most characters from start to anchor). Not worth it for the patterns
+# that start with a capital (NI number, plate, UPN): digits are too common an anchor.
+_Anchored = tuple[re.Pattern[str], re.Pattern[str], int, int]
+_POSTCODE_NEAR: _Anchored = (_POSTCODE, re.compile(r"\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE | _A), 2, 5)
 
 # Quick gates: skip a pattern entirely when the text has nothing that could start a match.
 _HAS_DIGIT_RUN = re.compile(r"\d\d")
@@ -220,7 +229,7 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
             yield from _dobs(text)
     if "sort" in lowered or "account" in lowered or "acc" in lowered or "bank" in lowered:
         yield from _bank(text)
-    for m in _POSTCODE.finditer(text):
+    for m in _near(*_POSTCODE_NEAR, text):
         compact = m.group().upper().replace(" ", "")
         yield new_span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
     for m in _ADDRESS.finditer(text):
@@ -231,10 +240,7 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
             yield new_span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                        "vehicle registration (current UK format)")
     for scheme, pattern in config.person_id_patterns:
-        needed = _required_text(pattern)
-        if needed and needed not in text:
-            continue
-        for m in _compiled(pattern).finditer(text):
+        for m in _person_ids(_compiled(pattern), _required_text(pattern), text):
             found = m.group()
             value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
             yield new_span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
@@ -264,6 +270,49 @@ def _emails(text: str) -> Iterator[re.Match[str]]:
             return
         yield m
         pos = m.end()
+
+
+def _near(pattern: re.Pattern[str], anchor: re.Pattern[str], nearest: int, farthest: int,
+          text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, trying the pattern only ``nearest`` to ``farthest`` characters before
+    each place ``anchor`` matches (every match of ``pattern`` holds an anchor that far from its start).
+
+    The anchors are taken in order, overlapping ones too, and the starts before each are tried in
+    order, each once: the first that matches is the leftmost match, as a full pass would find it.
+    """
+    tried = 0  # starts before this have failed, or lie inside the last match
+    found = anchor.search(text, nearest)
+    while found is not None:
+        at = found.start()
+        for start in range(max(tried, at - farthest), at - nearest + 1):
+            m = pattern.match(text, start)
+            if m is not None:
+                yield m
+                tried = m.end()
+                found = anchor.search(text, tried + nearest)
+                break
+        else:
+            tried = max(tried, at - nearest + 1)
+            found = anchor.search(text, at + 1)
+
+
+def _person_ids(pattern: re.Pattern[str], needed: str, text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``; when every match starts with ``needed``, tried only where it is written.
+
+    A pattern starting with a word boundary cannot skip ahead on its own, so a full pass tries it at every
+    character; a substring search for its first letters is many times faster and finds the same starts.
+    """
+    if not needed:
+        yield from pattern.finditer(text)
+        return
+    at = text.find(needed)
+    while at >= 0:
+        m = pattern.match(text, at)
+        if m is None:
+            at = text.find(needed, at + 1)
+        else:  # not empty: it starts with ``needed``
+            yield m
+            at = text.find(needed, m.end())
 
 
 @lru_cache(maxsize=64)

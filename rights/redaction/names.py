@@ -45,6 +45,8 @@ from rights.redaction.words import Token, joined, words_of
 
 __all__ = ["NameIndex", "find_names", "index_for", "involved_addresses"]
 
+_NAME = Kind.NAME  # a member read through its enum class goes through a Python-level descriptor
+
 
 def find_names(text: str, index: NameIndex) -> Iterator[Span]:
     """Every mention of a person's name: listed people with their candidates, others with the evidence."""
@@ -107,7 +109,7 @@ def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tu
     titled = False
     initial: str | None = None
     j = i
-    police = index.config.police_are_professionals and word in POLICE_TITLES and tok.raw.isupper()
+    police = word in POLICE_TITLES and tok.raw.isupper() and index.config.police_are_professionals
     if (word in TITLES and tok.raw[0].isupper()) or police:
         titled = True
         j += 1
@@ -160,7 +162,7 @@ def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tu
     after = text[end:end + 40]
     professional = professional_cue(before, after, index) or (titled and word == "dr") or police
     relation = tail_phrase(before, STRONG_RELATIONS)
-    return new_span(start, end, Kind.NAME, key, reason, people, tuple(folded), titled, initial is not None,
+    return new_span(start, end, _NAME, key, reason, people, tuple(folded), titled, initial is not None,
                     professional, relation), k - i
 
 

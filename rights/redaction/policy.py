@@ -160,8 +160,9 @@ def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: b
     """A proposal for every span: redact with TP when it identifies someone other than subject or professional."""
     own, whole, named, identified = _answers(context, subject_is_child)
     out: list[Proposal] = []
+    name, third_party = Kind.NAME, Whose.THIRD_PARTY  # an enum member looked up once, not per span
     for span in spans:
-        if span.kind is Kind.NAME:
+        if span.kind is name:
             evidence = (id(span.people), span.words, span.titled, span.initialled, span.professional_cue,
                         span.relation_cue, span.reason)
             hit = named.get(evidence)
@@ -171,19 +172,19 @@ def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: b
         elif span.people:  # a listed person's address: rare, and each span has its own people tuple
             whose, reason = decide_identifier(span, context, own)
         else:  # with no people, the answer depends on the key, kind and reason only
-            clue = (span.key, span.kind, span.reason)
+            clue = (span.key, id(span.kind), span.reason)  # a kind by id: an enum member hashes in Python
             seen = identified.get(clue)
             if seen is None:
                 seen = identified[clue] = decide_identifier(span, context, own)
             whose, reason = seen
-        redact = whose is Whose.THIRD_PARTY
+        redact = whose is third_party
         out.append(new_proposal(span.start, span.end, span.kind, span.key, whose, redact,
                                 THIRD_PARTY if redact else None, reason))
     return out
 
 
 _Answers = tuple[frozenset[str], frozenset[str], dict[tuple[object, ...], tuple[tuple[Whose, str], tuple[Person, ...]]],
-                 dict[tuple[str, Kind, str], tuple[Whose, str]]]
+                 dict[tuple[str, int, str], tuple[Whose, str]]]
 _BY_CONTEXT: dict[tuple[int, bool], tuple[RedactionContext, _Answers]] = {}
 _BY_CONTEXT_MAX = 64
 

@@ -9,6 +9,7 @@ build on. A word is a plain slotted object: tens of thousands are made per megab
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from rights.names import fold
@@ -35,6 +36,7 @@ class Token:
 
 
 def words_of(text: str, index: NameIndex) -> list[Token]:
+    """The capitalised words of ``text``, and listed people's name words written in lower case, by start."""
     tokens: list[Token] = []
     append, base, new = tokens.append, _base, Token  # locals: this loop runs for every capitalised word
     for m in _WORD.finditer(text):
@@ -43,7 +45,6 @@ def words_of(text: str, index: NameIndex) -> list[Token]:
         append(new(start, start + size, word, raw))
     lowered = text.lower()
     if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
-        starts: set[int] | None = None  # made only when a listed name is written in lower case
         size = len(text)
         for word in index.lower_words:
             at = lowered.find(word)
@@ -51,15 +52,13 @@ def words_of(text: str, index: NameIndex) -> list[Token]:
                 end = at + len(word)
                 if (text[at].islower() and (at == 0 or not _WORDCHAR(lowered[at - 1]))
                         and (end == size or not _WORDCHAR(lowered[end]))):
-                    if starts is None:
-                        starts = {t.start for t in tokens}
-                    if at not in starts:
-                        starts.add(at)
+                    # put in its place, unless a word starts there already (a capitalised word may start
+                    # with a lower case letter outside A-Z): a few per note, so no set and no re-sort
+                    i = bisect_left(tokens, at, key=_start)
+                    if i == len(tokens) or tokens[i].start != at:
                         raw = text[at:end]
-                        tokens.append(Token(at, end, _fold_word(raw), raw))
+                        tokens.insert(i, Token(at, end, _fold_word(raw), raw))
                 at = lowered.find(word, end)
-        if starts is not None:
-            tokens.sort(key=_start)
     return tokens
 
 

@@ -71,3 +71,59 @@ def test_email_search_from_each_at_sign_finds_what_a_full_scan_finds() -> None:
     texts += ["a@b.co @@x.com x@y@z.com é.ü@mail.org +a@b.cd .a@b.cd _a@b.cd", "a" * 500 + "@x.com"]
     assert sum(1 for t in texts for _ in _EMAIL.finditer(t)) > 100
     assert [t for t in texts if [m.span() for m in _EMAIL.finditer(t)] != [m.span() for m in _emails(t)]] == []
+
+
+def _texts(pieces: list[str], seed: int, count: int = 20_000) -> list[str]:
+    """Random texts from pieces of what a pattern matches and what comes near it."""
+    import random
+
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(count)]
+
+
+def test_postcodes_tried_before_an_inward_code_are_what_a_full_scan_finds() -> None:
+    from rights.redaction.identifiers import _POSTCODE, _POSTCODE_NEAR, _near
+
+    texts = _texts(["SY", "sy", "2", "29", " ", "  ", "9EQ", "9eq", "GIR", "0AA", "EC1A", "1", "B", "W", "x", ",",
+                    "-", "Q", "A"], 2)
+    texts += ["SY2 9EQ", "sy29eq", "GIR 0AA", "EC1A 1BB W1A 0AX", "xSY2 9EQ", "SY2 9EQx", "SY2 9EQ SY3 8AB",
+              "M1 1AE,B33 8TH", "CR2 6XH" * 3, "DN55 1PT", "9EQ 9EQ", "A1 1AAA1 1AA"]
+    assert sum(1 for t in texts for _ in _POSTCODE.finditer(t)) > 200
+    assert [t for t in texts
+            if [m.span() for m in _POSTCODE.finditer(t)] != [m.span() for m in _near(*_POSTCODE_NEAR, t)]] == []
+
+
+def test_person_ids_tried_where_their_letters_are_written_are_what_a_full_scan_finds() -> None:
+    import re
+
+    from rights.redaction.identifiers import _person_ids, _required_text
+    from rights.redaction.model import DEFAULT_PERSON_ID_PATTERNS
+
+    texts = _texts(["LCS", "CRN", "PRN", "EHM", "L", " ", ":", "#", "-", "12", "123456", "1234567", "A", "B1234CD",
+                    "x", "LC"], 3)
+    texts += ["LCS 1234567", "LCS1234567LCS 123456", "xLCS 123456", "LCSLCS 123456", "CRN A123456 PRN B1234CD"]
+    for _, source in DEFAULT_PERSON_ID_PATTERNS:
+        pattern, needed = re.compile(source), _required_text(source)
+        assert needed  # the default patterns all take the fast path
+        full = [[m.span() for m in pattern.finditer(t)] for t in texts]
+        assert sum(map(len, full)) > 5
+        assert [[m.span() for m in _person_ids(pattern, needed, t)] for t in texts] == full
+
+
+def test_lower_case_listed_names_are_put_in_place_once() -> None:
+    from datetime import date
+
+    from rights.redaction.model import RedactionContext
+    from rights.redaction.names import index_for
+    from rights.redaction.words import words_of
+    from rights.sources.base import Identity, Involvement
+
+    context = RedactionContext(subject=Identity("Willow", "Ionescu", date(2016, 11, 8)),
+                               involved=(Involvement("Gemma Smith-Jones", "family_member"),))
+    text = "Seen by Gemma. gemma and smith-jones came; jones too. āgemma Gemma smith"
+    tokens = words_of(text, index_for(context))
+    starts = [t.start for t in tokens]
+    assert starts == sorted(set(starts))  # in order, one word per start
+    words = {(text[t.start:t.end], t.word) for t in tokens}
+    assert {("gemma", "gemma"), ("smith-jones", "smith-jones"), ("jones", "jones"), ("smith", "smith")} <= words
+    assert ("Seen", "seen") in words and not any(w.startswith("gemma") and t == "āgemma" for t, w in words)
