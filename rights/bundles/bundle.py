@@ -267,6 +267,29 @@ class _Steps:
 TASKS_PER_WORKER = 50
 
 
+#: Layouts of the front matter tried before giving up on numbering its index (see :func:`settle_front`).
+FRONT_TRIES = 4
+
+
+def settle_front(counts: list[int], lay_out: Callable[[int], tuple[list[int], list[IndexEntry]]],
+                 tries: int = FRONT_TRIES) -> tuple[list[int], list[IndexEntry]]:
+    """Find the front matter's page counts that stay the same once its index carries the numbers they imply.
+
+    Why a loop: the index gives every record's pages, which start after the front matter; wider numbers
+    ("8,512-8,519" rather than "0") can wrap an index row, the front matter grows by a page, and every
+    number moves again. ``counts`` are the slices' pages laid out with placeholder numbers; ``lay_out(n)``
+    lays the slices out with the numbers for ``n`` front pages and returns their counts and entries. Widths
+    only grow with the numbers, so this settles in one or two more layouts; one that never settles is an
+    error, never a bundle whose index points at the wrong pages.
+    """
+    for _ in range(tries):
+        again, entries = lay_out(sum(counts))
+        if again == counts:
+            return counts, entries
+        counts = again
+    raise BundleError("the index's length changed with its page numbers; cannot number the pages")
+
+
 def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spilled: Path,
                   withheld: list[WithheldRecord], codes: list[CodeNote], tmp: Path, workers: render.Workers,
                   limits: render.RenderLimits,
@@ -274,8 +297,8 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
     """Render the chunks, the stamp sheet and the front matter; returns the rendered parts in order.
 
     The front matter's length moves every record's page number, so its slices are laid out once (with the
-    chunks, which they do not depend on) to count their pages, then again with the real numbers; the numbers
-    do not change the layout, which is checked."""
+    chunks, which they do not depend on) to count their pages, then again with the real numbers until the
+    count holds (:func:`settle_front`)."""
     from rights.bundles import parts
 
     n_records = sum(len(c) for c in chunks)
@@ -295,15 +318,22 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
                            *front_calls(unnumbered)], step)
     chunk_results, front_counts = results[:len(chunks)], results[len(chunks) + 1:]
     chunk_pages = [pages for pages, _first, _last in chunk_results]
-    front_pages = sum(front_counts)
-    entries: list[IndexEntry] = []
-    base = front_pages
-    for records, (pages, first, last) in zip(chunks, chunk_results, strict=True):
-        entries.extend(IndexEntry(r.key, a, r.service, r.date, r.title, base + first[a] + 1, base + last[a] + 1)
-                       for a, r in records)
-        base += pages
-    if workers.run(front_calls(entries), step) != front_counts:
-        raise BundleError("the index's length changed with its page numbers; cannot number the pages")
+
+    def numbered(front_pages: int) -> list[IndexEntry]:
+        entries: list[IndexEntry] = []
+        base = front_pages
+        for records, (pages, first, last) in zip(chunks, chunk_results, strict=True):
+            entries.extend(IndexEntry(r.key, a, r.service, r.date, r.title, base + first[a] + 1,
+                                      base + last[a] + 1) for a, r in records)
+            base += pages
+        return entries
+
+    def lay_out(front_pages: int) -> tuple[list[int], list[IndexEntry]]:
+        entries = numbered(front_pages)
+        return workers.run(front_calls(entries), step), entries
+
+    _counts, entries = settle_front(front_counts, lay_out)
+    front_pages = sum(_counts)
     return front_paths + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))], entries, front_pages, chunk_pages
 
 

@@ -234,3 +234,30 @@ def test_records_given_as_a_generator_render_the_same_bundle(tmp_path):
     assert streamed.chunks == listed.chunks > 1
     assert streamed.entries == listed.entries and streamed.pages == listed.pages
     assert pdftotext(streamed.path) == pdftotext(listed.path)
+
+
+@pytest.mark.parametrize(("name", "pages_for", "start", "expected", "layouts"), [
+    # numbers never change the layout: the first count holds
+    ("stable", lambda front: [2, 1], [2, 1], [2, 1], 1),
+    # real numbers wrap index rows: one more page, whose numbers then fit
+    ("grows once", lambda front: [2, 2] if front >= 3 else [2, 1], [2, 1], [2, 2], 2),
+    # each added page pushes the numbers past another width: settles on the third layout
+    ("grows twice", lambda front: [2, 3] if front >= 4 else [2, 2] if front >= 3 else [2, 1], [2, 1], [2, 3], 3),
+])
+def test_the_front_matter_is_laid_out_until_its_page_count_holds(name, pages_for, start, expected, layouts):
+    """A 10,000-page bundle's index rows wrapped once their real page numbers were in (found by the bench):
+    the front matter grew a page and every number moved again."""
+    seen: list[int] = []
+
+    def lay_out(front_pages: int):
+        seen.append(front_pages)
+        return pages_for(front_pages), [front_pages]
+
+    counts, entries = bundle.settle_front(start, lay_out)
+    assert counts == expected and len(seen) == layouts
+    assert entries == [sum(expected)]  # the entries returned are numbered for the count that held
+
+
+def test_a_front_matter_that_never_settles_is_refused():
+    with pytest.raises(BundleError, match="cannot number the pages"):
+        bundle.settle_front([1], lambda front: ([front + 1], []))
