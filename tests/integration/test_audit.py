@@ -1,4 +1,5 @@
-"""The audit trail is hash-chained, append-only in the database, and verification finds tampering."""
+"""The audit trail is append-only in the database and to the app's role, chained by keyed MACs over every field, checked
+against signed checkpoints; verification finds tampering, with or without the key."""
 
 from __future__ import annotations
 
