@@ -55,7 +55,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-PASSWORD = "the bench officer's passphrase"  # noqa: S105 - a scratch database's account
+PASSWORD = "the bench officer's passphrase"
 #: Per address, and every simulated user is 127.0.0.1: the limits a load test sets through the settings.
 RATE_LIMIT_ENV = {f"RIGHTS_RATE_LIMIT_{name}": "100000 per minute"
                   for name in ("SUBMIT", "UPLOAD", "CODE_REQUEST", "CODE_CHECK", "SIGN_IN")}
@@ -232,8 +232,10 @@ def seed(url: str, officers: int, cases: int, seed_: int) -> dict[str, Any]:
     rt = app.extensions["rights"]
     seed_demo_requests(rt)
     rng = random.Random(seed_)
-    given = "Amelia Oliver Isla Noah Ava Leo Freya Jack Mia Harry Ruby Oscar Zara Ethan Nia Sam".split()
-    family = "Hart Reed Patel Khan Jones Evans Shaw Ali Begum Cox Ward Fox Hunt Webb Lloyd Singh".split()
+    given = ["Amelia", "Oliver", "Isla", "Noah", "Ava", "Leo", "Freya", "Jack", "Mia", "Harry", "Ruby", "Oscar",
+             "Zara", "Ethan", "Nia", "Sam"]
+    family = ["Hart", "Reed", "Patel", "Khan", "Jones", "Evans", "Shaw", "Ali", "Begum", "Cox", "Ward", "Fox",
+              "Hunt", "Webb", "Lloyd", "Singh"]
     now = datetime.now(UTC)
     password_hash = hash_password(PASSWORD)
     accounts = []
