@@ -73,7 +73,7 @@ except ImportError:  # the driver runs without locust installed in its interpret
 
 if HttpUser is not None:
     _CONFIG: dict[str, Any] = json.loads(os.environ.get("BENCH_LOAD_CONFIG", "{}"))
-    _OFFICER_SLOTS = itertools.count()
+    _OFFICER_SLOTS = itertools.count(int(os.environ.get("BENCH_LOAD_FIRST_OFFICER", "0")))
     _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
     def _csrf(html: str) -> str:
@@ -378,7 +378,7 @@ def run_one(label: str, app_dir: Path, args: argparse.Namespace) -> Result:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         seeded = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--seed-into", url, "--officers", str(args.users),
+            [sys.executable, str(Path(__file__).resolve()), "--seed-into", url, "--officers", str(2 * args.users),
              "--cases", str(args.cases)], env={**env, "RIGHTS_ENV": "test"}, cwd=app_dir, check=True,
             capture_output=True, text=True)
         config_ = json.loads(seeded.stdout.strip().splitlines()[-1])
@@ -397,16 +397,32 @@ def run_one(label: str, app_dir: Path, args: argparse.Namespace) -> Result:
         app_pids = [gunicorn.pid, *children(gunicorn.pid)]
         worker_pids = [worker.pid, *children(worker.pid)]
         csv_prefix = work / "locust"
+
+        def load(seconds: int, prefix: Path, first_officer: int) -> None:
+            subprocess.run(
+                [*locust_command(args.locust), "-f", str(Path(__file__).resolve()), "--headless",
+                 "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{seconds}s",
+                 "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
+                 "--loglevel", "WARNING", "--stop-timeout", "5"],
+                env={**os.environ, "BENCH_LOAD_CONFIG": json.dumps(config_),
+                     "BENCH_LOAD_FIRST_OFFICER": str(first_officer)}, check=False,
+                **({} if args.verbose else {"stdout": (work / "locust.log").open("ab"), "stderr": subprocess.STDOUT}))
+
+        if args.warmup:  # every worker compiles its templates and fills its pools before the measured run
+            load(args.warmup, work / "warmup", args.users)
+        app_pids = [gunicorn.pid, *children(gunicorn.pid)]  # after the warm-up: a worker may have been replaced
         cpu_before, wcpu_before, load_before = cpu_seconds(app_pids), cpu_seconds(worker_pids), os.getloadavg()[0]
         started = time.monotonic()
-        subprocess.run(
-            [*locust_command(args.locust), "-f", str(Path(__file__).resolve()), "--headless",
-             "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s",
-             "--host", f"http://127.0.0.1:{port}", "--csv", str(csv_prefix), "--only-summary",
-             "--loglevel", "WARNING", "--stop-timeout", "5"],
-            env={**os.environ, "BENCH_LOAD_CONFIG": json.dumps(config_)}, check=False,
-            **({} if args.verbose else {"stdout": (work / "locust.log").open("wb"), "stderr": subprocess.STDOUT}))
+        spies = [subprocess.Popen([args.profile_with, "record", "--pid", str(pid), "--format", "raw", "--rate", "50",
+                                   "--gil",
+                                   "--nonblocking", "--duration", str(args.duration), "--output",
+                                   str(args.profile / f"{label.split()[0]}-{pid}.folded")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for pid in (app_pids[1:] if args.profile else [])]
+        load(args.duration, csv_prefix, 0)
         seconds = time.monotonic() - started
+        for spy in spies:
+            spy.wait(60)
         now_pids = [gunicorn.pid, *children(gunicorn.pid)]
         app_cpu = cpu_seconds(app_pids) - cpu_before
         worker_cpu = cpu_seconds(worker_pids) - wcpu_before
@@ -448,6 +464,24 @@ NAMES_SHOWN = ["portal: start page", "portal: question page", "portal: answer", 
                "staff: case page", "Aggregated"]
 
 
+def print_profile(folder: Path, label: str, top: int = 40) -> None:
+    """The functions the workers spent their sampled time in, inclusive, from py-spy's folded stacks."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for path in folder.glob(f"{label.split()[0]}-*.folded"):
+        for line in path.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack:
+                continue
+            n = int(count)
+            total += n
+            for frame in set(stack.split(";")):
+                inclusive[frame] = inclusive.get(frame, 0) + n
+    print(f"\n  profile of the gunicorn workers ({total} samples), inclusive share:")
+    for frame, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"    {100 * n / max(1, total):5.1f}%  {frame[:150]}")
+
+
 def print_result(result: Result) -> None:
     print(f"\n{result.label}: {result.requests} requests in {result.seconds:.0f} s, load average "
           f"{result.load[0]:.2f} at start, {result.load[1]:.2f} at end ({os.cpu_count()} cores)")
@@ -480,11 +514,17 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second")
     parser.add_argument("--duration", type=int, default=180, help="seconds of load, spawning included")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--warmup", type=int, default=30, help="seconds of the same load before the measured run "
+                        "(not counted)")
     parser.add_argument("--cases", type=int, default=300, help="access requests seeded besides the demo's")
     parser.add_argument("--ref", help="also measure this commit (a temporary git worktree), first")
     parser.add_argument("--ref-dir", type=Path, help="also measure the checkout in this directory, first")
     parser.add_argument("--locust", help="the locust executable (default: this interpreter's, else PATH)")
     parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument("--profile", type=Path, help="sample the gunicorn workers with py-spy into this folder "
+                        "and print where their time went (sampling costs CPU: figures are not comparable)")
+    parser.add_argument("--profile-with", default=shutil.which("py-spy") or "py-spy", help="the py-spy executable")
+    parser.add_argument("--top", type=int, default=40, help="functions shown from the profile")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--seed-into", help=argparse.SUPPRESS)
     parser.add_argument("--officers", type=int, default=50, help=argparse.SUPPRESS)
@@ -494,6 +534,8 @@ def main() -> None:
         print(json.dumps(seed(args.seed_into, args.officers, args.cases, 20261130)))
         return
     sys.path.insert(0, str(ROOT))
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
     worktree: Path | None = None
     try:
@@ -506,8 +548,12 @@ def main() -> None:
         if baseline_dir is not None:
             results.append(run_one(f"baseline ({args.ref or baseline_dir})", baseline_dir, args))
             print_result(results[-1])
+            if args.profile:
+                print_profile(args.profile, "baseline", args.top)
         results.append(run_one("this checkout", ROOT, args))
         print_result(results[-1])
+        if args.profile:
+            print_profile(args.profile, "this", args.top)
         if len(results) == 2:
             compare(results[1], results[0])
     finally:
