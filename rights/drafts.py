@@ -22,6 +22,10 @@ from rights.db import Database
 from rights.models import PortalDraft, ProgressCode, utcnow
 from rights.security import Cipher, store_for
 
+#: Reading a page pushes the expiry back at most once a minute (like staff sessions' ``LAST_SEEN_GRANULARITY``):
+#: a page read right after a save, or a form sent right after its page was read, writes nothing.
+TOUCH_GRANULARITY = timedelta(seconds=60)
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
@@ -63,10 +67,15 @@ class Drafts:
         session.flush()
 
     def touch(self, session: Session, token: str, now: datetime | None = None) -> None:
-        """Keep a draft alive while its pages are being read (the session's idle clock restarts too)."""
+        """Keep a draft alive while its pages are being read (the session's idle clock restarts too).
+
+        The expiry moves only when it is more than ``TOUCH_GRANULARITY`` behind: a draft is kept at least
+        the idle timeout less a minute after its last page, and most pages write nothing.
+        """
         row = session.get(PortalDraft, _row_id(token))
-        if row is not None:
-            row.expires_at = (now or utcnow()) + self.idle
+        expires = (now or utcnow()) + self.idle
+        if row is not None and row.expires_at < expires - TOUCH_GRANULARITY:
+            row.expires_at = expires
 
     def discard(self, session: Session, token: str) -> None:
         session.execute(delete(PortalDraft).where(PortalDraft.id == _row_id(token)))

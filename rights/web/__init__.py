@@ -82,6 +82,9 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        checked = g.get("staff_user")  # read with the staff session's check (rights.web.auth), if it ran
+        if checked is not None and str(checked.id) == user_id:
+            return checked  # type: ignore[no-any-return]
         with rt.db.transaction() as db_session:
             user = db_session.get(User, int(user_id))
             return user if user is not None and user.active else None
