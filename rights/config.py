@@ -72,6 +72,10 @@ class Settings:
     queue_name: str
     secret_key: str
     encryption_keys: list[str]
+    #: Keys of the audit trail's HMAC chain (RIGHTS_AUDIT_KEYS, newest first), a root apart from the
+    #: encryption keys: an audit key is kept as long as the entries it signed, an encryption key is retired
+    #: after ``rights keys rotate``. Outside production the development encryption key stands in.
+    audit_keys: list[str]
     public_base_url: str
     sources_file: str | None
     mail_backend: str  # smtp | notify | outbox-only
@@ -131,6 +135,9 @@ class Settings:
     #: and days a proof of identity is kept after the identity was verified (or the case closed unverified).
     retention_closed_days: int = 730
     retention_id_days: int = 7
+    #: Where the schedule appends the audit trail's signed checkpoints (rights.audit.checkpoints); keep a
+    #: copy off the server (a log shipper reads it, and every line is also logged).
+    audit_checkpoint_file: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
     def as_flask(self) -> dict[str, object]:
@@ -183,6 +190,8 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
         encryption_keys=[k.strip() for k in keys_raw.split(",") if k.strip()] if keys_raw else
         ([] if env == "production" else [DEV_ENCRYPTION_KEY]),
+        audit_keys=_keys("RIGHTS_AUDIT_KEYS") or ([] if env == "production" else [DEV_ENCRYPTION_KEY]),
+        audit_checkpoint_file=_env("RIGHTS_AUDIT_CHECKPOINT_FILE", str(var / "audit-checkpoints.jsonl")) or "",
         public_base_url=(_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
         sources_file=_env("RIGHTS_SOURCES"),
         mail_backend=_env("MAIL_BACKEND", "smtp" if _env("SMTP_HOST") else "outbox-only") or "outbox-only",
@@ -223,6 +232,11 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         setattr(settings, key, value)
     check(settings)
     return settings
+
+
+def _keys(name: str) -> list[str]:
+    raw = _env(name)
+    return [k.strip() for k in raw.split(",") if k.strip()] if raw else []
 
 
 def _pairs(name: str) -> dict[str, str]:
@@ -266,6 +280,10 @@ def check(settings: Settings) -> None:
         if not _is_fernet_key(key):
             raise ConfigError(f"RIGHTS_ENCRYPTION_KEYS: key {n} is not a Fernet key (32 bytes, URL-safe base64; "
                               "`rights keygen` makes one)")
+    for n, key in enumerate(settings.audit_keys, start=1):
+        if not _is_fernet_key(key):
+            raise ConfigError(f"RIGHTS_AUDIT_KEYS: key {n} is not a key of the same form as the encryption keys "
+                              "(`rights keygen` makes one)")
     if settings.retention_closed_days < 30 or settings.retention_id_days < 0:
         raise ConfigError("RIGHTS_RETENTION_CLOSED_DAYS must be at least 30 and RIGHTS_RETENTION_ID_DAYS at least 0")
     for key, value in settings.rate_limits.items():
@@ -279,6 +297,10 @@ def check(settings: Settings) -> None:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     if not settings.encryption_keys or DEV_ENCRYPTION_KEY in settings.encryption_keys:
         problems.append("RIGHTS_ENCRYPTION_KEYS must hold at least one Fernet key (rights keygen makes one)")
+    if not settings.audit_keys or DEV_ENCRYPTION_KEY in settings.audit_keys:
+        problems.append("RIGHTS_AUDIT_KEYS must hold at least one key of its own (rights keygen makes one)")
+    elif set(settings.audit_keys) & set(settings.encryption_keys):
+        problems.append("RIGHTS_AUDIT_KEYS must not reuse an encryption key (each is kept for a different time)")
     if not settings.redis_url:
         problems.append("REDIS_URL must be set: production runs jobs on RQ workers, not in the web process")
     if settings.database_url.startswith("sqlite"):

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from rights import config, security
+from rights import audit, config, security
 from rights.db import Database
 from rights.jobs import InlineWorker, JobQueue
 
@@ -21,9 +21,27 @@ class Runtime:
     def __init__(self, settings: config.Settings) -> None:
         self.settings = settings
         security.set_field_keys(settings.encryption_keys)
+        audit.set_keys(settings.audit_keys)
         self.db = Database(settings.database_url)
         self.queue = JobQueue(settings.redis_url, settings.queue_name)
         self.inline_worker: InlineWorker | None = None
+
+    def refuse_unsafe_database_role(self) -> None:
+        """In production, refuse to serve or work as a database role that could rewrite the audit trail.
+
+        Called when the web app or a worker starts (not by the CLI, whose migrations run as the owner).
+        """
+        if self.settings.env != "production":
+            return
+        from rights.audit import roles
+
+        with self.db.engine.connect() as conn:
+            found = roles.problems(conn)
+        if found:
+            raise config.ConfigError(
+                "Refusing to start in production: " + "; ".join(found) + ". Run the app and workers as a role "
+                "that may only insert and read audit entries: `rights db grant-app ROLE` as the owner, then "
+                "connect as ROLE (README, 'Database roles').")
 
     @property
     def cipher(self) -> security.Cipher:

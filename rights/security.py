@@ -54,7 +54,9 @@ def generate_key() -> str:
 
 
 #: What each derived key is for. The label is part of the derivation, so the three never coincide.
-PURPOSES = ("files", "columns", "tokens")
+#: ``audit`` keys the audit trail's HMAC chain; it is derived from ``RIGHTS_AUDIT_KEYS``, a separate root, so
+#: retiring an encryption key never leaves older audit entries unverifiable (see :mod:`rights.audit`).
+PURPOSES = ("files", "columns", "tokens", "audit")
 #: The first characters of every Fernet token (version byte 0x80 and a timestamp below 2**40 seconds):
 #: how an encrypted column tells its ciphertext from a value written before the column was encrypted.
 TOKEN_PREFIX = "gAAAAA"  # noqa: S105 - not a secret: the fixed start of every token

@@ -80,6 +80,28 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def app_role_url(pg_url: str) -> Iterator[str]:
+    """``pg_url`` as a login role with the app's rights only (``rights db grant-app``): what production runs as.
+
+    The role is the cluster's, so its name is this session's own; it is dropped with its grants at the end.
+    """
+    from rights.audit import roles
+
+    role, password = f"rights_app_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # a password: a fresh cluster asks for one over loopback
+        conn.execute(text(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'"))
+    roles.grant_app_role(admin, role)
+    try:
+        yield make_url(pg_url).set(username=role, password=password).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     from redis import Redis
 
@@ -112,6 +134,7 @@ def settings(pg_url: str, redis_url: str, queue_name: str, tmp_path: Path) -> co
         redis_url=redis_url,
         queue_name=queue_name,
         upload_dir=str(tmp_path / "uploads"),
+        audit_checkpoint_file=str(tmp_path / "audit-checkpoints.jsonl"),
         ratelimit_storage_uri="memory://",
         demo=False,
     )

@@ -342,8 +342,9 @@ def perform(session: Session, queue: JobQueue, request: RightsRequest, actor: Ac
     detail: dict[str, Any] = {"from": step.from_status, "to": step.to_status, "due": result.due}
     if step.clock_event is not None:
         detail["clock"] = {"kind": step.clock_event.value, "on": step.clock_on}
-    if reason:
-        detail["reason"] = reason
+    if reason:  # the text is on the timeline event (encrypted); the trail keeps its fingerprint
+        detail["reason_fingerprint"] = audit.fingerprint(wf_event.reason)
+        detail["event_id"] = wf_event.id
     detail.update({k: v for k, v in firing.options.items()
                    if k in ("ground", "outcome", "assignee_id", *decisions.AUDITED_OPTIONS)})
     audit.record(session, actor.ref, f"case.{event}", request_id=request.id, target=request.reference,

@@ -80,5 +80,5 @@ def correct_subject(session: Session, request: RightsRequest, actor: Actor, fix:
                               to_status=request.status, actor=actor.ref,
                               reason=f"Corrected: {words}. {fix.reason.strip()}"))
     audit.record(session, actor.ref, "case.subject_corrected", request_id=request.id, target=request.reference,
-                 detail={"fields": changed, "reason": fix.reason.strip()}, ip=ip)
+                 detail={"fields": changed, "reason_fingerprint": audit.fingerprint(fix.reason)}, ip=ip)
     return [FIELD_WORDS[c] for c in changed]

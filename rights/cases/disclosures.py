@@ -62,7 +62,8 @@ def record_recipient_told(session: Session, request: RightsRequest, actor: Actor
         raise CaseError("The date must be between receipt of the request and today.", field="on")
     row.notified_on, row.not_notified_reason, row.notified_by_id = on, reason, actor.id
     audit.record(session, actor.ref, "case.recipient_told", request_id=request.id, target=request.reference,
-                 detail={"disclosure_id": row.id, "on": on, "not_told_reason": reason}, ip=ip)
+                 detail={"disclosure_id": row.id, "on": on,
+                         "not_told_reason_fingerprint": audit.fingerprint(reason)}, ip=ip)
     return row
 
 

@@ -20,7 +20,7 @@ from rights.cli.errors import OneLineError, RightsGroup
 def _create_app():  # type: ignore[no-untyped-def]
     from rights.web import create_app
 
-    return create_app()
+    return create_app(serving=False)
 
 
 def _version() -> str:
@@ -84,6 +84,28 @@ def db_check() -> None:
     sys.exit(1 if diffs else 0)
 
 
+@db_group.command("grant-app")
+@click.argument("role")
+def db_grant_app(role: str) -> None:
+    """Give ROLE the app's rights: every table, but only INSERT and SELECT on the audit trail.
+
+    Run as the tables' owner (the role migrations run as) after each ``rights db upgrade``; then run the
+    web app and the workers as ROLE (production refuses a role that could rewrite the trail).
+    """
+    from sqlalchemy import create_engine
+
+    from rights.audit import roles
+
+    engine = create_engine(config.load().database_url)
+    try:
+        for statement in roles.grant_app_role(engine, role):
+            click.echo(statement)
+    except roles.RoleError as exc:
+        raise OneLineError(str(exc), exit_code=2) from exc
+    finally:
+        engine.dispose()
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite:///"):
         from pathlib import Path
@@ -102,6 +124,7 @@ def worker(burst: bool) -> None:
     rt = runtime.current()
     if rt.queue.inline:
         raise OneLineError("REDIS_URL is not set: the demo runs jobs inside `rights demo` instead")
+    rt.refuse_unsafe_database_role()
     logging.basicConfig(level=logging.INFO)
     jobs._load_handlers()
     serve(rt.queue, burst=burst)
@@ -140,19 +163,55 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Check every link of the audit chain; name the first broken one."""
-    from rights import audit
+@click.option("--checkpoints", "checkpoint_file", type=click.Path(dir_okay=False), default=None,
+              help="Checkpoint file to check the trail against (default RIGHTS_AUDIT_CHECKPOINT_FILE if it exists).")
+def audit_verify(checkpoint_file: str | None) -> None:
+    """Check every entry's link and signature, and the published checkpoints; name the first break."""
+    from pathlib import Path
 
-    with runtime.current().db.transaction() as session:
-        result = audit.verify(session)
+    from rights import audit
+    from rights.audit import checkpoints
+
+    rt = runtime.current()
+    path = checkpoint_file or (rt.settings.audit_checkpoint_file
+                               if Path(rt.settings.audit_checkpoint_file or "").is_file() else None)
+    try:
+        expected = checkpoints.read_file(path) if path else checkpoints.Expected({}, 0)
+    except checkpoints.CheckpointError as exc:
+        raise OneLineError(str(exc), exit_code=1) from exc
+    with rt.db.transaction() as session:
+        result = audit.verify(session, expect=expected.hashes)
+    against = f", {expected.count} checkpoint(s) matched" if path else ", no checkpoint file to check against"
     if result.ok:
-        click.echo(f"audit chain intact: {result.checked} entries")
+        old = f" ({result.unkeyed} from before the chain was keyed)" if result.unkeyed else ""
+        click.echo(f"audit chain intact: {result.checked} entries{old}{against}")
         return
     where = f"entry {result.first_broken_id}" if result.first_broken_id else "the end of the chain"
     click.echo(f"audit chain BROKEN at {where}: {result.reason} ({result.checked} entries good before it)",
                err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@click.option("--file", "checkpoint_file", type=click.Path(dir_okay=False), default=None,
+              help="Append to this file instead of RIGHTS_AUDIT_CHECKPOINT_FILE.")
+def audit_checkpoint(checkpoint_file: str | None) -> None:
+    """Publish a signed checkpoint of the trail's head (the schedule does this hourly); print its line."""
+    import json
+
+    from rights.audit import checkpoints
+    from rights.models import utcnow
+
+    rt = runtime.current()
+    path = checkpoint_file or rt.settings.audit_checkpoint_file
+    if not path:
+        raise OneLineError("no checkpoint file: set RIGHTS_AUDIT_CHECKPOINT_FILE or pass --file", exit_code=2)
+    try:
+        with rt.db.transaction() as session:
+            point = checkpoints.publish(session, path, utcnow())
+    except OSError as exc:
+        raise OneLineError(f"cannot write the checkpoint file {path}: {exc.strerror}", exit_code=1) from exc
+    click.echo(json.dumps(point, sort_keys=True))
 
 
 # ---------------------------------------------------------------- demo

@@ -19,7 +19,7 @@ from rights.vocabulary import JobStatus
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained record of who saw and did what (see rights.audit)."""
+    """Append-only record of who saw and did what, chained by keyed MACs (see rights.audit)."""
 
     __tablename__ = "audit_events"
 
@@ -35,6 +35,8 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Which audit key signed the entry (rights.audit.chain); empty for entries from before the keyed chain.
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditHead(Base):

@@ -36,3 +36,15 @@ def retention_purge(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str,
 def portal_cleanup(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
     """The daily clean-up ``rights portal cleanup`` runs by hand."""
     return dict(drafts.purge_abandoned(db, ctx.settings.upload_dir, ctx.settings.encryption_keys))
+
+
+def audit_checkpoint(db: Database, queue: JobQueue, ctx: RunContext) -> dict[str, Any]:
+    """Publish the audit trail's signed head (``rights audit checkpoint`` by hand; see rights.audit.checkpoints)."""
+    from rights.audit import checkpoints
+
+    path = ctx.settings.audit_checkpoint_file
+    if not path:
+        return {"published": False, "why": "RIGHTS_AUDIT_CHECKPOINT_FILE is empty"}
+    with db.transaction() as session:
+        point = checkpoints.publish(session, path, ctx.now)
+    return {"published": True, "last_id": point["last_id"]}

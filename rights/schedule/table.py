@@ -59,6 +59,8 @@ def _schedule() -> tuple[Entry, ...]:
     return (
         Entry("sweep", "Re-enqueue jobs Redis lost; settle outbox messages a dead worker left sending",
               every=timedelta(minutes=1), job=housekeeping.sweep),
+        Entry("audit_checkpoint", "Publish a signed checkpoint of the audit trail's head to the checkpoint file "
+              "and the log", every=timedelta(hours=1), job=housekeeping.audit_checkpoint),
         Entry("portal_cleanup", "Delete expired portal drafts and codes, and unclaimed uploads",
               at=time(2, 30), job=housekeeping.portal_cleanup),
         Entry("retention_purge", "Purge closed cases past their retention period; delete verified proofs of "

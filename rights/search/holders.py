@@ -47,7 +47,8 @@ def confirm_search(session: Session, task_id: int, user_id: int, records_count_n
     task.note = records_count_note
     audit.record(session, f"user:{user.id}", "search.confirmed", request_id=task.request_id,
                  target=f"search_task:{task.id}",
-                 detail={"source": task.source, "records": task.record_count, "note": records_count_note})
+                 detail={"source": task.source, "records": task.record_count,
+                         "note_fingerprint": audit.fingerprint(records_count_note)})
     return task
 
 
@@ -62,7 +63,8 @@ def report_none_held(session: Session, task_id: int, user_id: int, note: str | N
     task.confirmed_at = utcnow()
     task.note = note
     audit.record(session, f"user:{user.id}", "search.none_held", request_id=task.request_id,
-                 target=f"search_task:{task.id}", detail={"source": task.source, "note": note})
+                 target=f"search_task:{task.id}",
+                 detail={"source": task.source, "note_fingerprint": audit.fingerprint(note)})
     return task
 
 
@@ -83,7 +85,8 @@ def close_task(session: Session, task_id: int, actor: Actor, reason: str | None)
     task.confirmed_by_id = actor.id
     task.confirmed_at = utcnow()
     audit.record(session, actor.ref, "search.closed_by_officer", request_id=task.request_id,
-                 target=f"search_task:{task.id}", detail={"source": task.source, "reason": reason})
+                 target=f"search_task:{task.id}",
+                 detail={"source": task.source, "reason_fingerprint": audit.fingerprint(reason)})
     return task
 
 

@@ -303,7 +303,7 @@ def decide_candidate(session: Session, queue: jobs.JobQueue, candidate_id: int, 
                          "score": candidate.score, "decision": candidate.decision or "reopened",
                          "records_removed": removed + changes.records_removed,
                          "others_accepted": len(changes.accepted), "others_withdrawn": len(changes.withdrawn),
-                         "reason": reason})
+                         "reason_fingerprint": audit.fingerprint(reason)})
     return candidate
 
 

@@ -39,8 +39,13 @@ login_manager = LoginManager()
 STATIC = config.ROOT / "rights" / "web" / "static"
 
 
-def create_app(settings: config.Settings | None = None, *, start_worker: bool | None = None) -> Flask:
-    """Build the app for a profile; ``settings`` defaults to the environment's."""
+def create_app(settings: config.Settings | None = None, *, start_worker: bool | None = None,
+               serving: bool = True) -> Flask:
+    """Build the app for a profile; ``settings`` defaults to the environment's.
+
+    ``serving`` is False when the ``rights`` command builds the app for its own commands: those run as
+    whichever role the operator chose (migrations as the owner), so only a serving app checks its role.
+    """
     config.check_server(os.environ)
     settings = settings or config.load()
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static",
@@ -67,6 +72,8 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     app.jinja_env.lstrip_blocks = True
 
     rt = runtime.init(settings)
+    if serving:
+        rt.refuse_unsafe_database_role()
     app.extensions["rights"] = rt
     if start_worker if start_worker is not None else (settings.demo and rt.queue.inline):
         from rights.schedule import runner

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from rights import audit
 from rights.bundles.versions import current_fingerprint
-from rights.models import AuditEvent, BundleVersion, RightsRequest, SearchTask
+from rights.models import AuditEvent, BundleVersion, RightsRequest, SearchTask, WorkflowEvent
 from tests.browser.conftest import assert_accessible, open_page
 from tests.browser.staff_pages import set_today, sign_in
 from tests.factories import make_person, make_request
@@ -134,7 +135,9 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         request = session.scalars(select(RightsRequest).where(RightsRequest.reference == reference)).one()
         assert request.status == "released"
         override = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.override_check")).one()
-        assert override.detail["check"] == "searches_settled" and "has left" in override.detail["reason"]
+        reason = session.get(WorkflowEvent, override.detail["event_id"]).reason
+        assert override.detail["check"] == "searches_settled" and "has left" in reason
+        assert override.detail["reason_fingerprint"] == audit.fingerprint(reason)
 
 
 def test_case_page_shows_what_the_requester_gave(live_server, page) -> None:  # type: ignore[no-untyped-def]

@@ -60,10 +60,11 @@ def test_refusals_raised_before_our_hooks_still_carry_the_nonce(rt, settings) ->
 
 
 @pytest.mark.parametrize(("env", "name"), [("development", "session"), ("production", "__Host-session")])
-def test_the_cookies_page_names_the_cookie_actually_set(rt, settings, env, name) -> None:  # type: ignore[no-untyped-def]
+def test_the_cookies_page_names_the_cookie_actually_set(rt, settings, app_role_url, env, name) -> None:  # type: ignore[no-untyped-def]
     from rights.web import create_app
 
     settings.env = env  # the cookie's name follows the profile (config.Settings.as_flask)
+    settings.database_url = app_role_url  # production runs as the app's role (rights.audit.roles)
     app = create_app(settings, start_worker=False)
     assert app.config["SESSION_COOKIE_NAME"] == name
     page = app.test_client().get("/cookies", base_url="https://localhost").get_data(as_text=True)

@@ -143,7 +143,8 @@ def test_demo_prints_its_references(tmp_path: Path) -> None:
 
 def test_demo_is_refused_in_production_in_one_line(tmp_path: Path) -> None:
     env = {"RIGHTS_ENV": "production", "SECRET_KEY": "x" * 40, "RIGHTS_ENCRYPTION_KEYS": _key(tmp_path),
-           "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/x"}
+           "RIGHTS_AUDIT_KEYS": _key(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/0",
+           "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/x"}
     result = rights("demo", "--no-serve", env=env, tmp=tmp_path)
     assert result.returncode == 1
     assert one_line(result) == ("Error: rights demo seeds published demo passwords; it never runs with "

@@ -5,7 +5,8 @@ strings that went in, and none is found.
 The flow: the demo's requests are logged; a citizen submits through the portal with proof of identity;
 one demo case is searched across the seven demo systems (records, files, the people they involve); the
 redactions are proposed, records decided and a response prepared (letter and bundle PDFs); an officer
-writes a note, a letter's PDF twin is stored, the outbox holds the acknowledgements. The known strings are
+writes a note and closes a search with a reason naming the subject (audited), a letter's PDF twin is
+stored, the outbox holds the acknowledgements. The known strings are
 the names, dates of birth, addresses, email addresses, phone and NHS numbers of the demo subjects and
 requesters, the citizen, and every person the gathered records involve.
 
@@ -24,8 +25,9 @@ from sqlalchemy import LargeBinary, select, text
 
 from rights import search
 from rights.bundles import case_letters, versions
+from rights.cases import Actor
 from rights.demo.requests import seed_demo_requests
-from rights.models import Base, GatheredRecord, Note, Person, RightsRequest, User
+from rights.models import Base, GatheredRecord, Note, Person, RightsRequest, SearchTask, User
 from rights.redaction import decisions, service
 from rights.security import cipher_for
 from tests.factories import make_person
@@ -118,6 +120,12 @@ def test_nothing_personal_is_stored_readable(rt, settings) -> None:  # type: ign
                          body=f"{subject.given_names} {subject.family_name} called about the file"))
         demo_id = demo_case.id
     start_and_run(rt, demo_id)
+    with rt.db.transaction() as session:  # an officer's free-text reason naming the subject (audited)
+        open_task = session.scalars(select(SearchTask).where(SearchTask.request_id == demo_id,
+                                                             SearchTask.confirmed_at.is_(None))).first()
+        assert open_task is not None
+        search.close_task(session, open_task.id, Actor(officer.id, "officer"),
+                          f"{subject.given_names} {subject.family_name} says the paper file was destroyed")
     with rt.db.transaction() as session:
         service.propose_for_request(session, cipher, settings.secret_key, demo_id)
         records = session.scalars(select(GatheredRecord).where(GatheredRecord.request_id == demo_id)

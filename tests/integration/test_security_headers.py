@@ -100,10 +100,11 @@ def test_every_page_and_every_form_answer_has_security_headers_for_visitors_and_
     assert walked > 200 and ok > 60, (walked, ok)
 
 
-def test_production_cookies_are_secure_and_host_only(rt, settings) -> None:
+def test_production_cookies_are_secure_and_host_only(rt, settings, app_role_url) -> None:
     from rights.web import create_app
 
-    production = config.load("production", database_url=settings.database_url, redis_url=settings.redis_url,
+    production = config.load("production", database_url=app_role_url, audit_keys=[generate_key()],
+                             redis_url=settings.redis_url,
                              queue_name=settings.queue_name, upload_dir=settings.upload_dir,
                              secret_key="s" * 48, encryption_keys=[generate_key()],
                              ratelimit_storage_uri="memory://")

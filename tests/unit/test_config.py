@@ -10,6 +10,7 @@ from rights.security import generate_key
 GOOD = {
     "SECRET_KEY": "x" * 40,
     "RIGHTS_ENCRYPTION_KEYS": generate_key(),
+    "RIGHTS_AUDIT_KEYS": generate_key(),
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DATABASE_URL": "postgresql+psycopg://rights@db/rights",
 }
@@ -17,7 +18,8 @@ GOOD = {
 
 @pytest.fixture
 def clean_env(monkeypatch):  # type: ignore[no-untyped-def]
-    for name in ("SECRET_KEY", "RIGHTS_ENCRYPTION_KEYS", "REDIS_URL", "DATABASE_URL", "RIGHTS_ENV"):
+    for name in ("SECRET_KEY", "RIGHTS_ENCRYPTION_KEYS", "RIGHTS_AUDIT_KEYS", "REDIS_URL", "DATABASE_URL",
+                 "RIGHTS_ENV"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -27,6 +29,7 @@ def clean_env(monkeypatch):  # type: ignore[no-untyped-def]
     [
         ("SECRET_KEY", "SECRET_KEY must be set"),
         ("RIGHTS_ENCRYPTION_KEYS", "RIGHTS_ENCRYPTION_KEYS must hold"),
+        ("RIGHTS_AUDIT_KEYS", "RIGHTS_AUDIT_KEYS must hold"),
         ("REDIS_URL", "REDIS_URL must be set"),
         ("DATABASE_URL", "DATABASE_URL must point at PostgreSQL"),
     ],
@@ -47,6 +50,21 @@ def test_production_refuses_the_development_secret_and_key(clean_env) -> None:
     with pytest.raises(config.ConfigError) as err:
         config.load("production")
     assert "SECRET_KEY" in str(err.value) and "RIGHTS_ENCRYPTION_KEYS" in str(err.value)
+
+
+def test_production_refuses_an_audit_key_that_is_also_an_encryption_key(clean_env) -> None:
+    """An encryption key is retired after rotation; the audit key must outlive the entries it signed."""
+    for name, value in GOOD.items():
+        clean_env.setenv(name, value)
+    clean_env.setenv("RIGHTS_AUDIT_KEYS", f"{generate_key()},{GOOD['RIGHTS_ENCRYPTION_KEYS']}")
+    with pytest.raises(config.ConfigError, match="must not reuse an encryption key"):
+        config.load("production")
+
+
+def test_audit_keys_must_be_keys(clean_env) -> None:
+    clean_env.setenv("RIGHTS_AUDIT_KEYS", "short")
+    with pytest.raises(config.ConfigError, match="RIGHTS_AUDIT_KEYS: key 1"):
+        config.load("development")
 
 
 def test_production_starts_with_proper_settings(clean_env) -> None:

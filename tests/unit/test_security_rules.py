@@ -78,7 +78,7 @@ def test_an_unknown_sign_in_is_audited_by_its_domain_never_the_text_typed(typed:
 @pytest.fixture
 def production_env(monkeypatch):  # type: ignore[no-untyped-def]
     for name, value in {"SECRET_KEY": "x" * 40, "RIGHTS_ENCRYPTION_KEYS": generate_key(),
-                        "REDIS_URL": "redis://127.0.0.1:6379/0",
+                        "RIGHTS_AUDIT_KEYS": generate_key(), "REDIS_URL": "redis://127.0.0.1:6379/0",
                         "DATABASE_URL": "postgresql+psycopg://rights@db/rights"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("RIGHTS_TRUSTED_PROXIES", raising=False)

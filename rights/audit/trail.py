@@ -1,0 +1,177 @@
+"""Appending to the audit trail, and walking it to prove nothing was changed, removed or slipped in.
+
+Why appends wait for the commit: the chain is serialised through the single ``audit_head`` row, locked
+``FOR UPDATE``. Taken when an entry is recorded, that lock was held for the rest of the transaction: a case
+page took it before rendering, a submission while it rendered and encrypted its email, and every other
+writer queued behind them. :func:`record` now only builds the entry and keeps it on the session;
+:func:`_seal`, run by SQLAlchemy just before the outermost commit, takes the lock, numbers and signs the
+pending entries and inserts them, and the commit releases the lock straight away. An entry still commits or
+rolls back with the action it records (same transaction), and a rolled-back transaction leaves none.
+
+Why ids are given, not drawn from a sequence: under the head lock the next id is ``last_id + 1``, so the
+ids of a sound trail run 1, 2, 3 ... with no gap, the MAC covers the id, and an entry removed anywhere (the
+newest included, see the head and :mod:`rights.audit.checkpoints`) shows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from rights.audit import chain
+from rights.models import AuditEvent, AuditHead, utcnow
+
+_PENDING = "rights.audit.pending"
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    *,
+    request_id: int | None = None,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Record one entry in the caller's transaction; it is numbered, signed and stored as that commits."""
+    event_ = AuditEvent(at=utcnow(), actor=actor, action=action, request_id=request_id, target=target,
+                        detail=json.loads(json.dumps(detail or {}, default=str)), ip=ip)
+    _pending(session).append(event_)
+    return event_
+
+
+def _pending(session: Session) -> list[AuditEvent]:
+    """This transaction's pending entries, begun if need be: they belong to one outermost transaction, so
+    entries left by a transaction that ended without committing are never sealed by the next one."""
+    if not session.in_transaction():
+        session.begin()
+    tx = session.get_transaction()
+    held = session.info.get(_PENDING)
+    if held is None or held[0] is not tx:
+        held = session.info[_PENDING] = (tx, [])
+    return held[1]
+
+
+def pending(session: Session) -> list[AuditEvent]:
+    """Entries recorded in this transaction and not yet committed (a page may show its own)."""
+    held = session.info.get(_PENDING)
+    return list(held[1]) if held and held[0] is session.get_transaction() else []
+
+
+def seal(session: Session, events: Iterable[AuditEvent]) -> None:
+    """Number, link and sign ``events`` under the head lock, and add them to the session."""
+    events = list(events)
+    if not events:
+        return
+    key_id, key_bytes = chain.signing_key()
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                           .execution_options(populate_existing=True)).first()
+    if head is None:
+        head = AuditHead(id=1, last_hash=chain.GENESIS, last_id=0)
+        session.add(head)
+    for ev in events:
+        ev.id = head.last_id + 1
+        ev.prev_hash = head.last_hash
+        ev.key_id = key_id
+        ev.hash = chain.mac(key_bytes, _payload(ev))
+        session.add(ev)
+        head.last_id, head.last_hash = ev.id, ev.hash
+    session.flush()
+
+
+def _payload(ev: AuditEvent) -> list[Any]:
+    return chain.entry_payload(id=ev.id, prev_hash=ev.prev_hash, at=ev.at, actor=ev.actor, action=ev.action,
+                               request_id=ev.request_id, target=ev.target, detail=ev.detail, ip=ev.ip,
+                               key_id=ev.key_id or "")
+
+
+@event.listens_for(Session, "before_commit")
+def _seal(session: Session) -> None:
+    # A SAVEPOINT's release fires before_commit too: entries wait for the outermost commit (and the lock
+    # is then taken once, at the end).
+    if session.in_nested_transaction():
+        return
+    held = session.info.pop(_PENDING, None)
+    if held and held[0] is session.get_transaction():
+        seal(session, held[1])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    reason: str | None = None
+    #: Entries written before the chain was keyed, checked by the old unkeyed rule.
+    unkeyed: int = 0
+    #: Checkpoints found and checked (see :mod:`rights.audit.checkpoints`).
+    checkpoints: int = 0
+    last_id: int = 0
+    last_hash: str = chain.GENESIS
+    problems: list[str] = field(default_factory=list)
+
+
+def verify(session: Session, batch: int = 5000, expect: dict[int, str] | None = None) -> Verification:
+    """Walk the chain in id order; report the first entry whose id, link or MAC does not hold.
+
+    ``expect`` maps entry ids to the hash a checkpoint recorded for them: a trail rewritten with the key
+    (or cut back) still disagrees with what was published before.
+    """
+    expect = dict(expect or {})
+    prev, checked, unkeyed, last_id = chain.GENESIS, 0, 0, 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for ev in rows:
+            broken = _check(ev, prev, last_id)
+            if broken:
+                return Verification(False, checked, ev.id, broken, unkeyed)
+            if ev.key_id is None:
+                unkeyed += 1
+            wanted = expect.pop(ev.id, None)
+            if wanted is not None and not chain.same(wanted, ev.hash):
+                return Verification(False, checked, ev.id, "it differs from the checkpoint published for it",
+                                    unkeyed)
+            prev, last_id = ev.hash, ev.id
+            checked += 1
+        session.expunge_all()
+    if expect:
+        missing = min(expect)
+        return Verification(False, checked, missing, "a checkpoint names this entry but the trail ends before "
+                            "it (entries were deleted)", unkeyed)
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.last_hash != prev or head.last_id != last_id):
+        return Verification(False, checked, None, "entries after the last one found were deleted", unkeyed)
+    return Verification(True, checked, unkeyed=unkeyed, last_id=last_id, last_hash=prev)
+
+
+def _check(ev: AuditEvent, prev: str, last_id: int) -> str | None:
+    """Why this entry breaks the chain, or None."""
+    if ev.prev_hash != prev:
+        return "its previous-hash link does not match the entry before"
+    if ev.key_id is None:  # written before the chain was keyed: the old rule, ids from a sequence
+        expected = chain.legacy_digest(ev.prev_hash, ev.at, ev.actor, ev.action, ev.request_id, ev.target,
+                                       ev.detail)
+        return None if chain.same(expected, ev.hash) else "its contents no longer match its hash"
+    if ev.id != last_id + 1 and last_id:
+        return f"the entries numbered {last_id + 1} to {ev.id - 1} are missing"
+    key_bytes = chain.key(ev.key_id)
+    if key_bytes is None:
+        return f"it was signed with audit key {ev.key_id}, which RIGHTS_AUDIT_KEYS no longer holds"
+    return None if chain.same(chain.mac(key_bytes, _payload(ev)), ev.hash) else \
+        "its contents no longer match its signature"
