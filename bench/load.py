@@ -374,6 +374,8 @@ def run_one(label: str, app_dir: Path, args: argparse.Namespace) -> Result:
            "PYTHONPATH": str(app_dir), "RIGHTS_ENV": "production", "DATABASE_URL": url, "REDIS_URL": REDIS_URL,
            "RIGHTS_QUEUE": f"bench-load-{uuid.uuid4().hex[:6]}", "SECRET_KEY": secrets.token_urlsafe(48),
            "RIGHTS_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PUBLIC_BASE_URL": "https://rights.example",
+           "RIGHTS_AUDIT_KEYS": Fernet.generate_key().decode(),  # ignored by checkouts before the keyed chain
+           "RIGHTS_AUDIT_CHECKPOINT_FILE": str(work / "audit-checkpoints.jsonl"),
            "MAIL_BACKEND": "outbox-only", "RIGHTS_UPLOAD_DIR": str(work / "uploads")}
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -416,7 +418,7 @@ def run_one(label: str, app_dir: Path, args: argparse.Namespace) -> Result:
         spies = [subprocess.Popen([args.profile_with, "record", "--pid", str(pid), "--format", "raw", "--rate", "50",
                                    "--gil",
                                    "--nonblocking", "--duration", str(args.duration), "--output",
-                                   str(args.profile / f"{label.split()[0]}-{pid}.folded")],
+                                   str(args.profile / f"{_slug(label)}-{pid}.folded")],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for pid in (app_pids[1:] if args.profile else [])]
         load(args.duration, csv_prefix, 0)
@@ -464,11 +466,15 @@ NAMES_SHOWN = ["portal: start page", "portal: question page", "portal: answer", 
                "staff: case page", "Aggregated"]
 
 
+def _slug(label: str) -> str:
+    return re.sub(r"\W+", "-", label).strip("-")
+
+
 def print_profile(folder: Path, label: str, top: int = 40) -> None:
     """The functions the workers spent their sampled time in, inclusive, from py-spy's folded stacks."""
     inclusive: dict[str, int] = {}
     total = 0
-    for path in folder.glob(f"{label.split()[0]}-*.folded"):
+    for path in folder.glob(f"{_slug(label)}-*.folded"):
         for line in path.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
             if not stack:
@@ -517,8 +523,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30, help="seconds of the same load before the measured run "
                         "(not counted)")
     parser.add_argument("--cases", type=int, default=300, help="access requests seeded besides the demo's")
-    parser.add_argument("--ref", help="also measure this commit (a temporary git worktree), first")
-    parser.add_argument("--ref-dir", type=Path, help="also measure the checkout in this directory, first")
+    parser.add_argument("--ref", action="append", help="also measure this commit (a temporary git worktree), "
+                        "first; may be repeated")
+    parser.add_argument("--ref-dir", action="append", type=Path, help="also measure the checkout in this "
+                        "directory, first; may be repeated")
     parser.add_argument("--locust", help="the locust executable (default: this interpreter's, else PATH)")
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--profile", type=Path, help="sample the gunicorn workers with py-spy into this folder "
@@ -537,29 +545,29 @@ def main() -> None:
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
-    worktree: Path | None = None
+    worktrees: list[Path] = []
     try:
-        baseline_dir = args.ref_dir
-        if args.ref:
+        baselines: list[tuple[str, Path]] = [(str(d), d) for d in args.ref_dir or []]
+        for ref in args.ref or []:
             worktree = Path(tempfile.mkdtemp(prefix="rights-bench-ref-"))
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.ref],
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), ref],
                            check=True, capture_output=True)
-            baseline_dir = worktree
-        if baseline_dir is not None:
-            results.append(run_one(f"baseline ({args.ref or baseline_dir})", baseline_dir, args))
+            worktrees.append(worktree)
+            baselines.append((ref, worktree))
+        for name, directory in baselines:
+            results.append(run_one(f"baseline {name}", directory, args))
             print_result(results[-1])
             if args.profile:
-                print_profile(args.profile, "baseline", args.top)
+                print_profile(args.profile, results[-1].label, args.top)
         results.append(run_one("this checkout", ROOT, args))
         print_result(results[-1])
         if args.profile:
-            print_profile(args.profile, "this", args.top)
-        if len(results) == 2:
-            compare(results[1], results[0])
+            print_profile(args.profile, results[-1].label, args.top)
+        for baseline in results[:-1]:
+            compare(results[-1], baseline)
     finally:
-        if worktree is not None:
+        for worktree in worktrees:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=False)
-
 
 if __name__ == "__main__":
     main()
