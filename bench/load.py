@@ -1,32 +1,38 @@
 """Benchmark: the service under load, through gunicorn on PostgreSQL and Redis, driven by locust.
 
-Run: ``.venv/bin/python bench/load.py [--users 50] [--duration 180] [--ref main]``
-(needs ``pip install -e '.[bench]'`` for locust; ``--locust PATH`` runs a locust installed elsewhere).
+Run: ``.venv/bin/python bench/load.py [--users 50] [--duration 180] [--ref COMMIT ...] [--profile DIR]``
+(needs ``pip install -e '.[bench]'`` for locust; ``--locust PATH`` runs a locust installed elsewhere, and
+``--profile-with PATH`` a py-spy).
 
-What it does, for this checkout and, with ``--ref COMMIT`` (a ``git worktree`` made for the run) or
-``--ref-dir PATH`` (another checkout), for a baseline measured the same way in the same run:
+What it does, for this checkout and for each baseline given (``--ref COMMIT``: a temporary ``git worktree``
+of that commit; ``--ref-dir PATH``: another checkout), one after the other, the same way in the same run:
 
 1. Creates a scratch PostgreSQL database (``rights_bench_load_<random>`` on ``BENCH_DATABASE_ADMIN_URL``,
    default the local server), migrates it with the checkout's own migrations, and seeds it with the
-   checkout's own code: the demo requests, ``--cases`` more access requests, and one officer account per
-   simulated officer (password and an enrolled TOTP secret the load client computes codes from).
-   Dropped at the end, with the run's Redis queue and upload directory.
-2. Starts ``gunicorn app:app`` (``--workers``, production profile: PostgreSQL, Redis, secure cookies) and one
-   real ``rights worker`` (RQ with its scheduler), with the portal's rate limits raised through the
-   ``RIGHTS_RATE_LIMIT_*`` settings (every simulated user comes from 127.0.0.1, one address).
-3. Runs locust headless on the same machine: ``--users`` users (by default 50) started at ``--spawn-rate``
-   a second, for ``--duration`` seconds, each waiting 0.5 to 2 s between pages. Of the users, 7 in 10 are
-   members of the public: they walk the whole request journey page by page and send it (a third of their
-   tasks), check a request's progress (``POST /progress``) or read the start page; 3 in 10 are officers:
-   they sign in once (password, then the TOTP code), then read the case list (my cases, all open cases,
-   a search) and case pages.
-4. Reads the CPU time (user + system) of the gunicorn master and workers from ``/proc`` before and after the
-   locust run, and divides it by the requests locust sent: app CPU milliseconds per request. The RQ
-   worker's CPU is shown apart (the jobs the pages queue: emails, matching).
+   checkout's own code: the demo requests, ``--cases`` more access requests (default 300), and officer
+   accounts with a password and an enrolled TOTP secret (the load client computes the codes). The database,
+   the run's Redis queue and its upload directory are removed at the end.
+2. Starts ``gunicorn app:app`` (``--workers``, default 4; the production profile: PostgreSQL, Redis, secure
+   cookies, keys from the environment) and one real ``rights worker`` (RQ with its scheduler). The portal's
+   rate limits are raised through the ``RIGHTS_RATE_LIMIT_*`` settings: every simulated user is 127.0.0.1.
+3. Runs locust headless on the same machine: ``--users`` (default 50) started at ``--spawn-rate`` (default 5
+   a second), each waiting 0.5 to 2 s between tasks; first ``--warmup`` seconds (default 30, not counted:
+   each worker compiles its templates), then ``--duration`` seconds (default 180) measured. Of the users,
+   7 in 10 are members of the public: they answer the request journey a page at a time (read the page,
+   send the answer) and send it from "check your answers" (6 tasks in 9), check a request's progress
+   (``GET`` and ``POST /progress``, 2 in 9) or read the start page (1 in 9). 3 in 10 are officers: they sign
+   in once (password, then the TOTP code), then read the case list (my cases, all cases, a name search:
+   3 tasks in 5) and case pages (2 in 5).
+4. Reads the CPU time (user + system) of the gunicorn master and workers from ``/proc/<pid>/stat`` before and
+   after the measured run and divides it by the requests locust sent: app CPU milliseconds per request. The
+   RQ worker's CPU is shown apart (the jobs the pages queue: acknowledgements, progress codes, matching).
 
 Prints, per request type and in total: requests, requests per second, p50, p95 and p99 in milliseconds
-(locust's own percentiles), and errors; then app CPU ms per request, the load average, and, with a
-baseline, the ratios. The machine's load from other work shows in every figure: the load average is printed.
+(locust's own percentiles, rounded to two figures above 100 ms) and errors; app CPU per request; the load
+average at start and end (the machine's other work shows in every figure); and the ratios to each
+baseline. ``--profile DIR`` samples the workers with py-spy (``--gil``: only while they hold the GIL, so
+CPU rather than waiting) and prints the functions they spent it in; sampling costs CPU, so a profiled run's
+figures are not the ones to compare.
 """
 
 from __future__ import annotations
