@@ -2,8 +2,9 @@
 
 The browser's session cookie holds only a random token; the answers live in ``portal_drafts`` (see
 :class:`rights.models.PortalDraft` for why not in the cookie). Every save pushes the expiry back by the
-idle timeout, so answers are kept exactly as long as the session is, and :func:`purge_expired` deletes
-what was abandoned; :func:`purge_abandoned` also clears expired progress codes and unclaimed uploads.
+idle timeout (reading a page does too, at most once a minute), so answers are kept as long as the
+session is, less a minute at most, and :func:`purge_expired` deletes what was abandoned;
+:func:`purge_abandoned` also clears expired progress codes and unclaimed uploads.
 """
 
 from __future__ import annotations
