@@ -8,11 +8,12 @@ cases and is a CSRF-protected POST. Choices that depend on the database are set 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from forms import options
+from forms.widgets import MemoGovSelect
 
 
 class CaseFilterForm(FlaskForm):
@@ -23,20 +24,20 @@ class CaseFilterForm(FlaskForm):
 
     view = HiddenField(default="mine")
     q = StringField("Reference or subject's name", validators=[Optional(), Length(max=100)], widget=GovTextInput())
-    kind = SelectField("Type", choices=[], validate_choice=False, widget=GovSelect())
-    stage = SelectField("Stage", choices=[], validate_choice=False, widget=GovSelect())
-    due = SelectField("Due", choices=[], validate_choice=False, widget=GovSelect())
-    assignee = SelectField("Assigned to", choices=[], validate_choice=False, widget=GovSelect())
-    service = SelectField("Service", choices=[], validate_choice=False, widget=GovSelect())
+    kind = SelectField("Type", choices=[], validate_choice=False, widget=MemoGovSelect())
+    stage = SelectField("Stage", choices=[], validate_choice=False, widget=MemoGovSelect())
+    due = SelectField("Due", choices=[], validate_choice=False, widget=MemoGovSelect())
+    assignee = SelectField("Assigned to", choices=[], validate_choice=False, widget=MemoGovSelect())
+    service = SelectField("Service", choices=[], validate_choice=False, widget=MemoGovSelect())
     sort = SelectField("Order", choices=options([("due", "Due soonest first"), ("-due", "Due latest first")]),
-                       validate_choice=False, widget=GovSelect())
+                       validate_choice=False, widget=MemoGovSelect())
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
 
 class BulkActionForm(FlaskForm):
     """Assign the ticked cases, or remind their services' record holders. Case ids come as ``case``."""
 
-    assignee = SelectField("Assign selected cases to", choices=[], validate_choice=False, widget=GovSelect())
+    assignee = SelectField("Assign selected cases to", choices=[], validate_choice=False, widget=MemoGovSelect())
     back = HiddenField()  # the list's query string, to return to the same filtered page
     assign = SubmitField("Assign selected cases", widget=GovSubmitInput())
     remind = SubmitField("Remind record holders about selected cases", widget=GovSubmitInput())
@@ -48,9 +49,9 @@ class ReportPeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = SelectField("From", choices=[], validate_choice=False, widget=GovSelect(),
+    start = SelectField("From", choices=[], validate_choice=False, widget=MemoGovSelect(),
                         validators=[InputRequired()])
-    end = SelectField("To", choices=[], validate_choice=False, widget=GovSelect(), validators=[InputRequired()])
+    end = SelectField("To", choices=[], validate_choice=False, widget=MemoGovSelect(), validators=[InputRequired()])
     period = SelectField("Group complaints by", choices=options([("month", "Month"), ("quarter", "Quarter")]),
-                         validate_choice=False, widget=GovSelect())
+                         validate_choice=False, widget=MemoGovSelect())
     submit = SubmitField("Show report", widget=GovSubmitInput())

@@ -2,8 +2,9 @@
 
 The browser's session cookie holds only a random token; the answers live in ``portal_drafts`` (see
 :class:`rights.models.PortalDraft` for why not in the cookie). Every save pushes the expiry back by the
-idle timeout, so answers are kept exactly as long as the session is, and :func:`purge_expired` deletes
-what was abandoned; :func:`purge_abandoned` also clears expired progress codes and unclaimed uploads.
+idle timeout (reading a page does too, at most once a minute), so answers are kept as long as the
+session is, less a minute at most, and :func:`purge_expired` deletes what was abandoned;
+:func:`purge_abandoned` also clears expired progress codes and unclaimed uploads.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from rights import tokens, uploads
 from rights.db import Database
 from rights.models import PortalDraft, ProgressCode, utcnow
 from rights.security import Cipher, store_for
+
+#: Reading a page pushes the expiry back at most once a minute (like staff sessions' ``LAST_SEEN_GRANULARITY``):
+#: a page read right after a save, or a form sent right after its page was read, writes nothing.
+TOUCH_GRANULARITY = timedelta(seconds=60)
 
 
 def new_token() -> str:
@@ -63,10 +68,15 @@ class Drafts:
         session.flush()
 
     def touch(self, session: Session, token: str, now: datetime | None = None) -> None:
-        """Keep a draft alive while its pages are being read (the session's idle clock restarts too)."""
+        """Keep a draft alive while its pages are being read (the session's idle clock restarts too).
+
+        The expiry moves only when it is more than ``TOUCH_GRANULARITY`` behind: a draft is kept at least
+        the idle timeout less a minute after its last page, and most pages write nothing.
+        """
         row = session.get(PortalDraft, _row_id(token))
-        if row is not None:
-            row.expires_at = (now or utcnow()) + self.idle
+        expires = (now or utcnow()) + self.idle
+        if row is not None and row.expires_at < expires - TOUCH_GRANULARITY:
+            row.expires_at = expires
 
     def discard(self, session: Session, token: str) -> None:
         session.execute(delete(PortalDraft).where(PortalDraft.id == _row_id(token)))

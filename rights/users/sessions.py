@@ -26,6 +26,9 @@ LAST_SEEN_GRANULARITY = timedelta(seconds=60)  # idle tracking writes at most on
 class SessionCheck:
     user_id: int | None
     reason: str | None = None  # why the session is no longer valid: idle, ended, inactive, unknown
+    #: The active account the session is for (when valid), read in the same transaction: the web layer hands
+    #: it to Flask-Login instead of reading it again in a transaction of its own.
+    user: User | None = None
 
 
 def start_session(session: Session, user_id: int, *, ip: str | None = None, now: datetime | None = None) -> str:
@@ -59,7 +62,7 @@ def check_session(session: Session, token: str, idle: timedelta, *, now: datetim
         return SessionCheck(None, "idle")
     if now - row.last_seen_at >= LAST_SEEN_GRANULARITY:
         row.last_seen_at = now
-    return SessionCheck(row.user_id)
+    return SessionCheck(row.user_id, user=user)
 
 
 def _end(session: Session, row: StaffSession, reason: str, now: datetime, ip: str | None) -> None:

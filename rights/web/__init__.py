@@ -24,6 +24,7 @@ from rights import config, privacy_notice, runtime
 from rights.models import User
 from rights.web.access import public
 from rights.web.helpers import MAX_ID
+from rights.web.templating import RightsEnvironment
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -49,6 +50,7 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     settings = settings or config.load()
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static",
                 template_folder=str(config.ROOT / "templates"))
+    app.jinja_environment = RightsEnvironment  # before the environment is first built (below)
     app.config.update(settings.as_flask())
     # Before any blueprint: every <int:...> in a route is bounded, so a 23-digit id is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
@@ -89,6 +91,9 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        checked = g.get("staff_user")  # read with the staff session's check (rights.web.auth), if it ran
+        if checked is not None and str(checked.id) == user_id:
+            return checked  # type: ignore[no-any-return]
         with rt.db.transaction() as db_session:
             user = db_session.get(User, int(user_id))
             return user if user is not None and user.active else None

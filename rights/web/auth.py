@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from forms.auth import CodeForm, NewPasswordForm, SignInForm, SignOutForm
@@ -106,6 +106,7 @@ def enforce_staff_session() -> Any:
     with rt().db.transaction() as db_session:
         check = users.check_session(db_session, token, idle, ip=client_ip())
     if check.user_id is not None and str(check.user_id) == session.get("_user_id"):
+        g.staff_user = check.user  # Flask-Login's user loader takes it from here (one transaction, not two)
         return None
     logout_user()
     session.clear()

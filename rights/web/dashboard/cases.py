@@ -151,7 +151,7 @@ def case_page(reference: str) -> Any:
     with rt().db.transaction() as db_session:
         case = _case_or_deny(db_session, reference, who, partial(cases.view_case, ip=client_ip()))
         facts = cases.facts_for(db_session, case, who, on)
-        actions = cases.available_actions(db_session, case, who, on)
+        actions = cases.available_actions(db_session, case, who, on, facts)
         context = {
             "case": case,
             "clock_panel": _clock_panel(case, on),
