@@ -191,7 +191,10 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         encryption_keys=[k.strip() for k in keys_raw.split(",") if k.strip()] if keys_raw else
         ([] if env == "production" else [DEV_ENCRYPTION_KEY]),
         audit_keys=_keys("RIGHTS_AUDIT_KEYS") or ([] if env == "production" else [DEV_ENCRYPTION_KEY]),
-        audit_checkpoint_file=_env("RIGHTS_AUDIT_CHECKPOINT_FILE", str(var / "audit-checkpoints.jsonl")) or "",
+        # A checkpoint file belongs to one database: production's default sits beside the deployment; elsewhere
+        # (the demo, tests, scratch databases) none is kept unless one is named.
+        audit_checkpoint_file=_env("RIGHTS_AUDIT_CHECKPOINT_FILE",
+                                   str(var / "audit-checkpoints.jsonl") if env == "production" else "") or "",
         public_base_url=(_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
         sources_file=_env("RIGHTS_SOURCES"),
         mail_backend=_env("MAIL_BACKEND", "smtp" if _env("SMTP_HOST") else "outbox-only") or "outbox-only",

@@ -31,7 +31,9 @@ def test_received_date_is_the_london_calendar_date(db) -> None:
 def test_receipt_is_audited(db) -> None:
     with db.transaction() as session:
         request = make_request(session, channel="letter")
-        event = session.query(AuditEvent).filter_by(request_id=request.id).one()
+        request_id = request.id
+    with db.transaction() as session:  # entries are sealed into the chain as their transaction commits
+        event = session.query(AuditEvent).filter_by(request_id=request_id).one()
     assert event.action == "request.received"
     assert event.detail["channel"] == "letter"
 
