@@ -408,8 +408,10 @@ def run_one(label: str, app_dir: Path, args: argparse.Namespace) -> Result:
             [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
              "--timeout", "120", "app:app"], env=env, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT)
         processes.append(gunicorn)
+        # A session of its own: RQ signals a work horse's process group (see test_schedule_delivery).
         worker = subprocess.Popen([sys.executable, "-m", "rights", "worker"], env=env, cwd=app_dir,
-                                  stdout=(work / "worker.log").open("wb"), stderr=subprocess.STDOUT)
+                                  stdout=(work / "worker.log").open("wb"), stderr=subprocess.STDOUT,
+                                  start_new_session=True)
         processes.append(worker)
         wait_for(f"http://127.0.0.1:{port}/healthz", 60)
         time.sleep(2)

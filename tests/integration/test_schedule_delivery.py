@@ -514,8 +514,11 @@ def test_two_rights_worker_processes_run_each_scheduled_job_once(rt, settings) -
     env = {**os.environ, "RIGHTS_ENV": "test", "DATABASE_URL": settings.database_url,
            "REDIS_URL": settings.redis_url, "RIGHTS_QUEUE": settings.queue_name,
            "RIGHTS_UPLOAD_DIR": settings.upload_dir, "MAIL_BACKEND": "outbox-only"}
+    # Each in a session of its own: RQ signals a work horse's process group, and a horse caught before it
+    # leaves its parent's group would take that group down, which without this is the test run's own.
     workers = [subprocess.Popen([sys.executable, "-m", "rights", "worker"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+               for _ in range(2)]
     try:
         deadline = clock_time.monotonic() + 60
         done: set[str] = set()
