@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, select
@@ -120,7 +120,6 @@ class Verification:
     checkpoints: int = 0
     last_id: int = 0
     last_hash: str = chain.GENESIS
-    problems: list[str] = field(default_factory=list)
 
 
 def verify(session: Session, batch: int = 5000, expect: dict[int, str] | None = None) -> Verification:
