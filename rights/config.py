@@ -181,16 +181,15 @@ def load(env: str | None = None, **overrides: object) -> Settings:
     var = ROOT / "var"
     default_db = f"sqlite:///{var / 'rights-desk.db'}" if env != "test" else "postgresql+psycopg://postgres@127.0.0.1:5432/rights_test"
     redis_url = _env("REDIS_URL")
-    keys_raw = _env("RIGHTS_ENCRYPTION_KEYS")
+    dev_keys = [] if env == "production" else [DEV_ENCRYPTION_KEY]
     settings = Settings(
         env=env,
         database_url=_env("DATABASE_URL", default_db) or default_db,
         redis_url=redis_url,
         queue_name=_env("RIGHTS_QUEUE", "rights") or "rights",
         secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
-        encryption_keys=[k.strip() for k in keys_raw.split(",") if k.strip()] if keys_raw else
-        ([] if env == "production" else [DEV_ENCRYPTION_KEY]),
-        audit_keys=_keys("RIGHTS_AUDIT_KEYS") or ([] if env == "production" else [DEV_ENCRYPTION_KEY]),
+        encryption_keys=_keys("RIGHTS_ENCRYPTION_KEYS", dev_keys),
+        audit_keys=_keys("RIGHTS_AUDIT_KEYS", dev_keys),
         # A checkpoint file belongs to one database: production's default sits beside the deployment; elsewhere
         # (the demo, tests, scratch databases) none is kept unless one is named.
         audit_checkpoint_file=_env("RIGHTS_AUDIT_CHECKPOINT_FILE",
@@ -237,9 +236,10 @@ def load(env: str | None = None, **overrides: object) -> Settings:
     return settings
 
 
-def _keys(name: str) -> list[str]:
+def _keys(name: str, unset: list[str]) -> list[str]:
+    """A comma-separated list of keys, newest first; ``unset`` when the variable is not set."""
     raw = _env(name)
-    return [k.strip() for k in raw.split(",") if k.strip()] if raw else []
+    return [k.strip() for k in raw.split(",") if k.strip()] if raw else list(unset)
 
 
 def _pairs(name: str) -> dict[str, str]:

@@ -116,10 +116,6 @@ class Verification:
     reason: str | None = None
     #: Entries written before the chain was keyed, checked by the old unkeyed rule.
     unkeyed: int = 0
-    #: Checkpoints found and checked (see :mod:`rights.audit.checkpoints`).
-    checkpoints: int = 0
-    last_id: int = 0
-    last_hash: str = chain.GENESIS
 
 
 def verify(session: Session, batch: int = 5000, expect: dict[int, str] | None = None) -> Verification:
@@ -156,7 +152,7 @@ def verify(session: Session, batch: int = 5000, expect: dict[int, str] | None = 
     head = session.get(AuditHead, 1)
     if head is not None and (head.last_hash != prev or head.last_id != last_id):
         return Verification(False, checked, None, "entries after the last one found were deleted", unkeyed)
-    return Verification(True, checked, unkeyed=unkeyed, last_id=last_id, last_hash=prev)
+    return Verification(True, checked, unkeyed=unkeyed)
 
 
 def _check(ev: AuditEvent, prev: str, last_id: int) -> str | None:

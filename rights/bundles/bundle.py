@@ -332,8 +332,8 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
         entries = numbered(front_pages)
         return workers.run(front_calls(entries), step), entries
 
-    _counts, entries = settle_front(front_counts, lay_out)
-    front_pages = sum(_counts)
+    counts, entries = settle_front(front_counts, lay_out)
+    front_pages = sum(counts)
     return front_paths + [str(tmp / f"chunk{i}.pdf") for i in range(len(chunks))], entries, front_pages, chunk_pages
 
 
