@@ -5,9 +5,17 @@
 
 For each size, both pipelines render the same generated records (rights.bundles.sample) in a fresh process;
 this script samples the resident memory of that process and all its children every 0.1 s and reports wall
-time, pages per second, CPU seconds (user and system, the whole process tree, from the kernel) and peak RSS:
-the sum over the process tree at the sampled instant, or the largest single process's own maximum (from the
-kernel, when the run is reaped) if a spike fell between samples. The chunked pipeline runs once per worker
+time, pages per second, CPU seconds (user and system, the whole process tree, from the kernel) and two peaks
+of the process tree's memory, sampled together:
+
+* **PSS** (proportional set size, the goal's measure): each process's private pages plus its share of the
+  pages it shares. Summed over a tree it counts each physical page once, so it is the memory the run
+  actually takes from the machine. The chunked pipeline's processes map the same Python, Pango, HarfBuzz
+  and font files; a sum of RSS counts those pages once per process, one-pass's single process once.
+* **RSS summed** over the tree (the figure quoted before PSS was measured; kept for comparison): an upper
+  bound that charges the chunked pipeline several times for one set of shared pages. The larger of the
+  sampled sum and the largest single process's own maximum (from the kernel, when the run is reaped) if a
+  spike fell between samples. The chunked pipeline runs once per worker
 count given, so the memory and speed of each are in one table; ``--repeat`` runs every comparison again
 (one-pass and chunked alternate, so a change of load hits both), and ratios are of runs in the same round.
 The chunked pipeline is given the records as a generator (it spills them to a temporary file as they come);
@@ -73,7 +81,7 @@ def measure(mode: str, pages: int, workers: int, timeout: int, chunk_chars: int 
                                  *([f"--chunk-chars={chunk_chars}"] if chunk_chars else [])],
                                 cwd=ROOT, stdout=out_log, stderr=err_log, text=True)
         root = psutil.Process(proc.pid)
-        peak = 0
+        peak = peak_pss = 0
         status = None
         while status is None:
             pid, wait_status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -91,14 +99,17 @@ def measure(mode: str, pages: int, workers: int, timeout: int, chunk_chars: int 
                 # The peak so far still says something (a render holds its peak while it runs): keep it.
                 return {"mode": mode, "target": pages,
                         "error": f"timed out after {timeout}s; peak so far {round(peak / 2**20)} MB"}
-            total = 0
+            total = total_pss = 0
             try:
                 for p in [root, *root.children(recursive=True)]:
                     with contextlib.suppress(psutil.Error):
-                        total += p.memory_info().rss
+                        info = p.memory_full_info()  # from /proc/PID/smaps_rollup: rss and pss together
+                        total += info.rss
+                        total_pss += info.pss
             except psutil.Error:
                 pass
             peak = max(peak, total)
+            peak_pss = max(peak_pss, total_pss)
             time.sleep(0.1)
         wall = time.perf_counter() - start
         proc.returncode = status
@@ -115,7 +126,7 @@ def measure(mode: str, pages: int, workers: int, timeout: int, chunk_chars: int 
         info = json.loads(stdout.strip().splitlines()[-1])
         return {"mode": mode, "target": pages, "pages": info["pages"], "chunks": info["chunks"],
                 "wall_s": round(wall, 1), "pages_per_s": round(info["pages"] / wall, 1), "cpu_s": round(cpu, 1),
-                "peak_rss_mb": round(peak / 2**20)}
+                "peak_pss_mb": round(peak_pss / 2**20), "peak_rss_mb": round(peak / 2**20)}
 
 
 def main() -> None:
@@ -145,7 +156,7 @@ def main() -> None:
     print(f"cores: {psutil.cpu_count()}, load average: {psutil.getloadavg()}, "
           f"max_chunk_chars: {args.chunk_chars or 'default'}")
     print(f"{'round':>5} {'target':>7} {'mode':>12} {'pages':>6} {'chunks':>6} {'wall s':>8} {'pages/s':>8} "
-          f"{'CPU s':>8} {'peak MB':>8} {'load':>5}")
+          f"{'CPU s':>8} {'PSS MB':>8} {'RSS MB':>8} {'load':>5}")
     rows = []
     for rnd in range(1, args.repeat + 1):
         for pages in (int(p) for p in args.pages.split(",")):
@@ -162,7 +173,8 @@ def main() -> None:
                     print(f"{rnd:>5} {pages:>7} {row['label']:>12} error: {row['error']}", flush=True)
                 else:
                     print(f"{rnd:>5} {pages:>7} {row['label']:>12} {row['pages']:>6} {row['chunks']:>6} "
-                          f"{row['wall_s']:>8} {row['pages_per_s']:>8} {row['cpu_s']:>8} {row['peak_rss_mb']:>8} "
+                          f"{row['wall_s']:>8} {row['pages_per_s']:>8} {row['cpu_s']:>8} "
+                          f"{row['peak_pss_mb']:>8} {row['peak_rss_mb']:>8} "
                           f"{load:>5.1f}", flush=True)
     print(f"load average at the end: {psutil.getloadavg()}")
     by = {(r["round"], r["target"], r["label"]): r for r in rows if "error" not in r}
@@ -174,10 +186,13 @@ def main() -> None:
                 if c and o:
                     print(f"round {rnd}, {pages}, {label}: {o['wall_s'] / c['wall_s']:.2f}x the speed of one-pass "
                           f"(CPU time {c['cpu_s'] / o['cpu_s']:.2f}x one-pass's), "
-                          f"{100 * c['peak_rss_mb'] / o['peak_rss_mb']:.0f}% of its peak memory")
+                          f"{100 * c['peak_pss_mb'] / o['peak_pss_mb']:.0f}% of its peak memory (PSS; "
+                          f"summed RSS {100 * c['peak_rss_mb'] / o['peak_rss_mb']:.0f}%)")
             if by.get((rnd, 2000, label)) and by.get((rnd, 10000, label)):
+                big, small = by[(rnd, 10000, label)], by[(rnd, 2000, label)]
                 print(f"round {rnd}, {label}: peak at 10,000 / at 2,000: "
-                      f"{by[(rnd, 10000, label)]['peak_rss_mb'] / by[(rnd, 2000, label)]['peak_rss_mb']:.2f}x")
+                      f"{big['peak_pss_mb'] / small['peak_pss_mb']:.2f}x (PSS; "
+                      f"summed RSS {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}x)")
 
 
 if __name__ == "__main__":

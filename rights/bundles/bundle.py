@@ -297,17 +297,18 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
     """Render the chunks, the stamp sheet and the front matter; returns the rendered parts in order.
 
     The front matter's length moves every record's page number, so its slices are laid out once (with the
-    chunks, which they do not depend on) to count their pages, then again with the real numbers until the
-    count holds (:func:`settle_front`)."""
+    chunks, which they do not depend on) only to count their pages, then again with the real numbers, and
+    written, until the count holds (:func:`settle_front`)."""
     from rights.bundles import parts
 
     n_records = sum(len(c) for c in chunks)
     bounds = list(range(0, n_records, INDEX_ROWS)) or [0]
     front_paths = [str(tmp / f"front{i}.pdf") for i in range(len(bounds))]
 
-    def front_calls(entries: list[IndexEntry]) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
-        return [(parts.render_front, (meta, entries[b:b + INDEX_ROWS], withheld, codes, path, limits.seconds,
-                                      i == 0, i == len(bounds) - 1))
+    def front_calls(entries: list[IndexEntry], *, count_only: bool = False,
+                    ) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
+        return [(parts.render_front, (meta, entries[b:b + INDEX_ROWS], withheld, codes,
+                                      None if count_only else path, limits.seconds, i == 0, i == len(bounds) - 1))
                 for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))]
 
     unnumbered = [IndexEntry(r.key, a, r.service, r.date, r.title, 0, 0) for c in chunks for a, r in c]
@@ -315,7 +316,7 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
                                                    str(tmp / f"chunk{i}.pdf"), limits.seconds))
                              for i, c in enumerate(chunks)],
                            (parts.render_sheet, (meta, str(tmp / "stamp.pdf"), limits.seconds)),
-                           *front_calls(unnumbered)], step)
+                           *front_calls(unnumbered, count_only=True)], step)
     chunk_results, front_counts = results[:len(chunks)], results[len(chunks) + 1:]
     chunk_pages = [pages for pages, _first, _last in chunk_results]
 

@@ -94,12 +94,19 @@ def render_chunk(meta: BundleMeta, spill_path: str, items: list[tuple[str, int, 
 
 
 def render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord],
-                 codes: list[CodeNote], target: str, seconds: int, first: bool, last: bool) -> int:
+                 codes: list[CodeNote], target: str | None, seconds: int, first: bool, last: bool) -> int:
     """One slice of the front matter: the cover and the index heading on the first, the withheld records and
     the codes on the last. Sliced because a 10,000-page bundle's index is a 200-page table, which WeasyPrint
-    would lay out in one piece (half a gigabyte, on one core)."""
+    would lay out in one piece (half a gigabyte, on one core). With no ``target`` the slice is laid out only
+    to count its pages (the first, unnumbered pass: drawing and writing a PDF no one reads is about a third
+    of the work)."""
     html = render.render_template("bundle_front.html", {"meta": meta, "entries": entries, "withheld": withheld,
                                                         "codes": codes, "first": first, "last": last})
+    if target is None:
+        with render.deadline(seconds):
+            pages = len(render.document(html).pages)
+        render.release_memory()
+        return pages
     return _write(html, target, seconds, meta.pdf_a)
 
 

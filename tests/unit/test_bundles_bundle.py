@@ -261,3 +261,19 @@ def test_the_front_matter_is_laid_out_until_its_page_count_holds(name, pages_for
 def test_a_front_matter_that_never_settles_is_refused():
     with pytest.raises(BundleError, match="cannot number the pages"):
         bundle.settle_front([1], lambda front: ([front + 1], []))
+
+
+def test_counting_a_front_slice_writes_nothing_and_agrees_with_the_written_slice(tmp_path):
+    """The first pass over the front matter only counts its pages (no PDF drawn); the count must be the one the
+    written slice has, or the settled numbering would start from a wrong guess."""
+    from rights.bundles import parts
+
+    entries = [bundle.IndexEntry(f"k{i}", f"r{i}", "Children's social care", date(2020, 1, 1 + i % 28),
+                                 f"Record number {i} with a title long enough to wrap " * (1 + i % 3), 0, 0)
+               for i in range(60)]
+    codes = bundle._code_notes(["TP"])
+    counted = parts.render_front(META, entries, WITHHELD, codes, None, 60, True, True)
+    target = tmp_path / "front.pdf"
+    written = parts.render_front(META, entries, WITHHELD, codes, str(target), 60, True, True)
+    assert counted == written == len(pdftotext(target)) > 1
+    assert list(tmp_path.iterdir()) == [target]

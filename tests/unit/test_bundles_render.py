@@ -137,3 +137,17 @@ def test_a_stuck_worker_is_killed_not_waited_for():
         stuck()
     assert time.monotonic() - started < 120
     assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+def test_one_font_configuration_per_thread_serves_every_document():
+    """A render worker lays out dozens of chunks: each must reuse its thread's font configuration (a new one
+    per document kept a little memory for good), and another thread must get its own (Pango's font maps are
+    not shared across threads)."""
+    first = render.document("<p>one</p>")
+    assert render.document("<p>two</p>").pages and render.font_config() is render.font_config()
+    assert first.pages
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(render.font_config()))
+    thread.start()
+    thread.join()
+    assert other and other[0] is not render.font_config()
