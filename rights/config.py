@@ -118,6 +118,10 @@ class Settings:
     #: the page count), and each extra worker adds about 90 MB for as long as the job runs, while the box
     #: also serves the web app and other jobs. Raise it where cores and memory are free and bundles are big.
     bundle_workers: int = 1
+    #: Responses (letter and bundle, draft and final) as PDF/A-2b (RIGHTS_PDF_A): for councils whose records
+    #: policy keeps what they send in an archival format. Off by default: the files are larger (every font
+    #: embedded with an output intent) and a requester's reader does not need it.
+    pdf_a: bool = False
     render_timeout_seconds: int = 300
     render_memory_mb: int = 2048
     #: Days a released response's download link works (RIGHTS_DOWNLOAD_DAYS).
@@ -220,6 +224,7 @@ def load(env: str | None = None, **overrides: object) -> Settings:
         close_unanswered_days=_int("RIGHTS_CLOSE_UNANSWERED_DAYS", 28),
         ontime_target=_int("RIGHTS_ONTIME_TARGET", 90),
         bundle_workers=_int("RIGHTS_BUNDLE_WORKERS", 1),
+        pdf_a=_bool("RIGHTS_PDF_A", False),
         render_timeout_seconds=_int("RIGHTS_RENDER_TIMEOUT_SECONDS", 300),
         render_memory_mb=_int("RIGHTS_RENDER_MEMORY_MB", 2048),
         download_days=_int("RIGHTS_DOWNLOAD_DAYS", 28),

@@ -162,7 +162,8 @@ def plan(session: Session, settings: Settings, request: RightsRequest, ds: Discl
     today = today or datetime.now(clock.LONDON).date()
     places = searched(session, request.id)
     meta = BundleMeta(reference=request.reference, council_name=settings.council_name, prepared_on=today,
-                      large_print=bool((request.details or {}).get("large_print")), draft=draft)
+                      large_print=bool((request.details or {}).get("large_print")), draft=draft,
+                      pdf_a=settings.pdf_a)
     return Plan(request_id=request.id, reference=request.reference, ds=ds, fingerprint=fingerprint(ds, places),
                 letter=response_letter(request, ds, places, today=today, draft=draft), meta=meta,
                 council_name=settings.council_name, limits=render.limits_from(settings))
@@ -179,7 +180,7 @@ def render_plan(p: Plan, progress: Callable[[int, int], None] | None = None) -> 
                                    workdir=tmp, progress=progress)
             bundle, pages = target.read_bytes(), result.pages
     letter = render_letter(replace(p.letter, bundle_pages=pages or None), privacy_notice.load(), p.council_name,
-                           p.limits)
+                           p.limits, pdf_a=p.meta.pdf_a)
     return Rendered(letter=letter, bundle=bundle, pages=pages)
 
 

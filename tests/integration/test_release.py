@@ -6,6 +6,7 @@ refused, every download audited), the progress page's "Replied", and ``rights bu
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from datetime import timedelta
@@ -270,3 +271,18 @@ def test_rights_bundle_refuses_in_one_line(rt, settings, tmp_path) -> None:  # t
     undecided = gathered_case(rt, settings)
     result = CliRunner().invoke(bundle_command, [undecided["reference"], "--out", str(tmp_path)])
     assert result.exit_code == 2 and "not decided" in result.output and "Traceback" not in result.output
+
+
+def test_a_council_that_asks_for_pdf_a_gets_it_in_every_released_file(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
+    """RIGHTS_PDF_A: the final letter and bundle (what the requester downloads) both declare PDF/A-2b."""
+    import pikepdf
+
+    settings.pdf_a = True
+    version = approved(rt, case)
+    assert version.status == "approved"
+    for key in (version.final_letter_key, version.final_bundle_key):
+        with pikepdf.open(io.BytesIO(rt.files.get(key))) as pdf:
+            assert "/OutputIntents" in pdf.Root
+            with pdf.open_metadata() as xmp:
+                assert (xmp.get("pdfaid:part"), xmp.get("pdfaid:conformance")) == ("2", "B")
+        assert not any("DRAFT" in page for page in pdf_text(rt.files.get(key)))
