@@ -10,8 +10,10 @@ requester's email address and sends a fresh code through the same machinery as "
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,11 +97,38 @@ def printables(session: Session, item: PostItem) -> list[tuple[str, str]]:
         version = session.get(BundleVersion, int(ref.removeprefix(post.RESPONSE_PREFIX)))
         if version is None:
             return []
-        parts = [("letter", "The letter")]
-        if version.final_bundle_key:
-            parts.append(("bundle", f"The bundle ({version.pages} pages)"))
-        return parts
+        if not version.final_bundle_key:
+            return [("letter", "The letter")]
+        return [("pack", f"The print pack: the letter, then the bundle ({version.pages} pages), in one file"),
+                ("letter", "The letter on its own"), ("bundle", f"The bundle on its own ({version.pages} pages)")]
     return []
+
+
+def print_pack(letter: bytes, bundle: bytes, reference: str) -> bytes:
+    """The letter then the bundle as one PDF, so one print job posts both and neither goes without the other.
+
+    A blank page follows a letter of an odd number of pages, so that printed double-sided the bundle starts
+    on a sheet of its own (its first page is the cover, not the back of the letter's last). Joined by
+    :func:`pdfjoin.join` (streamed, one part in memory at a time); the bundle's bookmarks are not carried
+    over (paper has none) and the file names the reference only."""
+    import pikepdf
+
+    from rights.bundles import pdfjoin
+
+    with tempfile.TemporaryDirectory(prefix="pack-") as tmp:
+        parts = [Path(tmp) / "letter.pdf", Path(tmp) / "bundle.pdf"]
+        parts[0].write_bytes(letter)
+        parts[1].write_bytes(bundle)
+        with pikepdf.open(parts[0]) as pdf:
+            odd, box = len(pdf.pages) % 2 == 1, pdf.pages[-1].mediabox
+        if odd:
+            blank = pikepdf.new()
+            blank.add_blank_page(page_size=(float(box[2]) - float(box[0]), float(box[3]) - float(box[1])))
+            blank.save(Path(tmp) / "blank.pdf")
+            parts.insert(1, Path(tmp) / "blank.pdf")
+        target = Path(tmp) / "pack.pdf"
+        pdfjoin.join(parts, target, info={"Title": f"Print pack for {reference}", "Producer": "Rights Desk"})
+        return target.read_bytes()
 
 
 def printable(session: Session, store: EncryptedStore, item: PostItem, part: str, actor: str, *,
@@ -117,7 +146,12 @@ def printable(session: Session, store: EncryptedStore, item: PostItem, part: str
         version = session.get(BundleVersion, int(ref.removeprefix(post.RESPONSE_PREFIX)))
         if version is None or version.request_id != item.request_id:
             return None
-        data = versions.files(store, version, final=True)[part]
+        files = versions.files(store, version, final=True)
+        if part == "pack":
+            request = session.get(RightsRequest, version.request_id)
+            data = print_pack(files["letter"], files["bundle"], request.reference if request else "")
+        else:
+            data = files[part]
     audit.record(session, actor, "post.printed", request_id=item.request_id, target=f"post:{item.id}",
                  detail={"part": part}, ip=ip)
     return data

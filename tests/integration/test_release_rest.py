@@ -232,12 +232,20 @@ def test_postal_release_puts_the_print_pack_on_the_to_post_list_and_replied_wait
     client = signed_in_client(app, rt, make_staff(rt, "officer", email="post.officer@council.example"))
     assert "letter and bundle" in client.get("/staff/post").get_data(as_text=True)
     page = client.get(f"/staff/post/{item_id}/print").get_data(as_text=True)
-    assert "The letter (PDF)" in page and f"The bundle ({version.pages} pages) (PDF)" in page
+    assert "The letter on its own (PDF)" in page and f"The bundle on its own ({version.pages} pages) (PDF)" in page
+    assert page.index("The print pack: the letter, then the bundle") < page.index("The letter on its own")
     letter = client.get(f"/staff/post/{item_id}/pdf/letter")
     bundle = client.get(f"/staff/post/{item_id}/pdf/bundle")
-    assert letter.mimetype == bundle.mimetype == "application/pdf"
+    pack = client.get(f"/staff/post/{item_id}/pdf/pack")
+    assert letter.mimetype == bundle.mimetype == pack.mimetype == "application/pdf"
     assert bundle.get_data() == rt.files.get(version.final_bundle_key), "the approved bundle, not a draft"
     assert "12 Mill Lane" in _text(letter.get_data())
+    # One file to print: the letter, a blank back if the letter ends on a front, then the whole bundle.
+    letter_pages, bundle_pages, pack_pages = (pdf_text(r.get_data()) for r in (letter, bundle, pack))
+    blank = len(letter_pages) % 2
+    assert len(pack_pages) == len(letter_pages) + blank + len(bundle_pages) == len(letter_pages) + blank + version.pages
+    assert pack_pages[:len(letter_pages)] == letter_pages and pack_pages[len(letter_pages) + blank:] == bundle_pages
+    assert all(not p.strip() for p in pack_pages[len(letter_pages):len(letter_pages) + blank])
     assert client.get(f"/staff/post/{item_id}/pdf/document").status_code == 404
     case_page = client.get(f"/staff/cases/{case['reference']}").get_data(as_text=True)
     assert "letters to post" in case_page
@@ -247,7 +255,7 @@ def test_postal_release_puts_the_print_pack_on_the_to_post_list_and_replied_wait
     with rt.db.transaction() as session:
         assert progress.status_of(session, case["id"]).responded_on == date(2026, 3, 20)
         printed = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "post.printed")).all()
-        assert sorted(d["part"] for d in printed) == ["bundle", "letter"]
+        assert sorted(d["part"] for d in printed) == ["bundle", "letter", "pack"]
     assert "was posted on" in client.get(f"/staff/cases/{case['reference']}").get_data(as_text=True)
 
 
