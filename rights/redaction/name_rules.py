@@ -17,6 +17,7 @@ from rights.redaction.name_lists import (
     STRONG_RELATIONS,
     WEAK_RELATIONS,
     given_names,
+    is_given_name,
     is_namelike,
     ordinary_words,
     surnames,
@@ -93,7 +94,7 @@ def accept(text: str, lead: Token, first: Token, words: list[Token], folded: lis
         return head not in ordinary and _cued(text, lead, first, strong=True)
     if len(folded) == 1 and head in PLACE_WORDS:
         return False
-    is_given = all(p in given_names() for p in head.split("-"))
+    is_given = is_given_name(head)
     if head in ordinary:
         if len(folded) > 1 and namelike[1] and folded[1] not in ordinary:
             return True  # "Hope Marsden": an ordinary word followed by a surname
