@@ -33,10 +33,11 @@ context words, and ships US-first recognisers; the UK rules (HMRC NI prefixes, N
 check letters, current plates) and the name rules (listed people in every form, titles, initials,
 relations, ordinary words that are names) are short to write and check with python-stdnum and
 phonenumbers. ``bench/redaction_speed.py`` measures both on the same notes, grouped into requests of 25
-notes sharing one context as the service gives them: about 5.3-5.4x Presidio's throughput per core at
-99.96% recall of third-party mentions against its 79% (the 10x goal is not met: the name rules run per
-capitalised word in Python, about half the time, identifiers under a third; the README's "Benchmarks"
-has the figures).
+notes sharing one context as the service gives them: about 5.5x Presidio's throughput per core at
+99.96% recall of third-party mentions against its 79% (the 10x goal is not met). Counted in machine
+instructions, the work is spread thin: the name rules about half (a third of that splitting a note into
+words), the identifier patterns a third (mostly the regular-expression passes themselves), the policy a
+tenth; what is cached per request already is. The README's "Benchmarks" has the figures.
 ``bench/redaction_quality.py`` reports quality per kind.
 """
 
