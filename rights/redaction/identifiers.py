@@ -334,6 +334,7 @@ def _required_text(pattern: str) -> str:
     return letters if m.group(2) not in ("?", "*", "{") else letters[:-1]
 
 
+@lru_cache(maxsize=4096)
 def address_key(first_line: str) -> str:
     """The key of an address: its first line in lower case, punctuation and spacing folded ('12 Oak Road')."""
     return "address:" + _NOT_KEY.sub(" ", first_line.lower()).strip()

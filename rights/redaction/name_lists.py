@@ -73,6 +73,13 @@ def name_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
+def is_given_name(word: str) -> bool:
+    """Every part of a (hyphenated) word is on the given-name list ("mary-jane"); remembered per word."""
+    names = given_names()
+    return all(p in names for p in word.split("-"))
+
+
+@lru_cache(maxsize=65536)
 def is_namelike(word: str) -> bool:
     """In the name lists, and not an everyday word the lists happen to hold ("the", "council")."""
     ordinary, names = ordinary_words(), name_words()

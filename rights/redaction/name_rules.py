@@ -10,6 +10,7 @@ run this), and are kept apart from the index of listed people they consult.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rights.redaction.name_lists import (
     CALENDAR,
@@ -17,6 +18,7 @@ from rights.redaction.name_lists import (
     STRONG_RELATIONS,
     WEAK_RELATIONS,
     given_names,
+    is_given_name,
     is_namelike,
     ordinary_words,
     surnames,
@@ -48,16 +50,47 @@ _AFTER_CUE = re.compile(
 _PLACE_AFTER = re.compile(r"^\s+(?:" + "|".join(w.title() for w in sorted(PLACE_WORDS)) + r")\b")
 
 
-def accept(text: str, lead: Token, first: Token, words: list[Token], folded: list[str], titled: bool,
-            initial: str | None, index: NameIndex) -> bool:
+def accept(text: str, lead: Token, first: Token, words: list[Token], folded: Sequence[str], titled: bool,
+           initial: str | None, index: NameIndex) -> bool:
     """Whether these capitalised words are a person's name (listed, titled, in the lists with cues)."""
+    verdict = settled(folded, titled, initial, index)
+    return verdict if verdict is not None else in_context(text, lead, first, words, folded, titled, initial, index)
+
+
+def _named(folded: Sequence[str], index: NameIndex) -> bool:
+    """Some word is a listed person's."""
     listed = index.listed_words
-    named = False
-    for w in folded:  # a loop, not any() over a generator: this runs for every candidate name
+    for w in folded:  # noqa: SIM110 (a loop, not any() over a generator: this runs for every candidate name)
         if w in listed or ("-" in w and is_listed(w, index)):
-            named = True
-            break
-    if named:
+            return True
+    return False
+
+
+def settled(folded: Sequence[str], titled: bool, initial: str | None, index: NameIndex) -> bool | None:
+    """What the words alone say of :func:`accept`: True or False, or None when the text around them decides.
+
+    Why apart: most names in a request are listed people's, written with a title or in full, and the
+    words settle those; the caller remembers this answer per request and reads the text around a name
+    (:func:`in_context`) only for the rest: a single listed word that is an everyday word or a month
+    ("Rose", "June"), and words on no list with no title.
+    """
+    if _named(folded, index):
+        word = folded[0]
+        if len(folded) == 1 and not titled and ((word in ordinary_words() and initial is None) or word in CALENDAR):
+            return None
+        return True
+    if " ".join(folded) in index.known_full:
+        return True
+    if titled or initial is not None:  # "Ms Brook", "J. Moss": a title or initial makes the next word a name
+        head = folded[0]
+        return head not in CALENDAR and head not in PLACE_WORDS and (head not in ordinary_words() or is_namelike(head))
+    return None
+
+
+def in_context(text: str, lead: Token, first: Token, words: list[Token], folded: Sequence[str], titled: bool,
+               initial: str | None, index: NameIndex) -> bool:
+    """:func:`accept` for words :func:`settled` leaves open: cues in the text around them decide."""
+    if _named(folded, index):
         word = folded[0]
         if (len(folded) == 1 and word in ordinary_words() and not titled and initial is None
                 and (first.raw.islower() or sentence_start(text, first.start))):
@@ -68,12 +101,7 @@ def accept(text: str, lead: Token, first: Token, words: list[Token], folded: lis
                     and not _SUBJECT_NOUN.search(text[max(0, first.start - 20):first.start]))
         if len(folded) == 1 and word in CALENDAR and not titled:  # a listed "June", but not "in June"
             return _cued(text, lead, first, strong=True) or not _date_context(text, first.start, first.end)
-        return True
-    if " ".join(folded) in index.known_full:
-        return True
-    if titled or initial is not None:  # "Ms Brook", "J. Moss": a title or initial makes the next word a name
-        head = folded[0]
-        return head not in CALENDAR and head not in PLACE_WORDS and (head not in ordinary_words() or is_namelike(head))
+        return True  # a listed everyday word, capitalised inside a sentence: "with Rose and"
     ordinary = ordinary_words()
     head = folded[0]
     if head in CALENDAR:  # "June Smith" or "her friend May", not "in May"
@@ -93,7 +121,7 @@ def accept(text: str, lead: Token, first: Token, words: list[Token], folded: lis
         return head not in ordinary and _cued(text, lead, first, strong=True)
     if len(folded) == 1 and head in PLACE_WORDS:
         return False
-    is_given = all(p in given_names() for p in head.split("-"))
+    is_given = is_given_name(head)
     if head in ordinary:
         if len(folded) > 1 and namelike[1] and folded[1] not in ordinary:
             return True  # "Hope Marsden": an ordinary word followed by a surname

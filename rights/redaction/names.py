@@ -39,7 +39,7 @@ from rights.redaction.name_lists import (
     is_namelike,
     ordinary_words,
 )
-from rights.redaction.name_rules import accept, professional_cue, tail_phrase
+from rights.redaction.name_rules import in_context, professional_cue, settled, tail_phrase
 from rights.redaction.people_index import NameIndex, candidates, index_for, is_listed
 from rights.redaction.words import Token, joined, words_of
 
@@ -146,24 +146,38 @@ def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tu
             break
         words.append(nxt)
         k += 1
-    folded = [w.word for w in words]
-    if not accept(text, tok, first, words, folded, titled, initial, index):
+    folded = tuple([w.word for w in words])
+    memo_key = (folded, titled, initial)
+    known = index.names_memo.get(memo_key)
+    if known is None:
+        known = index.names_memo[memo_key] = _what_words_say(folded, titled, initial, index)
+    verdict, people, key, reason = known
+    if verdict is None:
+        verdict = in_context(text, tok, first, words, folded, titled, initial, index)
+    if not verdict:
         return None
     start = tok.start
     end = words[-1].end
-    people = candidates(folded, initial, titled, index)
+    before = text[max(0, start - 48):start]
+    after = text[end:end + 40]
+    professional = professional_cue(before, after, index) or (titled and word == "dr") or police
+    relation = tail_phrase(before, STRONG_RELATIONS)
+    return new_span(start, end, _NAME, key, reason, people, folded, titled, initial is not None,
+                    professional, relation), k - i
+
+
+def _what_words_say(folded: tuple[str, ...], titled: bool, initial: str | None,
+                    index: NameIndex) -> tuple[bool | None, tuple[Person, ...], str, str]:
+    """Whether these words are a name when they alone decide (None when the text around them does), the
+    listed people they can mean, the span's key and its reason: one answer per request for each spelling."""
+    people = candidates(list(folded), initial, titled, index)
     if people:
         key = people[0].key if len(people) == 1 else "name:" + " ".join(folded)
         reason = "listed as involved"
     else:
         key = "name:" + " ".join(folded)
         reason = "a name on no list (" + ("after a title" if titled else "name list or context") + ")"
-    before = text[max(0, start - 48):start]
-    after = text[end:end + 40]
-    professional = professional_cue(before, after, index) or (titled and word == "dr") or police
-    relation = tail_phrase(before, STRONG_RELATIONS)
-    return new_span(start, end, _NAME, key, reason, people, tuple(folded), titled, initial is not None,
-                    professional, relation), k - i
+    return settled(folded, titled, initial, index), people, key, reason
 
 
 def _head(first: Token, index: NameIndex) -> int:

@@ -87,6 +87,9 @@ class NameIndex:
     starts_memo: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
     heads_memo: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
     continues_memo: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # What a name's words alone say (names.py), per (words, titled, initial): a request repeats its names.
+    names_memo: dict[tuple[tuple[str, ...], bool, str | None], tuple[bool | None, tuple[Person, ...], str, str]] = (
+        field(default_factory=dict, compare=False, hash=False, repr=False))
     # Listed people per name words, remembered (a request's records repeat the same names).
     candidates_memo: dict[tuple[tuple[str, ...], str | None, bool], tuple[Person, ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False)

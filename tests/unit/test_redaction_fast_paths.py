@@ -127,3 +127,15 @@ def test_lower_case_listed_names_are_put_in_place_once() -> None:
     words = {(text[t.start:t.end], t.word) for t in tokens}
     assert {("gemma", "gemma"), ("smith-jones", "smith-jones"), ("jones", "jones"), ("smith", "smith")} <= words
     assert ("Seen", "seen") in words and not any(w.startswith("gemma") and t == "āgemma" for t, w in words)
+
+
+def test_words_of_an_ascii_text_are_what_the_unicode_pattern_finds() -> None:
+    from rights.redaction.words import _ASCII_WORD, _WORD
+
+    texts = _texts(["Ann", "O'Neil", "smith-Jones", "Smith-jones", "Al-3", "A", "x", " ", "-", "'", "_", "9", "Q1",
+                    "McD", ".", "Anna's", "É"], 5)
+    ascii_texts = [t for t in texts if t.isascii()]
+    assert len(ascii_texts) > 1000
+    found = [[m.span() for m in _WORD.finditer(t)] for t in ascii_texts]
+    assert sum(map(len, found)) > 5000
+    assert [[m.span() for m in _ASCII_WORD.finditer(t)] for t in ascii_texts] == found
