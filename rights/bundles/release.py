@@ -10,6 +10,7 @@ requester's email address and sends a fresh code through the same machinery as "
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,6 +27,7 @@ from rights.models import AuditEvent, BundleVersion, Document, DownloadLink, Job
 from rights.notify import post, queue_email
 from rights.security import Cipher, EncryptedStore
 from rights.staff import staff_names
+from rights.vocabulary import JobStatus
 
 RELEASE_TEMPLATE = "case_released"
 DOWNLOAD_ACTION = "release.downloaded"
@@ -252,6 +254,16 @@ class Finalising:
 
 
 @dataclass(frozen=True)
+class Preparing:
+    """The newest "Prepare the response" job that has not yet given a version, as the release section shows it:
+    an officer who pressed the button sees it waiting, running or failed (with why) rather than nothing."""
+
+    status: str  # pending, queued, started, retrying, failed
+    error: str | None
+    since: datetime
+
+
+@dataclass(frozen=True)
 class Panel:
     state: versions.VersionState
     versions: list[BundleVersion]
@@ -262,6 +274,26 @@ class Panel:
     posts: list[PostItem]  # the released response's entries on the "to post" list
     finalising: Finalising | None  # the approved version's final PDFs are still being rendered
     names: dict[str, str]  # staff display names by actor reference (who prepared, who approved)
+    preparing: Preparing | None = None  # a draft being prepared (or whose preparing failed)
+
+
+def _preparing(session: Session, request_id: int, state: versions.VersionState) -> Preparing | None:
+    """The newest prepare job of the request, unless it finished or a version is newer than it."""
+    job = session.scalars(select(JobRun).where(JobRun.request_id == request_id, JobRun.name == versions.PREPARE_JOB)
+                          .order_by(JobRun.created_at.desc()).limit(1)).first()
+    if job is None or job.status == JobStatus.FINISHED:
+        return None
+    if state.version is not None and state.version.created_at >= job.created_at:
+        return None
+    return Preparing(status=job.status, error=_reason(job.error), since=job.started_at or job.created_at)
+
+
+_EXCEPTION_PREFIX = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception): ")
+
+
+def _reason(error: str | None) -> str | None:
+    """A failed job's error as an officer reads it: the message, without the exception's dotted class name."""
+    return _EXCEPTION_PREFIX.sub("", error.strip().splitlines()[-1]) if error and error.strip() else error
 
 
 def _finalising(session: Session, state: versions.VersionState) -> Finalising | None:
@@ -270,7 +302,7 @@ def _finalising(session: Session, state: versions.VersionState) -> Finalising | 
         return None
     job: JobRun | None = finalise.latest_job(session, version)
     progress = version.render_progress or {}
-    return Finalising(status=job.status if job else "pending", error=job.error if job else None,
+    return Finalising(status=job.status if job else "pending", error=_reason(job.error) if job else None,
                       done=int(progress.get("done", 0)), total=int(progress.get("total", 0)))
 
 
@@ -287,4 +319,5 @@ def panel(session: Session, cipher: Cipher, request: RightsRequest, *, may_prepa
                  links=links_of(session, request.id), downloads=downloads_of(session, request.id),
                  undecided=undecided,
                  can_prepare=may_prepare and request.status == "review" and not undecided and not state.ready,
-                 posts=posts, finalising=_finalising(session, state), names=staff_names(session))
+                 posts=posts, finalising=_finalising(session, state), names=staff_names(session),
+                 preparing=_preparing(session, request.id, state))

@@ -296,3 +296,39 @@ def test_a_posted_workflow_letter_is_printed_from_its_pdf_twin(rt, settings, app
     assert pdf.mimetype == "application/pdf" and pdf.get_data() == stored
     assert "proof of your identity" in _text(stored) and "12 Mill Lane" in _text(stored)
     assert client.get(f"/staff/post/{item_id}/pdf/bundle").status_code == 404
+
+
+def test_the_case_page_shows_a_draft_being_prepared_and_why_preparing_failed(
+        rt, settings, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Pressing "Prepare the response" queues a job: the release section says it is waiting, then (the render
+    failing) says why and offers the button again; a version once stored replaces both."""
+    case = decided_case(rt, settings)
+    officer = make_staff(rt, "officer", email="prepare.officer@council.example")
+    client = signed_in_client(app, rt, officer)
+    url = f"/staff/cases/{case['reference']}"
+    assert client.post(f"{url}/release/prepare", data={"csrf_token": csrf(client, url)}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "The letter and bundle are being prepared: waiting for a worker" in page
+    assert "Prepare the response</button>" not in page, "no second press while the first is waiting"
+
+    real = versions.render_plan
+
+    def broken(*a: Any, **kw: Any) -> Any:
+        raise render.RenderError("rendering needed more memory than the render limit allows")
+
+    monkeypatch.setattr(versions, "render_plan", broken)
+    run_pending(rt.db, rt.queue, 1)
+    with rt.db.transaction() as session:
+        panel = release.panel(session, cipher_for(settings.encryption_keys),
+                              session.get(RightsRequest, case["id"]), may_prepare=True)
+        assert panel.preparing is not None and panel.preparing.status == "failed"
+    page = client.get(url).get_data(as_text=True)
+    assert "Preparing the letter and bundle failed: rendering needed more memory than the render limit allows." in page
+    assert "Prepare the response</button>" in page, "the officer can try again"
+
+    monkeypatch.setattr(versions, "render_plan", real)
+    with rt.db.transaction() as session:
+        versions.defer_prepare(session, rt.queue, case["id"], f"user:{officer.id}")
+    run_pending(rt.db, rt.queue, 1)
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="preparing"' not in page and "Prepared versions" in page
