@@ -24,7 +24,7 @@ from rights import config, privacy_notice, runtime
 from rights.models import User
 from rights.web.access import public
 from rights.web.helpers import MAX_ID
-from rights.web.templating import RightsEnvironment
+from rights.web.templating import RightsEnvironment, use_direct_field_macros
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -85,6 +85,7 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     csrf.init_app(app)
     limiter.init_app(app)
     WTFormsHelpers(app)
+    use_direct_field_macros()
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "strong"
