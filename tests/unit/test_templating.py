@@ -80,12 +80,15 @@ widget = widgets.MemoGovSelect()
 
 
 def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from govuk_frontend_wtf import gov_form_base
+    from flask import render_template
     from govuk_frontend_wtf.wtforms_widgets import GovSelect
+    from markupsafe import Markup
+
+    from rights.web import templating
 
     rendered: list[str] = []
-    real = gov_form_base.render_template
-    monkeypatch.setattr(gov_form_base, "render_template", lambda *a, **k: rendered.append("x") or real(*a, **k))
+    real = templating.render_field
+    monkeypatch.setattr(templating, "render_field", lambda *a, **k: rendered.append("x") or real(*a, **k))
     widget._memo.clear()
     first, again, other = str(_select("1")()), str(_select("1")()), str(_select("2")())
     assert first == again and first != other
@@ -94,6 +97,10 @@ def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeyp
     plain = _select("2")
     plain.widget = GovSelect()
     assert str(plain()) == other
+    monkeypatch.setattr(templating, "render_field", lambda t, p: Markup(render_template(t, params=p)))
+    plain = _select("2")
+    plain.widget = GovSelect()
+    assert str(plain()) == other  # the library's own way: render_template of its field template
 
 
 def test_the_memo_is_bounded(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,3 +109,68 @@ def test_the_memo_is_bounded(app_context: Any, monkeypatch: pytest.MonkeyPatch) 
     for value in ("", "1", "2", "1", "x", "y"):
         _select(value)()
     assert len(widget._memo) == 3
+
+
+WIDGET_PARAMS: dict[str, dict[str, Any]] = {
+    "input.html": {"id": "name", "name": "name", "label": {"text": "Name <b>"}, "value": "Zoë <script>",
+                   "errorMessage": {"text": "Enter a name"}, "attributes": {"spellcheck": "false"}},
+    "password.html": {"id": "pw", "name": "pw", "label": {"text": "Password"}, "attributes": {}},
+    "textarea.html": {"id": "t", "name": "t", "label": {"text": "Details"}, "value": "a\nb & c", "attributes": {}},
+    "charactercount.html": {"id": "c", "name": "c", "label": {"text": "Why"}, "maxlength": 10, "value": "x",
+                            "attributes": {}},
+    "select.html": {"id": "s", "name": "s", "label": {"text": "Pick"},
+                    "items": [{"value": "1", "text": "One"}, {"value": "2", "text": "Two", "selected": True}],
+                    "attributes": {}},
+    "radios.html": {"name": "r", "fieldset": {"legend": {"text": "Which"}},
+                    "items": [{"value": "a", "text": "A", "checked": True}, {"value": "b", "text": "B"}]},
+    "checkboxes.html": {"name": "c", "fieldset": {"legend": {"text": "Which"}},
+                        "items": [{"value": "a", "text": "A"}, {"value": "b", "text": "B", "checked": True}]},
+    "date.html": {"id": "d", "namePrefix": "d", "fieldset": {"legend": {"text": "When"}},
+                  "items": [{"name": "day", "value": "1"}, {"name": "month", "value": "2"},
+                            {"name": "year", "value": "2020"}]},
+    "file-upload.html": {"id": "f", "name": "f", "label": {"text": "File"}, "attributes": {}},
+    "button.html": {"text": "Continue", "attributes": {"name": "go"}},
+}
+
+
+def test_every_govuk_field_template_is_one_macro_call() -> None:
+    """Every field template the library ships has the shape the direct path reads (none falls back)."""
+    from pathlib import Path
+
+    import govuk_frontend_wtf
+
+    from rights.web.templating import field_macro
+
+    folder = Path(govuk_frontend_wtf.__file__).parent / "templates"
+    found = {path.name: field_macro(path.read_text()) for path in folder.glob("*.html")}
+    assert set(found) == set(WIDGET_PARAMS)
+    assert all(target is not None and target[0].startswith("govuk_frontend_jinja/components/")
+               for target in found.values()), found
+    assert field_macro("{% from 'x.html' import a %}{{ a(params) }}<p>more</p>") is None
+    assert field_macro("{% from 'x.html' import a %}{{ b(params) }}") is None
+
+
+@pytest.mark.parametrize("name", sorted(WIDGET_PARAMS))
+def test_a_field_drawn_directly_is_what_render_template_draws(app_context: Any, name: str) -> None:
+    from flask import render_template
+
+    from rights.web.templating import render_field
+
+    template = f"govuk_frontend_wtf/{name}"
+    params = WIDGET_PARAMS[name]
+    direct = render_field(template, params)
+    assert str(direct) == str(render_template(template, params=params))
+    assert str(direct).strip(), "a field draws something"
+    if name == "input.html":
+        assert "Zoë &lt;script&gt;" in direct and "<script>" not in direct  # still escaped
+
+
+def test_forms_draw_through_the_direct_path(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rights.web import templating
+
+    drawn: list[str] = []
+    real = templating.render_field
+    monkeypatch.setattr(templating, "render_field", lambda t, p: drawn.append(t) or real(t, p))
+    widget._memo.clear()
+    html = str(_select("1")())
+    assert drawn == ["govuk_frontend_wtf/select.html"] and 'value="1" selected' in html
