@@ -174,3 +174,59 @@ def test_forms_draw_through_the_direct_path(app_context: Any, monkeypatch: pytes
     widget._memo.clear()
     html = str(_select("1")())
     assert drawn == ["govuk_frontend_wtf/select.html"] and 'value="1" selected' in html
+
+
+def _library_attributes() -> Any:
+    """GOV.UK Frontend's own ``govukAttributes`` macro, in an environment set up as the app's."""
+    from jinja2 import PackageLoader, PrefixLoader, select_autoescape
+
+    env = Environment(loader=PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+                      autoescape=select_autoescape(), trim_blocks=True, lstrip_blocks=True)
+    return env, env.get_template("govuk_frontend_jinja/macros/attributes.html").module.govukAttributes
+
+
+ATTRIBUTE_CASES: list[Any] = [
+    None, "", ' data-x="1"', {}, {"id": "name"}, {"aria-hidden": True}, {"aria-hidden": False}, {"hidden": None},
+    {"hidden": ""}, {"n": 0}, {"n": 7}, {"q": 'say "hi" <b> & \'go\''}, {'bad"name': "v"},
+    {"hidden": {"value": True, "optional": True}}, {"hidden": {"value": False, "optional": True}},
+    {"hidden": {"value": None, "optional": True}}, {"hidden": {"value": "", "optional": True}},
+    {"hidden": {"value": "yes", "optional": True}}, {"hidden": {"value": "yes"}}, {"hidden": {"optional": True}},
+    {"hidden": {"optional": False}}, {"x": {"val": "<i>kept</i>"}}, {"x": {"val": None}},
+    {"x": {"val": {"value": True, "optional": True}}}, {"x": {"other": 1}},
+    {"class": "govuk-input", "id": "a", "spellcheck": {"value": "false", "optional": True},
+     "autocomplete": {"value": None, "optional": True}, "aria-describedby": {"value": "a-hint", "optional": True}},
+]
+
+
+@pytest.mark.parametrize("attributes", ATTRIBUTE_CASES)
+def test_govuk_attributes_in_python_is_the_macro(attributes: Any) -> None:
+    from markupsafe import Markup
+
+    from rights.web.templating import govuk_attributes
+
+    _env, macro = _library_attributes()
+    ours = govuk_attributes(attributes)
+    assert isinstance(ours, Markup)
+    assert str(ours) == str(macro(attributes))
+
+
+def test_govuk_attributes_of_undefined_values_is_the_macro() -> None:
+    """Components pass ``params.x`` for keys a caller left out: Jinja's Undefined, not None."""
+    from rights.web.templating import govuk_attributes
+
+    env, macro = _library_attributes()
+    undefined = env.undefined(name="missing")
+    for attributes in (undefined, {"a": undefined}, {"a": {"value": undefined, "optional": True}},
+                       {"a": {"val": undefined, "value": "v"}}):
+        assert str(govuk_attributes(attributes)) == str(macro(attributes)), attributes
+
+
+def test_the_app_serves_the_python_attributes_to_govuk_components(app_context: Any) -> None:
+    from rights.web.templating import ATTRIBUTES_MACRO, govuk_attributes
+
+    env = app_context.jinja_env
+    assert env.get_template(ATTRIBUTES_MACRO).module.govukAttributes is govuk_attributes
+    input_macro = env.get_template("govuk_frontend_jinja/components/input/macro.html").module.govukInput
+    html = str(input_macro({"id": "n", "name": "n", "label": {"text": "Name"}, "spellcheck": False,
+                            "attributes": {"data-x": 'a"b'}}))
+    assert 'spellcheck="false"' in html and 'data-x="a&#34;b"' in html
