@@ -24,7 +24,13 @@ from rights import config, privacy_notice, runtime
 from rights.models import User
 from rights.web.access import public
 from rights.web.helpers import MAX_ID
-from rights.web.templating import GOVUK_OVERRIDES, RightsEnvironment, govuk_attributes, use_direct_field_macros
+from rights.web.templating import (
+    GOVUK_OVERRIDES,
+    RememberedMacros,
+    RightsEnvironment,
+    govuk_attributes,
+    use_direct_field_macros,
+)
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -71,6 +77,7 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     ])
     app.jinja_env.trim_blocks = True
     app.jinja_env.globals["govuk_attributes_html"] = govuk_attributes
+    app.jinja_env.globals["remembered"] = RememberedMacros()
     app.jinja_env.lstrip_blocks = True
 
     rt = runtime.init(settings)

@@ -18,11 +18,19 @@ Every GOV.UK component writes its HTML attributes through the ``govukAttributes`
 portal page, a seventh of its CPU: a Jinja loop of ``set`` and ``format`` per attribute. :func:`govuk_attributes`
 is the same rule in Python, and :data:`GOVUK_OVERRIDES` serves the macro file as a template that exports it
 under the macro's name, so every component's ``{% from ... import govukAttributes %}`` gets the Python one.
+
+The furniture every page draws the same way (skip link, header, navigation, phase banner, back link) goes
+through :class:`RememberedMacros`: GOV.UK macros are functions of their parameters, so the HTML is kept per
+process by macro and parameters. Only for furniture: never for parameters holding what someone typed, a
+token or anything personal (the staff navigation carries the CSRF token, so it is drawn each time).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any
@@ -120,3 +128,27 @@ def govuk_attributes(attributes: Any) -> Markup:
 def _absent_val(value: Mapping[str, Any]) -> bool:
     """Jinja's ``value.val in [undefined, null]``: only a missing (undefined) ``val`` is in that list."""
     return "val" not in value or isinstance(value["val"], Undefined)
+
+
+class RememberedMacros:
+    """``remembered(macro, params)`` in a template: the macro's HTML, kept per process by its name and
+    parameters (a bounded memo; see the module for what may go through it)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._memo: OrderedDict[str, Markup] = OrderedDict()
+        self._lock = threading.Lock()  # the development server and the demo serve from threads
+
+    def __call__(self, macro: Any, params: dict[str, Any]) -> Markup:
+        key = f"{macro.name}:{json.dumps(params, sort_keys=True, default=str)}"
+        with self._lock:
+            html = self._memo.get(key)
+            if html is not None:
+                self._memo.move_to_end(key)
+                return html
+        html = Markup(macro(params))  # noqa: S704 - autoescaped macro output
+        with self._lock:
+            self._memo[key] = html
+            if len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return html
