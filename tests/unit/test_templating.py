@@ -230,3 +230,54 @@ def test_the_app_serves_the_python_attributes_to_govuk_components(app_context: A
     html = str(input_macro({"id": "n", "name": "n", "label": {"text": "Name"}, "spellcheck": False,
                             "attributes": {"data-x": 'a"b'}}))
     assert 'spellcheck="false"' in html and 'data-x="a&#34;b"' in html
+
+
+def test_remembered_furniture_is_the_macros_html_drawn_once_per_parameters(app_context: Any) -> None:
+    from rights.web.templating import RememberedMacros
+
+    env = app_context.jinja_env
+    banner = env.get_template("govuk_frontend_jinja/components/phase-banner/macro.html").module.govukPhaseBanner
+    calls: list[dict[str, Any]] = []
+
+    class Counted:
+        name = banner.name
+
+        def __call__(self, params: dict[str, Any]) -> Any:
+            calls.append(params)
+            return banner(params)
+
+    remembered = RememberedMacros(size=2)
+    beta = {"tag": {"text": "Beta"}, "text": "This is a new service."}
+    first = remembered(Counted(), beta)
+    assert str(first) == str(banner(beta)) and "This is a new service." in first
+    assert remembered(Counted(), dict(beta)) == first and len(calls) == 1  # same parameters: drawn once
+    alpha = {"tag": {"text": "Alpha"}, "text": "New."}
+    assert "Alpha" in remembered(Counted(), alpha) and len(calls) == 2
+    remembered(Counted(), {"tag": {"text": "Gamma"}, "text": "x"})
+    assert len(remembered._memo) == 2  # bounded: the oldest went
+    remembered(Counted(), beta)
+    assert len(calls) == 4
+
+
+def test_pages_draw_their_furniture_through_the_memo(app_context: Any) -> None:
+    from flask import render_template
+
+    html = render_template("portal/timed_out.html", title="Your answers have been deleted", idle_minutes=30)
+    again = render_template("portal/timed_out.html", title="Your answers have been deleted", idle_minutes=30)
+    remembered = app_context.jinja_env.globals["remembered"]
+    assert any(key.startswith("govukPhaseBanner:") for key in remembered._memo)
+    assert any(key.startswith("govukSkipLink:") for key in remembered._memo)
+    assert html.count('class="govuk-template__header"') == 1 and "govuk-phase-banner" in html
+    assert html.replace(html.split('nonce="')[1].split('"')[0], "") == again.replace(
+        again.split('nonce="')[1].split('"')[0], "")
+
+
+def test_the_case_lists_links_are_the_case_pages_addresses(app_context: Any) -> None:
+    from flask import render_template_string, url_for
+
+    from rights.web.dashboard.lists import _case_page_prefix
+
+    for reference in ("SAR-2026-00042", "COMPLAINT-2026-00001", "ERA-2027-12345"):
+        drawn = render_template_string("{{ case_href ~ reference | urlencode }}", case_href=_case_page_prefix(),
+                                       reference=reference)
+        assert drawn == url_for("dashboard.case_page", reference=reference)
