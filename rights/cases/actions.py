@@ -123,11 +123,8 @@ def _user_id(ref: str | None) -> int | None:
 
 def facts_for(session: Session, request: RightsRequest, actor: Actor, today: date, *,
               review: redaction_decisions.Progress | None = None) -> Facts:
-    """What the workflow's guards and checks read. ``review``: the records' redaction progress, when the
-    caller has already counted it in this transaction (the case page shows it too)."""
+    """What the guards and checks read; ``review``: the redaction progress, if the caller counted it already."""
     state = workflow.clock_state(request)  # the clock events replayed once for every guard
-    if review is None:
-        review = redaction_decisions.progress(session, request.id)
     in_release = request.kind == RequestKind.ACCESS.value and request.status in ("review", "awaiting_approval",
                                                                                  "ready")
     version = (bundle_versions.state(session, runtime.current().cipher, request) if in_release
@@ -149,7 +146,7 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
         restricted=bool((request.details or {}).get("restricted")),
         id_verified=request.id_verified,
         recipients_pending=recipients_pending(session, request),
-        records_undecided=review.undecided,
+        records_undecided=(review or redaction_decisions.progress(session, request.id)).undecided,
         **decisions.check_facts(session, request),
         version_ready=version.ready,
         version_approved=version.approved,
