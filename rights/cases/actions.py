@@ -121,7 +121,9 @@ def _user_id(ref: str | None) -> int | None:
     return int(ref.removeprefix("user:")) if ref and ref.startswith("user:") else None
 
 
-def facts_for(session: Session, request: RightsRequest, actor: Actor, today: date) -> Facts:
+def facts_for(session: Session, request: RightsRequest, actor: Actor, today: date, *,
+              review: redaction_decisions.Progress | None = None) -> Facts:
+    """What the guards and checks read; ``review``: the redaction progress, if the caller counted it already."""
     state = workflow.clock_state(request)  # the clock events replayed once for every guard
     in_release = request.kind == RequestKind.ACCESS.value and request.status in ("review", "awaiting_approval",
                                                                                  "ready")
@@ -144,7 +146,7 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
         restricted=bool((request.details or {}).get("restricted")),
         id_verified=request.id_verified,
         recipients_pending=recipients_pending(session, request),
-        records_undecided=redaction_decisions.undecided_count(session, request.id),
+        records_undecided=(review or redaction_decisions.progress(session, request.id)).undecided,
         **decisions.check_facts(session, request),
         version_ready=version.ready,
         version_approved=version.approved,

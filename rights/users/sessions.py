@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rights import audit
@@ -48,12 +48,13 @@ def check_session(session: Session, token: str, idle: timedelta, *, now: datetim
                   ip: str | None = None) -> SessionCheck:
     """Is this session still valid? Ends it (audited) when idle too long or the account is deactivated."""
     now = now or utcnow()
-    row = session.get(StaffSession, token_id(token))
-    if row is None:
+    found = session.execute(select(StaffSession, User).outerjoin(User, User.id == StaffSession.user_id)
+                            .where(StaffSession.id == token_id(token))).first()  # one query: every staff page
+    if found is None:
         return SessionCheck(None, "unknown")
+    row, user = found
     if row.ended_at is not None:
         return SessionCheck(None, row.end_reason or "ended")
-    user = session.get(User, row.user_id)
     if user is None or not user.active:
         _end(session, row, "inactive", now, ip)
         return SessionCheck(None, "inactive")

@@ -17,14 +17,20 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.routing import IntegerConverter
 
 from rights import config, privacy_notice, runtime
 from rights.models import User
 from rights.web.access import public
 from rights.web.helpers import MAX_ID
-from rights.web.templating import RightsEnvironment
+from rights.web.templating import (
+    GOVUK_OVERRIDES,
+    RememberedMacros,
+    RightsEnvironment,
+    govuk_attributes,
+    use_direct_field_macros,
+)
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -62,6 +68,7 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
                                 x_proto=settings.trusted_proxies)
     app.permanent_session_lifetime = timedelta(minutes=settings.session_idle_minutes)
     app.jinja_loader = ChoiceLoader([
+        DictLoader(GOVUK_OVERRIDES),  # GOV.UK macros done in Python (rights.web.templating)
         FileSystemLoader(str(config.ROOT / "templates")),
         PrefixLoader({
             "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
@@ -69,6 +76,8 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
         }),
     ])
     app.jinja_env.trim_blocks = True
+    app.jinja_env.globals["govuk_attributes_html"] = govuk_attributes
+    app.jinja_env.globals["remembered"] = RememberedMacros()
     app.jinja_env.lstrip_blocks = True
 
     rt = runtime.init(settings)
@@ -85,6 +94,7 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     csrf.init_app(app)
     limiter.init_app(app)
     WTFormsHelpers(app)
+    use_direct_field_macros()
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "strong"

@@ -1,4 +1,5 @@
-"""The app's Jinja environment: Flask's, with each template's globals held as one flat dict.
+"""The app's Jinja environment: Flask's, with each template's globals held as one flat dict; and form fields
+drawn by calling their GOV.UK macro directly.
 
 Jinja gives every template a ``ChainMap`` of its own globals over the environment's, and each
 ``{% from ... import %}`` compares the importing page's global names with the imported template's,
@@ -6,14 +7,42 @@ name by name through that ``ChainMap``. A portal page imports some 45 GOV.UK mac
 comparison alone cost about a tenth of the page's CPU under load (``bench/load.py``). A flat dict answers
 the same comparison in C. The content is the same: the environment's globals (all registered while the
 app is built, before any template loads) with the template's own on top.
+
+Each form field (``govuk_frontend_wtf``) is drawn through Flask's ``render_template`` of a two-line
+template: import one GOV.UK macro, call it with the field's parameters. That runs every context processor
+and template signal once per field, for a template whose output is the macro's alone (an imported macro
+sees no context, only globals). :func:`use_direct_field_macros` calls the macro itself, from the module Jinja
+already keeps for that macro file: the same HTML, without the per-field page machinery.
+
+Every GOV.UK component writes its HTML attributes through the ``govukAttributes`` macro, some 17 calls a
+portal page, a seventh of its CPU: a Jinja loop of ``set`` and ``format`` per attribute. :func:`govuk_attributes`
+is the same rule in Python, and :data:`GOVUK_OVERRIDES` serves the macro file as a template that exports it
+under the macro's name, so every component's ``{% from ... import govukAttributes %}`` gets the Python one.
+
+The furniture every page draws the same way (skip link, header, navigation, phase banner, back link) goes
+through :class:`RememberedMacros`: GOV.UK macros are functions of their parameters, so the HTML is kept per
+process by macro and parameters. Only for furniture: never for parameters holding what someone typed, a
+token or anything personal (the staff navigation carries the CSRF token, so it is drawn each time).
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, MutableMapping
+from functools import lru_cache
 from typing import Any
 
+from flask import current_app, render_template
 from flask.templating import Environment
+from jinja2 import Undefined
+from markupsafe import Markup, escape
+
+#: A field template that only imports one macro and calls it with ``params`` (all of govuk_frontend_wtf's).
+FIELD_TEMPLATE = re.compile(r"""\A\s*\{%-?\s*from\s+(['"])([^'"]+)\1\s+import\s+(\w+)\s*-?%\}\s*"""
+                            r"""\{\{-?\s*\3\(params\)\s*-?\}\}\s*\Z""")
 
 
 class RightsEnvironment(Environment):
@@ -21,3 +50,105 @@ class RightsEnvironment(Environment):
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:  # type: ignore[override]
         return {**self.globals, **(d or {})}
+
+
+def field_macro(source: str) -> tuple[str, str] | None:
+    """The macro file and name a field template only imports and calls with ``params``, else None."""
+    found = FIELD_TEMPLATE.match(source)
+    return (found.group(2), found.group(3)) if found else None
+
+
+@lru_cache(maxsize=64)
+def _field_macro_of(loader: Any, template: str) -> tuple[str, str] | None:
+    source, _filename, _uptodate = loader.get_source(current_app.jinja_env, template)
+    return field_macro(source)
+
+
+def render_field(template: str, params: dict[str, Any]) -> Markup:
+    """What ``render_template(template, params=params)`` gives for a field template, by calling its macro.
+
+    Any template not of the two-line shape is rendered as before.
+    """
+    env = current_app.jinja_env
+    target = _field_macro_of(env.loader, template)
+    if target is None:
+        return Markup(render_template(template, params=params))  # noqa: S704 - autoescaped template output
+    macro_file, name = target
+    return Markup(getattr(env.get_template(macro_file).module, name)(params))  # noqa: S704 - autoescaped macro output
+
+
+def use_direct_field_macros() -> None:
+    """Have every GOV.UK form widget draw itself through :func:`render_field` (see the module)."""
+    from govuk_frontend_wtf.gov_form_base import GovFormBase
+
+    def render(self: Any, params: dict[str, Any]) -> Markup:
+        return render_field(self.template, params)
+
+    GovFormBase.render = render  # type: ignore[method-assign]
+
+
+ATTRIBUTES_MACRO = "govuk_frontend_jinja/macros/attributes.html"
+#: Templates served in place of GOV.UK Frontend's (a loader ahead of the package's): the attributes macro file
+#: exports the Python rule under the macro's name.
+GOVUK_OVERRIDES = {ATTRIBUTES_MACRO: "{% set govukAttributes = govuk_attributes_html %}"}
+_MISSING = Undefined()
+
+
+def _absent(value: Any) -> bool:
+    """Jinja's ``value in [undefined, null, None]`` (``null`` is an undefined name there)."""
+    return value is None or isinstance(value, Undefined)
+
+
+def govuk_attributes(attributes: Any) -> Markup:
+    """GOV.UK Frontend's ``govukAttributes`` macro (``macros/attributes.html``), rule for rule.
+
+    A string is output as it is; a mapping gives `` name="value"`` per item (``true``/``false`` for booleans);
+    an item ``{"value": v, "optional": true}`` gives `` name`` when v is true and nothing when v is empty or
+    false; an item ``{"val": v}`` (the macro's pass-through of a ``safe`` value) stands for v.
+    """
+    if isinstance(attributes, str):
+        return Markup(attributes)  # noqa: S704 - the macro outputs a string of attributes as given (safe)
+    if not isinstance(attributes, Mapping) or not attributes:
+        return Markup("")
+    html = ""
+    for name, value in attributes.items():
+        if isinstance(value, Mapping) and not _absent_val(value) and len(value):
+            value = value["val"]
+        if isinstance(value, Mapping):
+            optional, shown = value.get("optional", _MISSING), value.get("value", _MISSING)
+        else:
+            optional, shown = False, (str(value).lower() if isinstance(value, bool) else value)
+        if optional is True and shown is True:
+            html = f"{html} {escape(name)}"
+        elif (optional is True and not _absent(shown) and shown is not False) or optional is not True:
+            html = f'{html} {escape(name)}="{escape(shown)}"'
+    return Markup(html)  # noqa: S704 - every name and value escaped just above
+
+
+def _absent_val(value: Mapping[str, Any]) -> bool:
+    """Jinja's ``value.val in [undefined, null]``: only a missing (undefined) ``val`` is in that list."""
+    return "val" not in value or isinstance(value["val"], Undefined)
+
+
+class RememberedMacros:
+    """``remembered(macro, params)`` in a template: the macro's HTML, kept per process by its name and
+    parameters (a bounded memo; see the module for what may go through it)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._memo: OrderedDict[str, Markup] = OrderedDict()
+        self._lock = threading.Lock()  # the development server and the demo serve from threads
+
+    def __call__(self, macro: Any, params: dict[str, Any]) -> Markup:
+        key = f"{macro.name}:{json.dumps(params, sort_keys=True, default=str)}"
+        with self._lock:
+            html = self._memo.get(key)
+            if html is not None:
+                self._memo.move_to_end(key)
+                return html
+        html = Markup(macro(params))  # noqa: S704 - autoescaped macro output
+        with self._lock:
+            self._memo[key] = html
+            if len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return html

@@ -1,5 +1,6 @@
-"""What one page costs the database: a draft's expiry moves at most once a minute, and a staff page reads
-its account once (with the session check), so a page commits once or twice rather than three times."""
+"""What one page costs the database: a draft's expiry moves at most once a minute and a page reads its draft
+once, and a staff page reads its session and account in one statement, so a page commits once or twice
+rather than three times."""
 
 from __future__ import annotations
 
@@ -56,10 +57,31 @@ def test_a_page_read_right_after_an_answer_writes_nothing(rt: Any, settings: Any
     with statements(served) as seen:
         assert portal.get("/request/type").status_code == 200
     assert [s for s in seen if s.startswith(("UPDATE", "INSERT", "DELETE"))] == []
+    assert len([s for s in seen if s.startswith("SELECT portal_drafts")]) == 1, seen  # read once, kept alive on it
     with statements(served) as seen:
         portal.answer("type", {"kind": "access"})
     writes = [s for s in seen if s.startswith(("UPDATE", "INSERT", "DELETE"))]
     assert len(writes) == 1 and writes[0].startswith("UPDATE portal_drafts"), writes
+    assert len([s for s in seen if s.startswith("SELECT portal_drafts")]) == 1, seen  # saving does not read again
+    assert portal.get("/request/check").status_code in (200, 302)
+    with rt.db.transaction() as session:
+        assert session.scalars(select(PortalDraft)).one().answers_enc  # the saved answers are there
+
+
+def test_a_draft_is_saved_new_then_updated_and_kept_alive_on_read(rt: Any) -> None:
+    drafts = Drafts(rt.cipher, timedelta(minutes=60))
+    start = utcnow()
+    with rt.db.transaction() as session:
+        drafts.save(session, "fresh", {"who": {"role": "self_adult"}}, now=start)
+    with rt.db.transaction() as session:
+        drafts.save(session, "fresh", {"who": {"role": "parent"}}, now=start + timedelta(seconds=5))
+    later = start + TOUCH_GRANULARITY + timedelta(seconds=10)
+    with rt.db.transaction() as session:
+        assert drafts.load(session, "fresh", now=later, keep_alive=True) == {"who": {"role": "parent"}}
+    with rt.db.transaction() as session:
+        row = session.scalars(select(PortalDraft)).one()
+        assert row.created_at == start and row.expires_at == later + timedelta(minutes=60)
+        assert drafts.load(session, "fresh", now=later + timedelta(minutes=61)) is None  # expired
 
 
 def test_a_staff_page_reads_the_account_once(app: Any, rt: Any) -> None:  # noqa: F811 - the fixture
@@ -67,4 +89,7 @@ def test_a_staff_page_reads_the_account_once(app: Any, rt: Any) -> None:  # noqa
     client.get("/staff/cases")
     with statements(app.extensions["rights"]) as seen:
         assert client.get("/staff/cases").status_code == 200
-    assert len([s for s in seen if s.startswith("SELECT users.id, users.email")]) == 1, seen
+    accounts = [s for s in seen if ("users.email" in s and "FROM staff_sessions" in s) or
+                s.startswith("SELECT users.id, users.email")]
+    assert len(accounts) == 1, seen  # the session and its account in one statement, not read again
+    assert len([s for s in seen if "FROM staff_sessions" in s]) == 1, seen

@@ -80,12 +80,15 @@ widget = widgets.MemoGovSelect()
 
 
 def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from govuk_frontend_wtf import gov_form_base
+    from flask import render_template
     from govuk_frontend_wtf.wtforms_widgets import GovSelect
+    from markupsafe import Markup
+
+    from rights.web import templating
 
     rendered: list[str] = []
-    real = gov_form_base.render_template
-    monkeypatch.setattr(gov_form_base, "render_template", lambda *a, **k: rendered.append("x") or real(*a, **k))
+    real = templating.render_field
+    monkeypatch.setattr(templating, "render_field", lambda *a, **k: rendered.append("x") or real(*a, **k))
     widget._memo.clear()
     first, again, other = str(_select("1")()), str(_select("1")()), str(_select("2")())
     assert first == again and first != other
@@ -94,6 +97,10 @@ def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeyp
     plain = _select("2")
     plain.widget = GovSelect()
     assert str(plain()) == other
+    monkeypatch.setattr(templating, "render_field", lambda t, p: Markup(render_template(t, params=p)))
+    plain = _select("2")
+    plain.widget = GovSelect()
+    assert str(plain()) == other  # the library's own way: render_template of its field template
 
 
 def test_the_memo_is_bounded(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,3 +109,175 @@ def test_the_memo_is_bounded(app_context: Any, monkeypatch: pytest.MonkeyPatch) 
     for value in ("", "1", "2", "1", "x", "y"):
         _select(value)()
     assert len(widget._memo) == 3
+
+
+WIDGET_PARAMS: dict[str, dict[str, Any]] = {
+    "input.html": {"id": "name", "name": "name", "label": {"text": "Name <b>"}, "value": "Zoë <script>",
+                   "errorMessage": {"text": "Enter a name"}, "attributes": {"spellcheck": "false"}},
+    "password.html": {"id": "pw", "name": "pw", "label": {"text": "Password"}, "attributes": {}},
+    "textarea.html": {"id": "t", "name": "t", "label": {"text": "Details"}, "value": "a\nb & c", "attributes": {}},
+    "charactercount.html": {"id": "c", "name": "c", "label": {"text": "Why"}, "maxlength": 10, "value": "x",
+                            "attributes": {}},
+    "select.html": {"id": "s", "name": "s", "label": {"text": "Pick"},
+                    "items": [{"value": "1", "text": "One"}, {"value": "2", "text": "Two", "selected": True}],
+                    "attributes": {}},
+    "radios.html": {"name": "r", "fieldset": {"legend": {"text": "Which"}},
+                    "items": [{"value": "a", "text": "A", "checked": True}, {"value": "b", "text": "B"}]},
+    "checkboxes.html": {"name": "c", "fieldset": {"legend": {"text": "Which"}},
+                        "items": [{"value": "a", "text": "A"}, {"value": "b", "text": "B", "checked": True}]},
+    "date.html": {"id": "d", "namePrefix": "d", "fieldset": {"legend": {"text": "When"}},
+                  "items": [{"name": "day", "value": "1"}, {"name": "month", "value": "2"},
+                            {"name": "year", "value": "2020"}]},
+    "file-upload.html": {"id": "f", "name": "f", "label": {"text": "File"}, "attributes": {}},
+    "button.html": {"text": "Continue", "attributes": {"name": "go"}},
+}
+
+
+def test_every_govuk_field_template_is_one_macro_call() -> None:
+    """Every field template the library ships has the shape the direct path reads (none falls back)."""
+    from pathlib import Path
+
+    import govuk_frontend_wtf
+
+    from rights.web.templating import field_macro
+
+    folder = Path(govuk_frontend_wtf.__file__).parent / "templates"
+    found = {path.name: field_macro(path.read_text()) for path in folder.glob("*.html")}
+    assert set(found) == set(WIDGET_PARAMS)
+    assert all(target is not None and target[0].startswith("govuk_frontend_jinja/components/")
+               for target in found.values()), found
+    assert field_macro("{% from 'x.html' import a %}{{ a(params) }}<p>more</p>") is None
+    assert field_macro("{% from 'x.html' import a %}{{ b(params) }}") is None
+
+
+@pytest.mark.parametrize("name", sorted(WIDGET_PARAMS))
+def test_a_field_drawn_directly_is_what_render_template_draws(app_context: Any, name: str) -> None:
+    from flask import render_template
+
+    from rights.web.templating import render_field
+
+    template = f"govuk_frontend_wtf/{name}"
+    params = WIDGET_PARAMS[name]
+    direct = render_field(template, params)
+    assert str(direct) == str(render_template(template, params=params))
+    assert str(direct).strip(), "a field draws something"
+    if name == "input.html":
+        assert "Zoë &lt;script&gt;" in direct and "<script>" not in direct  # still escaped
+
+
+def test_forms_draw_through_the_direct_path(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rights.web import templating
+
+    drawn: list[str] = []
+    real = templating.render_field
+    monkeypatch.setattr(templating, "render_field", lambda t, p: drawn.append(t) or real(t, p))
+    widget._memo.clear()
+    html = str(_select("1")())
+    assert drawn == ["govuk_frontend_wtf/select.html"] and 'value="1" selected' in html
+
+
+def _library_attributes() -> Any:
+    """GOV.UK Frontend's own ``govukAttributes`` macro, in an environment set up as the app's."""
+    from jinja2 import PackageLoader, PrefixLoader, select_autoescape
+
+    env = Environment(loader=PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+                      autoescape=select_autoescape(), trim_blocks=True, lstrip_blocks=True)
+    return env, env.get_template("govuk_frontend_jinja/macros/attributes.html").module.govukAttributes
+
+
+ATTRIBUTE_CASES: list[Any] = [
+    None, "", ' data-x="1"', {}, {"id": "name"}, {"aria-hidden": True}, {"aria-hidden": False}, {"hidden": None},
+    {"hidden": ""}, {"n": 0}, {"n": 7}, {"q": 'say "hi" <b> & \'go\''}, {'bad"name': "v"},
+    {"hidden": {"value": True, "optional": True}}, {"hidden": {"value": False, "optional": True}},
+    {"hidden": {"value": None, "optional": True}}, {"hidden": {"value": "", "optional": True}},
+    {"hidden": {"value": "yes", "optional": True}}, {"hidden": {"value": "yes"}}, {"hidden": {"optional": True}},
+    {"hidden": {"optional": False}}, {"x": {"val": "<i>kept</i>"}}, {"x": {"val": None}},
+    {"x": {"val": {"value": True, "optional": True}}}, {"x": {"other": 1}},
+    {"class": "govuk-input", "id": "a", "spellcheck": {"value": "false", "optional": True},
+     "autocomplete": {"value": None, "optional": True}, "aria-describedby": {"value": "a-hint", "optional": True}},
+]
+
+
+@pytest.mark.parametrize("attributes", ATTRIBUTE_CASES)
+def test_govuk_attributes_in_python_is_the_macro(attributes: Any) -> None:
+    from markupsafe import Markup
+
+    from rights.web.templating import govuk_attributes
+
+    _env, macro = _library_attributes()
+    ours = govuk_attributes(attributes)
+    assert isinstance(ours, Markup)
+    assert str(ours) == str(macro(attributes))
+
+
+def test_govuk_attributes_of_undefined_values_is_the_macro() -> None:
+    """Components pass ``params.x`` for keys a caller left out: Jinja's Undefined, not None."""
+    from rights.web.templating import govuk_attributes
+
+    env, macro = _library_attributes()
+    undefined = env.undefined(name="missing")
+    for attributes in (undefined, {"a": undefined}, {"a": {"value": undefined, "optional": True}},
+                       {"a": {"val": undefined, "value": "v"}}):
+        assert str(govuk_attributes(attributes)) == str(macro(attributes)), attributes
+
+
+def test_the_app_serves_the_python_attributes_to_govuk_components(app_context: Any) -> None:
+    from rights.web.templating import ATTRIBUTES_MACRO, govuk_attributes
+
+    env = app_context.jinja_env
+    assert env.get_template(ATTRIBUTES_MACRO).module.govukAttributes is govuk_attributes
+    input_macro = env.get_template("govuk_frontend_jinja/components/input/macro.html").module.govukInput
+    html = str(input_macro({"id": "n", "name": "n", "label": {"text": "Name"}, "spellcheck": False,
+                            "attributes": {"data-x": 'a"b'}}))
+    assert 'spellcheck="false"' in html and 'data-x="a&#34;b"' in html
+
+
+def test_remembered_furniture_is_the_macros_html_drawn_once_per_parameters(app_context: Any) -> None:
+    from rights.web.templating import RememberedMacros
+
+    env = app_context.jinja_env
+    banner = env.get_template("govuk_frontend_jinja/components/phase-banner/macro.html").module.govukPhaseBanner
+    calls: list[dict[str, Any]] = []
+
+    class Counted:
+        name = banner.name
+
+        def __call__(self, params: dict[str, Any]) -> Any:
+            calls.append(params)
+            return banner(params)
+
+    remembered = RememberedMacros(size=2)
+    beta = {"tag": {"text": "Beta"}, "text": "This is a new service."}
+    first = remembered(Counted(), beta)
+    assert str(first) == str(banner(beta)) and "This is a new service." in first
+    assert remembered(Counted(), dict(beta)) == first and len(calls) == 1  # same parameters: drawn once
+    alpha = {"tag": {"text": "Alpha"}, "text": "New."}
+    assert "Alpha" in remembered(Counted(), alpha) and len(calls) == 2
+    remembered(Counted(), {"tag": {"text": "Gamma"}, "text": "x"})
+    assert len(remembered._memo) == 2  # bounded: the oldest went
+    remembered(Counted(), beta)
+    assert len(calls) == 4
+
+
+def test_pages_draw_their_furniture_through_the_memo(app_context: Any) -> None:
+    from flask import render_template
+
+    html = render_template("portal/timed_out.html", title="Your answers have been deleted", idle_minutes=30)
+    again = render_template("portal/timed_out.html", title="Your answers have been deleted", idle_minutes=30)
+    remembered = app_context.jinja_env.globals["remembered"]
+    assert any(key.startswith("govukPhaseBanner:") for key in remembered._memo)
+    assert any(key.startswith("govukSkipLink:") for key in remembered._memo)
+    assert html.count('class="govuk-template__header"') == 1 and "govuk-phase-banner" in html
+    assert html.replace(html.split('nonce="')[1].split('"')[0], "") == again.replace(
+        again.split('nonce="')[1].split('"')[0], "")
+
+
+def test_the_case_lists_links_are_the_case_pages_addresses(app_context: Any) -> None:
+    from flask import render_template_string, url_for
+
+    from rights.web.dashboard.lists import _case_page_prefix
+
+    for reference in ("SAR-2026-00042", "COMPLAINT-2026-00001", "ERA-2027-12345"):
+        drawn = render_template_string("{{ case_href ~ reference | urlencode }}", case_href=_case_page_prefix(),
+                                       reference=reference)
+        assert drawn == url_for("dashboard.case_page", reference=reference)

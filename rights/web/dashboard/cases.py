@@ -150,7 +150,8 @@ def case_page(reference: str) -> Any:
     on = today()
     with rt().db.transaction() as db_session:
         case = _case_or_deny(db_session, reference, who, partial(cases.view_case, ip=client_ip()))
-        facts = cases.facts_for(db_session, case, who, on)
+        review = redaction_decisions.progress(db_session, case.id)  # counted once: the facts and the page
+        facts = cases.facts_for(db_session, case, who, on, review=review)
         actions = cases.available_actions(db_session, case, who, on, facts)
         context = {
             "case": case,
@@ -170,7 +171,7 @@ def case_page(reference: str) -> Any:
             # The database mirror of the case's background jobs: officers see them without asking Redis.
             "jobs": jobs.for_request(db_session, case.id),
             "search_panel": search.panel(db_session, case, who),
-            "review_progress": redaction_decisions.progress(db_session, case.id) if is_caseworker(who.role) else None,
+            "review_progress": review if is_caseworker(who.role) else None,
             "release_panel": release_panel(db_session, case, who),
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.

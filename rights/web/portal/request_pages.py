@@ -55,10 +55,7 @@ def load_answers() -> dict[str, Any] | None:
         return None
     store = drafts()
     with rt().db.transaction() as db_session:
-        answers = store.load(db_session, token)
-        if answers is not None:
-            store.touch(db_session, token)
-    return answers
+        return store.load(db_session, token, keep_alive=True)
 
 
 def save_answers(answers: dict[str, Any]) -> None:
