@@ -115,7 +115,7 @@ class Settings:
     #: PDF rendering (rights.bundles): worker processes per bundle job, and the wall-time and address-space
     #: limits each rendering process runs under, so a hostile or huge record cannot hang or exhaust a worker.
     #: One worker by default: chunking alone already beats one-pass WeasyPrint (whose cost grows faster than
-    #: the page count), and each extra worker adds about 90 MB for as long as the job runs, while the box
+    #: the page count), and each extra worker adds about 80 MB for as long as the job runs, while the box
     #: also serves the web app and other jobs. Raise it where cores and memory are free and bundles are big.
     bundle_workers: int = 1
     #: Responses (letter and bundle, draft and final) as PDF/A-2b (RIGHTS_PDF_A): for councils whose records
