@@ -130,6 +130,17 @@ def _absent_val(value: Mapping[str, Any]) -> bool:
     return "val" not in value or isinstance(value["val"], Undefined)
 
 
+def _holds_markup(value: Any) -> bool:
+    """Whether ``value`` (a macro's parameters) holds Markup anywhere: JSON writes it as a plain string."""
+    if isinstance(value, Markup):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_markup(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_markup(v) for v in value)
+    return False
+
+
 class RememberedMacros:
     """``remembered(macro, params)`` in a template: the macro's HTML, kept per process by its name and
     parameters (a bounded memo; see the module for what may go through it)."""
@@ -140,6 +151,8 @@ class RememberedMacros:
         self._lock = threading.Lock()  # the development server and the demo serve from threads
 
     def __call__(self, macro: Any, params: dict[str, Any]) -> Markup:
+        if _holds_markup(params):  # the key below would not tell "&amp;" as Markup from "&amp;" as text
+            return Markup(macro(params))  # noqa: S704 - autoescaped macro output
         key = f"{macro.name}:{json.dumps(params, sort_keys=True, default=str)}"
         with self._lock:
             html = self._memo.get(key)

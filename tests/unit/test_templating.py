@@ -257,6 +257,15 @@ def test_remembered_furniture_is_the_macros_html_drawn_once_per_parameters(app_c
     assert len(remembered._memo) == 2  # bounded: the oldest went
     remembered(Counted(), beta)
     assert len(calls) == 4
+    # Markup and the same characters as text draw differently; JSON cannot tell them apart, so Markup is
+    # never remembered.
+    from markupsafe import Markup
+
+    as_text = {"tag": {"text": "Beta"}, "text": "Fish &amp; chips"}
+    as_markup = {"tag": {"text": "Beta"}, "text": Markup("Fish &amp; chips")}
+    assert "Fish &amp;amp; chips" in remembered(Counted(), as_text)
+    drawn = remembered(Counted(), as_markup)
+    assert "Fish &amp; chips" in drawn and "&amp;amp;" not in drawn
 
 
 def test_pages_draw_their_furniture_through_the_memo(app_context: Any) -> None:
