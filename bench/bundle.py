@@ -129,15 +129,34 @@ def measure(mode: str, pages: int, workers: int, timeout: int, chunk_chars: int 
                 "peak_pss_mb": round(peak_pss / 2**20), "peak_rss_mb": round(peak / 2**20)}
 
 
+def _counts(text: str) -> list[int]:
+    """``--pages`` and ``--workers``: positive whole numbers, comma-separated; argparse reports a bad one."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"expected numbers of at least 1, got {text!r}")
+    return counts
+
+
+def _modes(text: str) -> list[str]:
+    modes = text.split(",")
+    unknown = sorted(set(modes) - {"chunked", "one-pass"})
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown pipeline(s) {', '.join(unknown)}: use chunked, one-pass")
+    return modes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--pages", default="500,2000,10000")
-    parser.add_argument("--workers", default=None,
+    parser.add_argument("--pages", default=[500, 2000, 10000], type=_counts, help="page counts, comma-separated")
+    parser.add_argument("--workers", default=None, type=_counts,
                         help="chunked pipeline's worker processes, one count or several (1,2); default: the "
                              "product default (RenderLimits)")
     parser.add_argument("--chunk-chars", type=int, default=None,
                         help="max_chunk_chars of the chunked pipeline (default: the product default)")
-    parser.add_argument("--modes", default="chunked,one-pass", help="pipelines to run (chunked, one-pass)")
+    parser.add_argument("--modes", default="chunked,one-pass", type=_modes, help="pipelines to run (chunked, one-pass)")
     parser.add_argument("--one-pass-max", type=int, default=10_000, help="skip one-pass above this size")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed to each run")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of every comparison")
@@ -147,19 +166,19 @@ def main() -> None:
     if args.workers is None:
         from rights.bundles.render import RenderLimits
 
-        args.workers = str(RenderLimits().workers)
-    worker_counts = [int(w) for w in args.workers.split(",")]
+        args.workers = [RenderLimits().workers]
+    worker_counts = args.workers
     if args.run:
-        run_one(args.run, int(args.pages), worker_counts[0], args.out, args.chunk_chars)
+        run_one(args.run, args.pages[0], worker_counts[0], args.out, args.chunk_chars)
         return
-    modes = args.modes.split(",")
+    modes = args.modes
     print(f"cores: {psutil.cpu_count()}, load average: {psutil.getloadavg()}, "
           f"max_chunk_chars: {args.chunk_chars or 'default'}")
     print(f"{'round':>5} {'target':>7} {'mode':>12} {'pages':>6} {'chunks':>6} {'wall s':>8} {'pages/s':>8} "
           f"{'CPU s':>8} {'PSS MB':>8} {'RSS MB':>8} {'load':>5}")
     rows = []
     for rnd in range(1, args.repeat + 1):
-        for pages in (int(p) for p in args.pages.split(",")):
+        for pages in args.pages:
             runs = [("chunked", w) for w in worker_counts if "chunked" in modes]
             if "one-pass" in modes and pages <= args.one_pass_max:
                 runs.insert(len(runs) // 2 if rnd % 2 == 0 else len(runs), ("one-pass", 1))
