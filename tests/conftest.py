@@ -140,6 +140,30 @@ def settings(pg_url: str, redis_url: str, queue_name: str, tmp_path: Path) -> co
     )
 
 
+@pytest.fixture(autouse=True)
+def _runtimes_give_back_their_connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every runtime a test builds gives its pooled database connections back when the test ends.
+
+    Why: ``create_app`` and each CLI command build a runtime of their own, with an engine that keeps up to
+    five idle connections until the garbage collector finds the app (Flask apps sit in reference cycles, so
+    that can be hundreds of tests later). A test worker running app tests back to back once held enough of
+    them to run PostgreSQL out of connections ("too many clients"), failing whatever test came next."""
+    from rights import runtime
+
+    built: list[object] = []
+    real = runtime.init
+
+    def init(settings: config.Settings | None = None) -> object:
+        made = real(settings)
+        built.append(made)
+        return made
+
+    monkeypatch.setattr(runtime, "init", init)
+    yield
+    for made in built:
+        made.db.dispose()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def rt(settings: config.Settings) -> Iterator[object]:
     from rights import runtime
