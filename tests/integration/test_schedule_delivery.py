@@ -7,6 +7,7 @@ accepting a message and the outbox recording it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -503,9 +504,11 @@ def test_download_link_reminder_through_the_registered_query(rt, settings) -> No
         assert "6 December 2026" in message.body_text and "https://x/download/link-1" in message.body_text
 
 
-def test_two_rights_worker_processes_run_each_scheduled_job_once(rt, settings) -> None:
+def test_two_rights_worker_processes_run_each_scheduled_job_once(rt, settings, tmp_path) -> None:
     """Two real `rights worker` processes (RQ scheduler, forked work horses): the schedule runs, once."""
     import time as clock_time
+
+    import psutil
 
     registry = rt.queue.queue.scheduled_job_registry
     for left in registry.get_job_ids():
@@ -516,9 +519,12 @@ def test_two_rights_worker_processes_run_each_scheduled_job_once(rt, settings) -
            "RIGHTS_UPLOAD_DIR": settings.upload_dir, "MAIL_BACKEND": "outbox-only"}
     # Each in a session of its own: RQ signals a work horse's process group, and a horse caught before it
     # leaves its parent's group would take that group down, which without this is the test run's own.
+    # stderr to a file, not a pipe: a work horse outliving its worker would hold a pipe open, and reading it
+    # would wait for that horse for ever.
+    logs = [open(tmp_path / f"worker{n}.log", "w+b") for n in range(2)]  # noqa: SIM115 - closed below
     workers = [subprocess.Popen([sys.executable, "-m", "rights", "worker"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-               for _ in range(2)]
+                                stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+               for log in logs]
     try:
         deadline = clock_time.monotonic() + 60
         done: set[str] = set()
@@ -531,6 +537,8 @@ def test_two_rights_worker_processes_run_each_scheduled_job_once(rt, settings) -
                 break
             clock_time.sleep(0.5)
     finally:
+        # A work horse runs in a session of its own (RQ), so it is found and stopped by name, not by group.
+        horses = [child for proc in workers for child in psutil.Process(proc.pid).children(recursive=True)]
         for proc in workers:
             proc.send_signal(signal.SIGTERM)
         for proc in workers:
@@ -539,7 +547,13 @@ def test_two_rights_worker_processes_run_each_scheduled_job_once(rt, settings) -
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    errors = workers[0].stderr.read().decode()[-3000:] if workers[0].stderr else ""
+        for horse in horses:
+            with contextlib.suppress(psutil.Error):
+                horse.kill()
+    logs[0].seek(0)
+    errors = logs[0].read().decode(errors="replace")[-3000:]
+    for log in logs:
+        log.close()
     assert done == {e.name for e in runner.SCHEDULE}, errors
     with rt.db.transaction() as session:
         # each job's period claimed once; the sweeper may have had more than one minute
