@@ -243,11 +243,17 @@ def test_outbox_page_is_accessible_and_resends_through_the_real_form(live_server
         message_id = message.id
     # Let the live server's worker deliver it first (it is queued after commit); then pretend that delivery
     # was interrupted, so the page has exactly one message of unknown outcome to resend.
-    for _ in range(300):
+    # Wait for that delivery to end (on a busy machine the worker may reach it late): marking the message
+    # while the worker is still sending it would let the worker write "sent" over the test's "unknown".
+    status = "pending"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         with rt.db.transaction() as session:
-            if session.get(OutboxMessage, message_id).status not in ("pending", "sending", "retrying"):
-                break
+            status = session.get(OutboxMessage, message_id).status
+        if status not in ("pending", "sending", "retrying"):
+            break
         time.sleep(0.1)
+    assert status == "sent", f"the live server's worker did not deliver the message ({status})"
     with rt.db.transaction() as session:
         row = session.get(OutboxMessage, message_id)
         row.status, row.last_error = "unknown", "The worker stopped while sending"
