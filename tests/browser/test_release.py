@@ -91,6 +91,7 @@ def test_prepare_approve_release_and_download(live_server, browser, mailbox, set
         wait_for_text(page, case_url, "Prepared versions")
         assert_accessible(page)
         shot(page, "release-prepared", "#release-section")
+        wait_for_link(page, case_url, "Send for approval")  # as an officer would refresh the page
         do_action(page, "Send for approval")
 
     with open_page(browser) as page:
@@ -132,6 +133,7 @@ def test_nothing_held_response_is_the_letter_alone(live_server, browser, mailbox
         wait_for_text(page, case_url, "Letter only: nothing held")
         assert page.get_by_role("link", name="bundle of version 1", exact=True).count() == 0
         assert_accessible(page)
+        wait_for_link(page, case_url, "Send for approval")  # as an officer would refresh the page
         do_action(page, "Send for approval")
     with open_page(browser) as page:
         sign_in(page, live_server, manager)
