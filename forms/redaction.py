@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from forms import options
 from rights.redaction import CODES
@@ -26,14 +27,26 @@ class DecideForm(FlaskForm):
 
 class AddRedactionForm(FlaskForm):
     words = TextAreaField("Words to redact", widget=GovTextArea(),
-                          description="Type or paste the words exactly as they appear in the record. Every place "
-                                      "they occur is redacted.",
+                          description="Type or paste the words exactly as they appear in the record, or select "
+                                      "them in the text. Every place they occur is redacted, unless you choose only "
+                                      "the place you selected.",
                           validators=[InputRequired("Enter the words to redact"),
                                       Length(max=500, message="Enter at most 500 characters")])
     code = SelectField("Exemption code", widget=GovSelect(), validators=[InputRequired("Choose a code")])
     across = BooleanField("Also redact these words in every other record of this request",
                           widget=GovCheckboxInput())
+    #: Where in the record's text the officer selected the words (set by the page's script, which also
+    #: shows ``only_selected``; without a script both stay empty and every place is redacted).
+    at = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
+    only_selected = BooleanField("Only the place I selected in the text, not every place these words appear",
+                                 widget=GovCheckboxInput())
     submit = SubmitField("Add the redaction", widget=GovSubmitInput())
+
+    def validate_only_selected(self, field: BooleanField) -> None:
+        if field.data and self.at.data is None:
+            raise ValidationError("Select the words in the record's text first, or untick this box")
+        if field.data and self.across.data:
+            raise ValidationError("Redact either only the place you selected or every record of the request")
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -127,20 +127,30 @@ def decide_by_key(session: Session, request_id: int, key: str, accept: bool, act
     return len(ids)
 
 
-def occurrences(text: str, words: str) -> list[tuple[int, int]]:
-    """Every place the officer's words occur in the text: case and runs of spaces ignored."""
+def occurrences(text: str, words: str, at: int | None = None) -> list[tuple[int, int]]:
+    """Every place the officer's words occur in the text: case and runs of spaces ignored.
+
+    With ``at``, only an occurrence starting exactly there (empty if the words are not there).
+    """
     parts = [re.escape(p) for p in words.split()]
     if not parts:
         return []
     pattern = re.compile(r"\s+".join(parts), re.IGNORECASE)
+    if at is not None:
+        found = pattern.match(text, at) if 0 <= at <= len(text) else None
+        return [(found.start(), found.end())] if found else []
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
 
 def add_redaction(session: Session, cipher: Cipher, secret: str, request_id: int, record_id: int, words: str,
-                  code: str, actor: str, *, across_request: bool = False, ip: str | None = None) -> int:
+                  code: str, actor: str, *, across_request: bool = False, at: int | None = None,
+                  ip: str | None = None) -> int:
     """An officer redacts the exact words given, wherever they occur in the record (or the whole request).
 
-    Returns how many places were redacted; raises when the words are not in the record.
+    ``at`` (the offset in the record's text where the officer selected the words) limits it to that one
+    place: an officer who selects "Rose" in "Rose said" must not also redact "the tension rose", which the
+    case-insensitive match of typed words would. Returns how many places were redacted; raises when the
+    words are not in the record (or not at ``at``: the page was read before the text changed).
     """
     _editable(session, request_id)
     code = check_code(code)
@@ -149,6 +159,8 @@ def add_redaction(session: Session, cipher: Cipher, secret: str, request_id: int
         raise CaseError("Enter the words to redact.")
     if len(words) > MAX_WORDS:
         raise CaseError(f"Enter at most {MAX_WORDS} characters to redact.")
+    if at is not None and across_request:
+        raise CaseError("Redact either only the place you selected or every record of the request, not both.")
     record = _record(session, request_id, record_id)
     targets = request_records(session, request_id) if across_request else [record]
     key = person_key(secret, request_id, "officer:" + fold(" ".join(words.split())))
@@ -156,7 +168,9 @@ def add_redaction(session: Session, cipher: Cipher, secret: str, request_id: int
     found_here = False
     for target in targets:
         text = record_text(target, cipher) or ""
-        spans = occurrences(text, words)
+        spans = occurrences(text, words, at)
+        if at is not None and not spans:
+            raise CaseError("Those words are not at the place you selected: select them in the text again.")
         found_here = found_here or (target.id == record.id and bool(spans))
         have = {(s, e) for s, e in session.execute(select(Redaction.start, Redaction.end).where(
             Redaction.record_id == target.id, Redaction.origin == OFFICER))}
@@ -171,7 +185,8 @@ def add_redaction(session: Session, cipher: Cipher, secret: str, request_id: int
         raise CaseError("Those words are not in this record's text: copy them exactly as they appear.")
     session.flush()
     audit.record(session, actor, "redaction.added", request_id=request_id, target=f"gathered_record:{record.id}",
-                 detail={"code": code, "places": added, "across_request": across_request}, ip=ip)
+                 detail={"code": code, "places": added, "across_request": across_request,
+                         "selected": at is not None}, ip=ip)
     return added
 
 

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request, send_from_directory, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
+from itsdangerous import BadSignature
 from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.routing import IntegerConverter
 
 from rights import config, privacy_notice, runtime
 from rights.models import User
+from rights.users.sessions import LAST_SEEN_GRANULARITY
 from rights.web.access import public
 from rights.web.helpers import MAX_ID
 from rights.web.templating import (
@@ -165,17 +167,53 @@ def csp_nonce() -> str:
 ASSET_ENDPOINTS = frozenset({"static", "govuk_assets"})
 
 
+class _PageSession(SecureCookieSession):
+    """A signed-cookie session that knows when its cookie was signed (None for a new session)."""
+
+    issued_at: datetime | None = None
+
+
 class _PageSessionInterface(SecureCookieSessionInterface):
-    """Signed-cookie sessions that asset responses never touch.
+    """Signed-cookie sessions that asset responses never touch, renewed at most once a minute.
 
     A stylesheet or font still in flight must not write back an older cookie over the one a sign-in
     or sign-out page has just set (that race showed up as spurious CSRF failures).
+
+    The session is permanent with the idle timeout as its lifetime, so its cookie has to be sent again to
+    push the expiry back. Flask signs and sends it on every response; here a session whose content did not
+    change is sent again only once its cookie is ``LAST_SEEN_GRANULARITY`` old, the step the server-side
+    staff session and portal drafts already move in. The cookie may therefore lapse up to a minute before
+    the idle timeout counted from the last page, and most pages skip the serialising, signing and
+    ``Set-Cookie`` (a few per cent of the app's CPU under load).
     """
+
+    session_class = _PageSession
+
+    def open_session(self, app: Flask, request: Any) -> _PageSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            data, issued_at = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()),
+                                               return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        opened = self.session_class(data)
+        opened.issued_at = issued_at
+        return opened
 
     def should_set_cookie(self, app: Flask, session: Any) -> bool:
         if request.endpoint in ASSET_ENDPOINTS:
             return False
-        return super().should_set_cookie(app, session)
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        issued_at = getattr(session, "issued_at", None)
+        return issued_at is None or datetime.now(UTC) - issued_at >= LAST_SEEN_GRANULARITY
 
 
 def _register_security(app: Flask) -> None:
@@ -183,8 +221,8 @@ def _register_security(app: Flask) -> None:
 
     @app.before_request
     def keep_session_alive() -> None:
-        if request.endpoint not in ASSET_ENDPOINTS:
-            session.permanent = True  # idle timeout: the lifetime restarts with each page
+        if request.endpoint not in ASSET_ENDPOINTS and not session.permanent:
+            session.permanent = True  # idle timeout: the lifetime restarts with each page (see the interface)
 
     @app.after_request
     def headers(response: Any) -> Any:

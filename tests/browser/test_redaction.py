@@ -85,3 +85,54 @@ def test_officer_reviews_redactions_and_decides_records(live_server, page, setti
     page.get_by_role("link", name="Review the records and redactions").click()
     assert "2 of 3 records decided" in page.locator("#review-progress").inner_text()
     shot(page, "review-list-after")
+
+
+def test_selecting_words_in_the_text_redacts_that_place_only(live_server, page, settings) -> None:  # type: ignore[no-untyped-def]
+    """Dragging the mouse over "her" in "met her mother" fills in the form; only that place is redacted,
+    not the "her" inside "mother" that typing the word would also redact."""
+    from tests.integration.redaction_support import VISIT
+
+    rt = live_server.rt
+    case = gathered_case(rt, settings)
+    sign_in(page, live_server, make_staff(rt, "officer", name="Olivia Officer"))
+    page.goto(live_server.path(f"/staff/cases/{case['reference']}/review/{case['visit']}"))
+    page.wait_for_selector("#record-text")
+    assert page.locator("#selection-hint").is_visible()
+    assert not page.locator("#add-selected-only").is_visible()  # nothing selected yet
+    box = page.evaluate("""() => {
+        const walker = document.createTreeWalker(document.getElementById("record-text"), NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const i = node.data.indexOf(" her ");
+            if (i < 0 || node.parentElement.closest("[data-not-text]")) continue;
+            const range = document.createRange();
+            range.setStart(node, i + 1);
+            range.setEnd(node, i + 4);
+            const r = range.getBoundingClientRect();
+            return {left: r.left, right: r.right, y: r.top + r.height / 2};
+        }
+        return null;
+    }""")
+    assert box is not None
+    page.mouse.move(box["left"] + 1, box["y"])
+    page.mouse.down()
+    page.mouse.move(box["right"] - 1, box["y"], steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => document.getElementById('add-words').value !== ''")
+    assert page.locator("#add-words").input_value() == "her"
+    assert page.locator("#add-at").input_value() == str(VISIT.index(" her ") + 1)
+    assert page.locator("#add-only_selected").is_checked()
+    assert "Selected “her”" in page.locator("#selection-status").inner_text()
+    assert_accessible(page)
+    shot(page, "review-selected")
+
+    page.locator("#add-code").select_option("TP")
+    page.get_by_role("button", name="Add the redaction").click()
+    assert "Redacted in 1 place" in banner(page)
+    added = page.locator("#redaction-list > li", has_text="“her”")
+    assert added.count() == 1 and "added by an officer" in added.inner_text()
+
+    # Typing over a selection forgets its place: the words are then redacted wherever they occur.
+    page.locator("#record-text").click()
+    page.get_by_label("Words to redact").fill("mother")
+    assert page.locator("#add-at").input_value() == ""
+    assert not page.locator("#add-selected-only").is_visible()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 
@@ -44,6 +46,25 @@ def test_asset_responses_never_set_the_session_cookie(client) -> None:
     asset = client.get("/static/css/app.css")
     assert "Set-Cookie" in page.headers
     assert "Set-Cookie" not in asset.headers
+
+
+def test_an_unchanged_session_cookie_is_sent_again_at_most_once_a_minute(client, monkeypatch) -> None:
+    """The idle timeout slides with each page, but an unchanged session is re-signed only once a minute."""
+    from itsdangerous.timed import TimestampSigner
+
+    assert "Set-Cookie" in client.get("/does-not-exist").headers  # a new session, made permanent
+    assert "Set-Cookie" not in client.get("/does-not-exist").headers  # unchanged, signed just now
+    with monkeypatch.context() as patched:  # a cookie signed 61 seconds ago
+        patched.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 61)
+        with client.session_transaction() as sess:
+            sess["answer"] = "kept"
+    renewed = client.get("/does-not-exist")
+    assert "Set-Cookie" in renewed.headers
+    assert "Set-Cookie" not in client.get("/does-not-exist").headers
+    with client.session_transaction() as sess:  # signed just now, then changed by a page
+        assert sess["answer"] == "kept"
+    changed = client.get("/progress")  # the progress page stores its CSRF token in the session
+    assert "Set-Cookie" in changed.headers
 
 
 def test_refusals_raised_before_our_hooks_still_carry_the_nonce(rt, settings) -> None:

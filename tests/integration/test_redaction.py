@@ -202,6 +202,29 @@ def test_officer_adds_a_redaction_by_its_words_in_the_record_or_the_request(rt, 
         assert len(actions) == 3 and "blue" not in json.dumps([a.detail for a in actions])
 
 
+def test_officer_redacts_only_the_place_selected(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
+    """Words selected in the text carry their offset: that place only, and refused if they are not there."""
+    propose(rt, settings, case)
+    cipher, secret = cipher_for(settings.encryption_keys), settings.secret_key
+    second_a = CALL.index("a", CALL.index("angry") + 1)  # "a" occurs all over the note: one is meant
+    with rt.db.transaction() as session:
+        assert decisions.add_redaction(session, cipher, secret, case["id"], case["call"], "A", "TP", "user:test",
+                                       at=second_a) == 1
+        with pytest.raises(CaseError, match="not at the place you selected"):
+            decisions.add_redaction(session, cipher, secret, case["id"], case["call"], "angry", "TP", "user:test",
+                                    at=CALL.index("angry") + 1)
+        with pytest.raises(CaseError, match="not at the place you selected"):
+            decisions.add_redaction(session, cipher, secret, case["id"], case["call"], "van", "TP", "user:test",
+                                    at=len(CALL) + 10)
+        with pytest.raises(CaseError, match="not both"):
+            decisions.add_redaction(session, cipher, secret, case["id"], case["call"], "angry", "TP", "user:test",
+                                    at=CALL.index("angry"), across_request=True)
+    added = [(r.start, r.end) for r in rows(rt, case["call"]) if r.origin == "officer"]
+    assert added == [(second_a, second_a + 1)]
+    assert decisions.occurrences(CALL, "a", at=second_a) == [(second_a, second_a + 1)]
+    assert len(decisions.occurrences(CALL, "a")) > 5
+
+
 def test_rights_redact_json_proposes_without_deciding_then_accepts_as_a_named_actor(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(redact_command, [case["reference"], "--json"])
     assert result.exit_code == 0, (result.output, result.exception)
@@ -295,6 +318,16 @@ def test_review_pages_for_officers(app, rt, settings, case) -> None:  # type: ig
     response = client.post(f"{base}/{case['visit']}/add", data={
         "csrf_token": token, "add-words": "shouted", "add-code": "TP"})
     assert response.status_code == 302
+    unplaced = client.post(f"{base}/{case['visit']}/add", data={  # "only the place selected", nothing selected
+        "csrf_token": token, "add-words": "visited", "add-code": "TP", "add-only_selected": "y"})
+    assert unplaced.status_code == 400 and "Select the words in the record" in unplaced.get_data(as_text=True)
+    bad_place = client.post(f"{base}/{case['visit']}/add", data={
+        "csrf_token": token, "add-words": "visited", "add-code": "TP", "add-only_selected": "y", "add-at": "x"})
+    assert bad_place.status_code == 400
+    placed = client.post(f"{base}/{case['visit']}/add", data={
+        "csrf_token": token, "add-words": "visited", "add-code": "TP", "add-only_selected": "y",
+        "add-at": str(VISIT.index("visited"))})
+    assert placed.status_code == 302
     response = client.post(f"{base}/{case['visit']}/include", data={"csrf_token": token, "accept_all": "yes"})
     assert response.status_code == 302
     response = client.post(f"{base}/{case['scan']}/withhold", data={"csrf_token": token, "withhold-code": "TP"})

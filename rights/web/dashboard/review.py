@@ -172,7 +172,8 @@ def add_redaction(reference: str, record_id: int) -> Any:
     def act(db_session: Session, case: RightsRequest, who: str) -> str:
         count = decisions.add_redaction(db_session, rt().cipher, rt().settings.secret_key, case.id, record_id,
                                         form.words.data or "", form.code.data or "", who,
-                                        across_request=bool(form.across.data), ip=client_ip())
+                                        across_request=bool(form.across.data),
+                                        at=form.at.data if form.only_selected.data else None, ip=client_ip())
         return f"Redacted in {count} place{'' if count == 1 else 's'}." if count else "Already redacted."
 
     return _act(reference, record_id, form, act)
