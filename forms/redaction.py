@@ -8,8 +8,8 @@ stay unique. Accepting or rejecting is a button on a CSRF-only form (:class:`Dec
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import BooleanField, IntegerField, SelectField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
@@ -58,6 +58,35 @@ class WithholdForm(FlaskForm):
     note = TextAreaField("Note (optional)", widget=GovTextArea(),
                          validators=[Length(max=2000, message="The note must be 2,000 characters or fewer")])
     submit = SubmitField("Withhold the whole record", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.code.choices = code_choices()
+
+
+class AddRegionForm(FlaskForm):
+    """A rectangle on one page of a scan, in per cent of the page from its top left corner.
+
+    Typed, or filled in by drawing on the page (the page's script); the domain checks it lies on a page.
+    """
+
+    page = IntegerField("Page", widget=GovTextInput(),
+                        validators=[InputRequired("Enter the page number"),
+                                    NumberRange(min=1, max=100_000, message="Enter a page number of the scan")])
+    left = FloatField("From the left edge (%)", widget=GovTextInput(),
+                        validators=[InputRequired("Enter how far from the left edge the region starts"),
+                                    NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
+    top = FloatField("From the top edge (%)", widget=GovTextInput(),
+                       validators=[InputRequired("Enter how far from the top edge the region starts"),
+                                   NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
+    width = FloatField("Width (%)", widget=GovTextInput(),
+                         validators=[InputRequired("Enter the region's width"),
+                                     NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
+    height = FloatField("Height (%)", widget=GovTextInput(),
+                          validators=[InputRequired("Enter the region's height"),
+                                      NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
+    code = SelectField("Exemption code", widget=GovSelect(), validators=[InputRequired("Choose a code")])
+    submit = SubmitField("Add the region", widget=GovSubmitInput())
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

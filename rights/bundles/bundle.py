@@ -89,6 +89,10 @@ class BundleRecord:
     date: date
     title: str
     segments: tuple[Segment, ...]
+    #: A scan's pages as PNGs with its regions already painted into the pixels (rights.redaction.scans), shown
+    #: after the header in place of text; ``page_codes`` are the codes those regions bear.
+    pages: tuple[bytes, ...] = ()
+    page_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,12 @@ def order(records: Sequence[_T]) -> list[_T]:
 
 
 def redaction_codes(records: Iterable[BundleRecord]) -> set[str]:
-    return {s.code for r in records for s in r.segments if isinstance(s, Redaction)}
+    return {c for r in records for c in record_codes(r)}
+
+
+def record_codes(record: BundleRecord) -> set[str]:
+    """The codes a record's boxes show: its text redactions' and its scan regions'."""
+    return {s.code for s in record.segments if isinstance(s, Redaction)} | set(record.page_codes)
 
 
 def codes_used(used: Iterable[str], withheld: Sequence[WithheldRecord]) -> list[str]:

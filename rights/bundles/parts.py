@@ -25,10 +25,12 @@ from rights.bundles.bundle import (
     BundleRecord,
     CodeNote,
     IndexEntry,
-    Redaction,
     WithheldRecord,
+    record_codes,
 )
 
+#: What a scan's page counts for when chunks are cut to about the same size (about a page of text).
+SCAN_PAGE_SIZE = 3000
 #: The page number as the stamp sheet shows it in the footer's style (rights.bundles.stamp typesets from it).
 SAMPLE = "Page 0123456789 of 0123456789"
 
@@ -53,7 +55,8 @@ def spill(records: Iterable[BundleRecord], out: IO[bytes]) -> tuple[list[Held], 
     for r in records:
         data = pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)
         size = 400 + sum(len(getattr(s, "text", "") or getattr(s, "html", "")) + 8 for s in r.segments)
-        codes.update(s.code for s in r.segments if isinstance(s, Redaction))
+        size += SCAN_PAGE_SIZE * len(r.pages)
+        codes.update(record_codes(r))
         held.append(Held(r.key, r.service, r.date, r.title, size, out.tell(), len(data)))
         out.write(data)
     return held, codes
@@ -74,16 +77,17 @@ def render_chunk(meta: BundleMeta, spill_path: str, items: list[tuple[str, int, 
     (0-based, by anchor)."""
     records = _read(spill_path, items)
     html = render.render_template("bundle_records.html", {"meta": meta, "records": records})
+    images = scan_images(records)
     del records
     with render.deadline(seconds):
-        doc = render.document(html)
+        doc = render.document(html, images=images)
         first: dict[str, int] = {}
         for number, page in enumerate(doc.pages):
             for anchor in page.anchors:
                 first.setdefault(anchor, number)
         pages = len(doc.pages)
         render.write(doc, target, pdf_a=meta.pdf_a)
-    del doc, html
+    del doc, html, images
     render.release_memory()
     anchors = [a for a, _o, _l in items]
     missing = [a for a in anchors if a not in first]
@@ -91,6 +95,11 @@ def render_chunk(meta: BundleMeta, spill_path: str, items: list[tuple[str, int, 
         raise BundleError(f"{len(missing)} record(s) did not reach the rendered pages")
     last = {a: (first[anchors[i + 1]] - 1 if i + 1 < len(anchors) else pages - 1) for i, a in enumerate(anchors)}
     return pages, first, last
+
+
+def scan_images(records: list[tuple[str, BundleRecord]]) -> dict[str, bytes]:
+    """The scans' page images by the name the template gives them (``rights-scan:ANCHOR-N``)."""
+    return {f"{anchor}-{n}": png for anchor, r in records for n, png in enumerate(r.pages)}
 
 
 def render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord],

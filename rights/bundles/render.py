@@ -6,7 +6,8 @@ stylesheets, ``<link rel="attachment">`` which embeds the target file into the P
 a record saying ``<img src="file:///etc/passwd">`` or ``http://127.0.0.1:6379/`` would read local files or
 reach internal services, and could put what it found into a citizen's PDF. So:
 
-* the URL fetcher serves only files from the packaged asset directory (``rights-asset:NAME``) and refuses
+* the URL fetcher serves only files from the packaged asset directory (``rights-asset:NAME``) and the
+  redacted page images of scans handed to that one document in memory (``rights-scan:NAME``), and refuses
   every other URL, whatever the scheme (file, http, https, data, ftp, ...);
 * record text is escaped by Jinja autoescape, so it can never become markup;
 * imported HTML (emails) is cleaned by nh3 to a short list of text-formatting tags with no attributes, so
@@ -41,6 +42,8 @@ from rights import config
 TEMPLATE_DIR = config.ROOT / "templates" / "pdf"
 ASSET_DIR = TEMPLATE_DIR / "assets"
 ASSET_SCHEME = "rights-asset:"
+#: A scan's page image handed to the one document being laid out (never a file or a network address).
+SCAN_SCHEME = "rights-scan:"
 _ASSET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\.(css|png|svg)")
 _ASSET_TYPES = {"css": "text/css", "png": "image/png", "svg": "image/svg+xml"}
 
@@ -94,23 +97,31 @@ def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher
 
     class LockedFetcher(URLFetcher):
-        """Serves ``rights-asset:`` files from ASSET_DIR; refuses every other URL without opening it."""
+        """Serves ``rights-asset:`` files from ASSET_DIR and ``rights-scan:`` images handed to this document;
+        refuses every other URL without opening it."""
 
-        def __init__(self) -> None:
+        def __init__(self, images: dict[str, bytes] | None = None) -> None:
             super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
             self.refused: list[str] = []
+            self.images = images or {}
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith(ASSET_SCHEME):
                 return _asset_response(url)
+            if url.startswith(SCAN_SCHEME) and url[len(SCAN_SCHEME):] in self.images:
+                from weasyprint.urls import URLFetcherResponse
+
+                return URLFetcherResponse(url, body=self.images[url[len(SCAN_SCHEME):]],
+                                          headers={"Content-Type": "image/png"})
             self.refused.append(url[:200])
             raise ValueError("URL refused: PDFs may use only packaged assets")
 
     return LockedFetcher
 
 
-def locked_fetcher() -> Any:
-    return _fetcher_class()()
+def locked_fetcher(images: dict[str, bytes] | None = None) -> Any:
+    """The fetcher for one document; ``images`` are the scans' burned pages it may embed, by name."""
+    return _fetcher_class()(images)
 
 
 @functools.cache
@@ -161,11 +172,14 @@ def font_config() -> Any:
     return config
 
 
-def document(html: str, *, extra_css: str = "") -> Any:
-    """Lay ``html`` out (in this process) with the locked fetcher; returns a WeasyPrint Document."""
+def document(html: str, *, extra_css: str = "", images: dict[str, bytes] | None = None) -> Any:
+    """Lay ``html`` out (in this process) with the locked fetcher; returns a WeasyPrint Document.
+
+    ``images``: PNGs the document may show as ``rights-scan:NAME`` (scans' pages, already redacted).
+    """
     from weasyprint import CSS, HTML
 
-    fetcher = locked_fetcher()
+    fetcher = locked_fetcher(images)
     fonts = font_config()
     stylesheets = [CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)] if extra_css else []
     return HTML(string=html, base_url=None, url_fetcher=fetcher).render(

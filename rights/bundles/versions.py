@@ -42,8 +42,9 @@ from rights.config import Settings
 from rights.db import on_rollback
 from rights.jobs import JobQueue
 from rights.models import AuditEvent, BundleVersion, GatheredRecord, RightsRequest, SearchTask
+from rights.redaction import scans
 from rights.redaction.disclosure import DisclosureSet, disclosure_set
-from rights.security import Cipher, EncryptedStore
+from rights.security import Cipher, EncryptedStore, store_for
 from rights.vocabulary import KIND_WORDS, RequestKind
 
 PREPARE_JOB = "bundle_prepare"
@@ -105,6 +106,7 @@ def response_letter(request: RightsRequest, ds: DisclosureSet, places: tuple[Sea
     """The access-response letter for these decisions (codes used, never what they hide). With no record to
     disclose it lists the withheld records itself, as there is no bundle index to do it."""
     codes = sorted({c.strip() for r in ds.included for s in r.segments if s.code for c in s.code.split(",")}
+                   | {g.code for r in ds.included if r.scan for g in r.scan.regions}
                    | {w.code for w in ds.withheld if w.code})
     listed = () if ds.included else tuple(Withheld(service=w.service or "Other records", date=w.date,
                                                    title=w.title or "Record", code=w.code) for w in ds.withheld)
@@ -117,14 +119,24 @@ def response_letter(request: RightsRequest, ds: DisclosureSet, places: tuple[Sea
                   large_print=bool((request.details or {}).get("large_print")))
 
 
-def bundle_records(ds: DisclosureSet) -> Iterator[BundleRecord]:
+def bundle_records(ds: DisclosureSet, files: EncryptedStore | None = None) -> Iterator[BundleRecord]:
     """The disclosed records as the renderer's records, one at a time (the renderer spills each as it comes):
-    text and code boxes, never the removed characters."""
+    text and code boxes, never the removed characters; a scan's pages drawn afresh with its regions painted
+    into the pixels (``files`` holds the scans)."""
     for r in ds.included:
+        pages: tuple[bytes, ...] = ()
+        if r.scan is not None:
+            if files is None:
+                raise VersionError("A scan is disclosed but no file store was given to draw its pages.")
+            try:
+                pages = tuple(scans.burned_pages(files.get(r.scan.file_key), r.scan.content_type, r.scan.regions))
+            except (scans.ScanError, ValueError) as exc:
+                raise VersionError(f"The scan {r.title or 'Record'} could not be drawn: {exc}") from exc
         yield BundleRecord(key=f"r{r.record_id}", service=r.service or "Other records", date=r.date or date.min,
                            title=r.title or "Record",
                            segments=tuple(Text(s.text or "") if s.code is None else Redaction(s.code)
-                                          for s in r.segments))
+                                          for s in r.segments),
+                           pages=pages, page_codes=tuple(sorted({g.code for g in r.scan.regions})) if r.scan else ())
 
 
 def withheld_records(ds: DisclosureSet) -> list[WithheldRecord]:
@@ -144,6 +156,7 @@ class Plan:
     meta: BundleMeta
     council_name: str
     limits: render.RenderLimits
+    files: EncryptedStore | None = None  # where disclosed scans are read from
 
     @property
     def letter_only(self) -> bool:
@@ -166,7 +179,8 @@ def plan(session: Session, settings: Settings, request: RightsRequest, ds: Discl
                       pdf_a=settings.pdf_a)
     return Plan(request_id=request.id, reference=request.reference, ds=ds, fingerprint=fingerprint(ds, places),
                 letter=response_letter(request, ds, places, today=today, draft=draft), meta=meta,
-                council_name=settings.council_name, limits=render.limits_from(settings))
+                council_name=settings.council_name, limits=render.limits_from(settings),
+                files=store_for(settings.upload_dir, settings.encryption_keys))
 
 
 def render_plan(p: Plan, progress: Callable[[int, int], None] | None = None) -> Rendered:
@@ -176,7 +190,7 @@ def render_plan(p: Plan, progress: Callable[[int, int], None] | None = None) -> 
     if not p.letter_only:
         with tempfile.TemporaryDirectory(prefix="response-") as tmp:
             target = Path(tmp) / "bundle.pdf"
-            result = render_bundle(p.meta, bundle_records(p.ds), withheld_records(p.ds), target, p.limits,
+            result = render_bundle(p.meta, bundle_records(p.ds, p.files), withheld_records(p.ds), target, p.limits,
                                    workdir=tmp, progress=progress)
             bundle, pages = target.read_bytes(), result.pages
     letter = render_letter(replace(p.letter, bundle_pages=pages or None), privacy_notice.load(), p.council_name,

@@ -30,7 +30,7 @@ from rights.models.operations import AuditEvent, AuditHead, JobRun, OutboxMessag
 from rights.models.people_index import PersonSearchKey
 from rights.models.portal import PortalDraft, ProgressCode
 from rights.models.post import PostItem
-from rights.models.redaction import RecordDecision, Redaction
+from rights.models.redaction import PageRegion, RecordDecision, Redaction
 from rights.models.requests import (
     REFERENCE_PREFIX,
     ClockEvent,
@@ -84,6 +84,7 @@ __all__ = [
     "KeyRotationStep",
     "Note",
     "OutboxMessage",
+    "PageRegion",
     "Person",
     "PersonSearchKey",
     "PortalDraft",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rights.models.base import Base, EncryptedText, utcnow
@@ -69,3 +69,25 @@ class RecordDecision(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PageRegion(Base):
+    """A rectangle an officer marked on a page of a scan (a record with no text layer), under a code.
+
+    Fractions of the page (0 to 1 from the top left), so it holds at any resolution; the bundle paints it
+    into the page's pixels (:mod:`rights.redaction.scans`). Added by an officer, so decided when added.
+    """
+
+    __tablename__ = "page_regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("gathered_records.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    left: Mapped[float] = mapped_column(Float)
+    top: Mapped[float] = mapped_column(Float)
+    width: Mapped[float] = mapped_column(Float)
+    height: Mapped[float] = mapped_column(Float)
+    code: Mapped[str] = mapped_column(String(20))
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,6 +23,7 @@ from rights import audit
 from rights.errors import CaseError
 from rights.models import GatheredRecord, RecordDecision, Redaction, RightsRequest, utcnow
 from rights.names import fold
+from rights.redaction import scans
 from rights.redaction.codes import check_code
 from rights.redaction.service import (
     ACCEPTED,
@@ -219,14 +220,16 @@ def include_record(session: Session, request_id: int, record_id: int, actor: str
                    accept_all: bool = False, note: str | None = None, ip: str | None = None) -> RecordDecision:
     """Include a record with its accepted redactions; refused while any proposal is undecided.
 
+    A scan (no text layer) is included with the page regions an officer marked (:mod:`regions`).
+
     ``accept_all`` first accepts every proposal still open (the page's "accept all proposed in this record").
     """
     _editable(session, request_id)
     record = _record(session, request_id, record_id)
     row = _decision_row(session, record)
-    if row.needs_officer:
-        raise CaseError("This record has no text layer, so it cannot be checked for redaction: withhold it "
-                        "(redacting a scan by page region is not built yet).")
+    if row.needs_officer and not (record.file_key and scans.can_show(record.content_type)):
+        raise CaseError("This record has no text layer and no PDF or image file to show, so it cannot be "
+                        "checked for redaction: withhold it.")
     accepted = accept_proposed(session, request_id, record.id, actor) if accept_all else 0
     still_open = session.scalar(select(func.count()).select_from(Redaction).where(
         Redaction.record_id == record.id, Redaction.status == PROPOSED)) or 0

@@ -1,7 +1,8 @@
 """What a request's decided records disclose: the input of the bundle and the release letter.
 
 :func:`disclosure_set` is the one place decisions become output. Included records come as
-:class:`~rights.redaction.Segment` lists (plain text and code boxes, never the removed characters);
+:class:`~rights.redaction.Segment` lists (plain text and code boxes, never the removed characters), or, for
+a scan, its file and the page regions to paint out (:class:`Scan`);
 withheld records come with their code only; ``redacted_strings`` is every original piece of text removed
 (accepted redactions and withheld records' text) so a leak gate can prove none reached the output; and
 ``fingerprint`` changes whenever any decision does, so a bundle can tell it is out of date.
@@ -24,6 +25,8 @@ from rights.models import RecordDecision, Redaction, SearchTask
 from rights.redaction.apply import Redaction as Cut
 from rights.redaction.apply import Segment, segments
 from rights.redaction.decisions import decided_record_ids
+from rights.redaction.regions import as_regions, regions_of
+from rights.redaction.scans import Region
 from rights.redaction.service import ACCEPTED, INCLUDE, WITHHOLD, request_records
 from rights.search.records import record_text
 from rights.security import Cipher
@@ -37,6 +40,15 @@ class DisclosedRecord:
     date: date | None
     title: str
     segments: list[Segment]
+    #: A scan (no text layer, so no segments): its file, drawn page by page with these regions painted out.
+    scan: Scan | None = None
+
+
+@dataclass(frozen=True)
+class Scan:
+    file_key: str
+    content_type: str
+    regions: tuple[Region, ...]
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,13 @@ def disclosure_set(session: Session, cipher: Cipher, request_id: int) -> Disclos
             if text.strip():
                 removed.append(text)
             digest.append([record.id, WITHHOLD, decision.code])
+        elif decision.decision == INCLUDE and decision.needs_officer:
+            regions = as_regions(regions_of(session, record.id))
+            included.append(DisclosedRecord(record.id, record.source, service_of(record.task_id), record.record_date,
+                                            record.title, [], Scan(record.file_key or "", record.content_type or "",
+                                                                   regions)))
+            digest.append([record.id, INCLUDE, "scan", [[r.page, r.left, r.top, r.width, r.height, r.code]
+                                                        for r in regions]])
         elif decision.decision == INCLUDE:
             cuts = accepted_cuts(session, record.id)
             removed.extend(text[c.start:c.end] for c in cuts if text[c.start:c.end].strip())

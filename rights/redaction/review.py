@@ -20,6 +20,7 @@ from rights.models import GatheredRecord, RecordDecision, Redaction, SearchTask
 from rights.redaction.apply import Redaction as Cut
 from rights.redaction.apply import Segment, redact_text, segments
 from rights.redaction.decisions import decided_record_ids
+from rights.redaction.regions import regions_of
 from rights.redaction.service import ACCEPTED, PROPOSED, REJECTED, request_records
 from rights.search.records import record_text
 from rights.security import Cipher
@@ -117,9 +118,10 @@ def preview(text: str | None, rows: list[Redaction]) -> list[Segment]:
 def report(session: Session, cipher: Cipher, request_id: int) -> dict[str, Any]:
     """``rights redact --json``: every gathered record, its decision, disclosed text and redactions.
 
-    ``disclosed_text`` applies every redaction not rejected (accepted, and still proposed ones, so an
-    undecided record shows what accepting the proposals would disclose, never more); it is null for a
-    withheld record, which discloses nothing.
+    ``page_regions`` are a scan's regions (fractions of the page from its top left), painted out of its
+    pages when it is disclosed. ``disclosed_text`` applies every redaction not rejected (accepted, and still
+    proposed ones, so an undecided record shows what accepting the proposals would disclose, never more); it
+    is null for a withheld record, which discloses nothing.
     """
     rows = {r.id: r for r in record_rows(session, request_id)}
     out = []
@@ -137,6 +139,8 @@ def report(session: Session, cipher: Cipher, request_id: int) -> dict[str, Any]:
             "needs_officer": row.needs_officer, "disclosed_text": disclosed,
             "redactions": [{"start": r.start, "end": r.end, "code": r.code, "kind": r.kind, "reason": r.reason,
                             "status": r.status, "origin": r.origin} for r in reds],
+            "page_regions": [{"page": g.page, "left": g.left, "top": g.top, "width": g.width, "height": g.height,
+                              "code": g.code} for g in regions_of(session, record.id)] if row.needs_officer else [],
         })
     decided = sum(1 for r in rows.values() if r.decided)
     return {"records": out, "decided": decided, "total": len(rows), "undecided": len(rows) - decided}

@@ -1,6 +1,7 @@
 """The redaction review in Chromium: an officer accepts one proposed redaction (by keyboard), accepts every
-mention of one person across the request, adds a redaction by its words, includes the record, previews it
-as disclosed, and withholds a scan; every page axe-clean."""
+mention of one person across the request, adds a redaction by its words or by selecting them, includes the
+record, previews it as disclosed, withholds a scan, and draws a region on another scan's page; every page
+axe-clean."""
 
 from __future__ import annotations
 
@@ -136,3 +137,49 @@ def test_selecting_words_in_the_text_redacts_that_place_only(live_server, page, 
     page.get_by_label("Words to redact").fill("mother")
     assert page.locator("#add-at").input_value() == ""
     assert not page.locator("#add-selected-only").is_visible()
+
+
+def test_officer_draws_a_region_on_a_scan_and_includes_it(live_server, page, settings) -> None:  # type: ignore[no-untyped-def]
+    """A scan's page is shown with the regions over it; dragging the mouse draws one and fills in the form,
+    the region is added and numbered, the page as disclosed is painted out, and the scan is included."""
+    from tests.integration.redaction_support import SCAN_SECRET_BOX, attach_scan
+
+    rt = live_server.rt
+    case = gathered_case(rt, settings)
+    attach_scan(rt, settings, case["scan"], pages=2)
+    sign_in(page, live_server, make_staff(rt, "officer", name="Olivia Officer"))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server.path(f"/staff/cases/{case['reference']}/review/{case['scan']}"))
+    page.wait_for_selector("#scan-svg")
+    assert "Page 1 of 2" in page.locator("#scan-page").inner_text()
+    page.wait_for_function("() => document.querySelector('#scan-svg').getBoundingClientRect().height > 100")
+    assert_accessible(page)
+    shot(page, "review-scan-page")
+
+    left, top, width, height = SCAN_SECRET_BOX
+    page.locator("#scan-svg").evaluate("svg => svg.scrollIntoView({block: 'start'})")  # the page's top in view
+    box = page.locator("#scan-svg").bounding_box()
+    page.mouse.move(box["x"] + (left - 0.01) * box["width"], box["y"] + (top - 0.01) * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + (left + width + 0.01) * box["width"], box["y"] + (top + height + 0.01) * box["height"],
+                    steps=8)
+    page.mouse.up()
+    assert "Box drawn on page 1" in page.locator("#region-status").inner_text(), errors
+    drawn = {name: float(page.locator(f"#region-{name}").input_value()) for name in ("left", "top", "width", "height")}
+    assert abs(drawn["left"] - (left - 0.01) * 100) < 1.5 and abs(drawn["top"] - (top - 0.01) * 100) < 1.5
+    assert drawn["width"] >= width * 100 and drawn["height"] >= height * 100
+    page.locator("#region-code").select_option("TP")
+    page.get_by_role("button", name="Add the region").click()
+    assert "Region added on page 1 (TP)" in banner(page)
+    assert page.locator("#region-list > li").count() == 1
+    assert page.locator("#scan-svg rect.app-scan__region").count() == 1
+    assert_accessible(page)
+    shot(page, "review-scan-region")
+
+    page.get_by_role("link", name="Next page").click()
+    page.wait_for_selector("#scan-svg")
+    assert "Page 2 of 2" in page.locator("#scan-page").inner_text()
+    assert page.locator("#scan-svg rect.app-scan__region").count() == 0  # the region is on page 1
+    page.get_by_role("button", name=re.compile(r"^Include this scan with its 1 region")).click()
+    assert "Record included" in banner(page)

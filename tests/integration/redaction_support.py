@@ -65,3 +65,35 @@ def settle_identity_and_searches(rt, request_id: int) -> None:  # type: ignore[n
                       Firing(options={"method": "matched_to_records"}), today=date(2026, 3, 10))
         for task_id in session.scalars(select(SearchTask.id).where(SearchTask.request_id == request_id)).all():
             search.close_task(session, task_id, officer, "confirmed with the record holder by phone")
+
+
+#: Written into the pixels of the scan ``attach_scan`` makes (no text layer), where a test marks a region.
+SCAN_SECRET_BOX = (0.1, 0.1, 0.5, 0.08)  # left, top, width, height: the dark band drawn on every page
+
+
+def scan_pdf(pages: int = 2) -> bytes:
+    """An image-only PDF (a scan: no text layer), each page white with a dark band in SCAN_SECRET_BOX."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    sheets = []
+    for n in range(pages):
+        sheet = Image.new("RGB", (850, 1100), (255, 255, 255))
+        left, top, width, height = SCAN_SECRET_BOX
+        ImageDraw.Draw(sheet).rectangle((left * 850, top * 1100, (left + width) * 850, (top + height) * 1100),
+                                        fill=(40, 90, 160))
+        ImageDraw.Draw(sheet).text((100, 600), f"page {n + 1}", fill=(0, 0, 0))
+        sheets.append(sheet)
+    out = io.BytesIO()
+    sheets[0].save(out, "PDF", save_all=True, append_images=sheets[1:], resolution=100)
+    return out.getvalue()
+
+
+def attach_scan(rt: Any, settings: Any, record_id: int, pages: int = 2) -> None:
+    """Give a gathered record (no text) a scanned PDF, stored encrypted as connectors store files."""
+    data = scan_pdf(pages)
+    key = rt.files.put(data)
+    with rt.db.transaction() as session:
+        row = session.get(GatheredRecord, record_id)
+        row.file_key, row.file_name, row.content_type, row.file_size = key, "scan.pdf", "application/pdf", len(data)

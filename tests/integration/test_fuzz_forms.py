@@ -14,12 +14,13 @@ from typing import Any
 
 from werkzeug.routing import Rule
 
-from rights.redaction import service
+from rights.redaction import regions, service
+from rights.redaction.scans import Region
 from rights.security import cipher_for
 from rights.web.access import rule_of
 from tests.integration.fuzz_support import Form, Tally, action_pattern, forms_on, fuzz_form
 from tests.integration.portal_support import portal_app
-from tests.integration.redaction_support import gathered_case
+from tests.integration.redaction_support import attach_scan, gathered_case
 from tests.integration.routes_support import get_rules, url_for_rule
 from tests.integration.staff_support import (
     app,  # noqa: F401 - fixture
@@ -88,16 +89,19 @@ def staff_pages(app: Any, role: str, reference: str) -> list[str]:  # noqa: F811
 
 
 def seed_case(rt: Any, settings: Any) -> dict[str, Any]:
-    """A case in review with gathered records, proposed redactions, a candidate match, a logged disclosure to
-    the police and a failed email."""
+    """A case in review with gathered records (a scan with a region among them), proposed redactions, a
+    candidate match, a logged disclosure to the police and a failed email."""
     from datetime import date
 
     from rights.models import Disclosure, OutboxMessage, SearchCandidate
     from rights.notify import queue_email
 
     case = gathered_case(rt, settings, status="review")
+    attach_scan(rt, settings, case["scan"], pages=1)  # a scan with a region: its page's forms are walked too
     with rt.db.transaction() as session:
         service.propose_for_request(session, cipher_for(settings.encryption_keys), settings.secret_key, case["id"])
+        regions.add_region(session, rt.files, case["id"], case["scan"], Region(1, 0.1, 0.1, 0.2, 0.1, "TP"),
+                           "user:fuzz")
         session.add(SearchCandidate(task_id=1, request_id=case["id"], person_id="P9", outcome="review", score=0.6,
                                     identity={"given_names": "Amelia", "family_name": "Hart"}))
         session.add(Disclosure(request_id=case["id"], recipient="Police", disclosed_on=date(2026, 3, 1)))
