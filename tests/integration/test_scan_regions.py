@@ -147,3 +147,25 @@ def test_review_page_of_a_scan(app, rt, settings, case) -> None:  # type: ignore
     assert client.post(f"{base}/include", data={"csrf_token": token, "accept_all": "no"}).status_code == 302
     holder = signed_in_client(app, rt, make_staff(rt, "record_holder", services=("childrens_social_care",)))
     assert holder.get(f"{base}/pages/1").status_code in (302, 403, 404)
+
+
+def test_a_scanned_pdf_a_record_holder_uploads_can_be_redacted_by_region(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
+    """An upload with no text layer is a scan like any other: flagged, shown a page at a time, regions added."""
+    from rights.models import GatheredRecord, RecordDecision
+    from rights.search.holders import add_record_upload
+    from tests.integration.redaction_support import scan_pdf
+
+    holder = make_staff(rt, "record_holder", services=("childrens_social_care",))
+    with rt.db.transaction() as session:
+        task_id = session.get(GatheredRecord, case["scan"]).task_id
+        record = add_record_upload(session, settings, task_id, holder.id, filename="referral-scan.pdf",
+                                   data=scan_pdf(pages=3))
+        record_id = record.id
+        service.propose_for_request(session, cipher_for(settings.encryption_keys), settings.secret_key, case["id"])
+    with rt.db.transaction() as session:
+        flagged = session.scalars(select(RecordDecision).where(RecordDecision.record_id == record_id)).one()
+        assert flagged.needs_officer
+        uploaded = session.get(GatheredRecord, record_id)
+        assert regions.pages_of(uploaded, rt.files) == 3
+        regions.add_region(session, rt.files, case["id"], record_id, Region(3, 0.2, 0.2, 0.3, 0.3, "TP"), "user:test")
+        decisions.include_record(session, case["id"], record_id, "user:test")
