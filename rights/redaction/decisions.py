@@ -36,7 +36,7 @@ from rights.redaction.service import (
     request_records,
 )
 from rights.search.records import record_text
-from rights.security import Cipher
+from rights.security import Cipher, EncryptedStore
 
 EDITABLE_STATUSES = frozenset({"searching", "review"})
 """Decisions change only while the response is being prepared: once sent for approval, a manager is
@@ -217,10 +217,12 @@ def withhold_record(session: Session, request_id: int, record_id: int, code: str
 
 
 def include_record(session: Session, request_id: int, record_id: int, actor: str, *,
-                   accept_all: bool = False, note: str | None = None, ip: str | None = None) -> RecordDecision:
+                   accept_all: bool = False, note: str | None = None, ip: str | None = None,
+                   files: EncryptedStore | None = None) -> RecordDecision:
     """Include a record with its accepted redactions; refused while any proposal is undecided.
 
-    A scan (no text layer) is included with the page regions an officer marked (:mod:`regions`).
+    A scan (no text layer) is included with the page regions an officer marked (:mod:`regions`), once the
+    officer including it has opened every page (``files`` holds the scan).
 
     ``accept_all`` first accepts every proposal still open (the page's "accept all proposed in this record").
     """
@@ -230,6 +232,10 @@ def include_record(session: Session, request_id: int, record_id: int, actor: str
     if row.needs_officer and not (record.file_key and scans.can_show(record.content_type)):
         raise CaseError("This record has no text layer and no PDF or image file to show, so it cannot be "
                         "checked for redaction: withhold it.")
+    if row.needs_officer:
+        from rights.redaction import regions  # regions builds on this module
+
+        regions.check_read(session, files, record, actor)
     accepted = accept_proposed(session, request_id, record.id, actor) if accept_all else 0
     still_open = session.scalar(select(func.count()).select_from(Redaction).where(
         Redaction.record_id == record.id, Redaction.status == PROPOSED)) or 0

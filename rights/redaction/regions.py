@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from rights import audit
 from rights.errors import CaseError
-from rights.models import GatheredRecord, PageRegion, utcnow
+from rights.models import AuditEvent, GatheredRecord, PageRegion, utcnow
 from rights.redaction import scans
 from rights.redaction.codes import check_code
 from rights.redaction.decisions import _editable, _record
@@ -45,6 +45,34 @@ def pages_of(record: GatheredRecord, files: EncryptedStore) -> int:
         return scans.page_count(scan_file(record, files), record.content_type)
     except scans.ScanError as exc:
         raise CaseError(str(exc)) from exc
+
+
+#: How the page view records that an officer opened one page of a scan as scanned (``record.viewed``).
+PAGE_VIEWED = "scan page"
+
+
+def unread_pages(session: Session, actor: str, record: GatheredRecord, pages: int) -> list[int]:
+    """The pages of the scan ``actor`` has not opened as scanned (by the audit trail of the page view)."""
+    details = session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.request_id == record.request_id, AuditEvent.actor == actor,
+        AuditEvent.action == "record.viewed", AuditEvent.target == f"gathered_record:{record.id}"))
+    seen = {d.get("page") for d in details if d and d.get("as") == PAGE_VIEWED}
+    return [n for n in range(1, pages + 1) if n not in seen]
+
+
+def check_read(session: Session, files: EncryptedStore | None, record: GatheredRecord, actor: str) -> None:
+    """Refuse to include a scan until the officer including it has opened every page.
+
+    Why: nothing reads a scan's words, so the officer is the only check that a foster carer's address or
+    another child's name is not on page 7; including what no one has looked at would disclose it unread.
+    """
+    if files is None:
+        raise CaseError("A scan is included from its review page, once every page has been read.")
+    unread = unread_pages(session, actor, record, pages_of(record, files))
+    if unread:
+        listed = ", ".join(str(n) for n in unread[:10]) + (" and more" if len(unread) > 10 else "")
+        raise CaseError(f"Read every page of the scan before including it: page{'s' if len(unread) > 1 else ''} "
+                        f"{listed} not opened yet.")
 
 
 def add_region(session: Session, files: EncryptedStore, request_id: int, record_id: int, region: Region,

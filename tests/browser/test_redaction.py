@@ -177,7 +177,8 @@ def test_officer_draws_a_region_on_a_scan_and_includes_it(live_server, page, set
     assert_accessible(page)
     shot(page, "review-scan-region")
 
-    page.get_by_role("link", name="Next page").click()
+    with page.expect_response(lambda r: r.url.endswith("/pages/2") and r.status == 200):  # the page is shown
+        page.get_by_role("link", name="Next page").click()
     page.wait_for_selector("#scan-svg")
     assert "Page 2 of 2" in page.locator("#scan-page").inner_text()
     assert page.locator("#scan-svg rect.app-scan__region").count() == 0  # the region is on page 1

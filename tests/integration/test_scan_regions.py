@@ -14,9 +14,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from rights import audit
 from rights.bundles import versions
 from rights.errors import CaseError
-from rights.models import AuditEvent, RightsRequest
+from rights.models import AuditEvent, GatheredRecord, RightsRequest
 from rights.redaction import decisions, regions, review, service
 from rights.redaction.disclosure import disclosure_set
 from rights.redaction.scans import Region
@@ -51,9 +52,35 @@ def near(pixel: tuple[int, int, int], colour: tuple[int, int, int]) -> bool:
     return all(abs(a - b) <= 6 for a, b in zip(pixel, colour, strict=True))
 
 
+def read_pages(rt, record_id: int, pages: range, actor: str = "user:test") -> None:  # type: ignore[no-untyped-def]
+    """What the page view records when it shows an officer a page of the scan."""
+    with rt.db.transaction() as session:
+        record = session.get(GatheredRecord, record_id)
+        for page in pages:
+            audit.record(session, actor, "record.viewed", request_id=record.request_id,
+                         target=f"gathered_record:{record_id}", detail={"page": page, "as": regions.PAGE_VIEWED})
+
+
+def test_a_scan_is_included_only_once_every_page_has_been_read(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
+    with rt.db.transaction() as session:
+        with pytest.raises(CaseError, match="pages 1, 2 not opened yet"):
+            decisions.include_record(session, case["id"], case["scan"], "user:test", files=rt.files)
+        with pytest.raises(CaseError, match="from its review page"):
+            decisions.include_record(session, case["id"], case["scan"], "user:test")  # no file store: not read
+    read_pages(rt, case["scan"], range(1, 2))
+    read_pages(rt, case["scan"], range(2, 3), actor="user:someone-else")  # another officer's reading is theirs
+    with rt.db.transaction() as session:
+        with pytest.raises(CaseError, match="page 2 not opened yet"):
+            decisions.include_record(session, case["id"], case["scan"], "user:test", files=rt.files)
+    read_pages(rt, case["scan"], range(2, 3))
+    with rt.db.transaction() as session:
+        decisions.include_record(session, case["id"], case["scan"], "user:test", files=rt.files)
+
+
 def test_a_scan_is_included_with_its_regions_painted_into_the_bundles_pages(rt, settings, case) -> None:  # type: ignore[no-untyped-def]
     cipher = cipher_for(settings.encryption_keys)
     left, top, width, height = SCAN_SECRET_BOX
+    read_pages(rt, case["scan"], range(1, 3))
     with rt.db.transaction() as session:
         with pytest.raises(CaseError, match="not in this scan"):
             regions.add_region(session, rt.files, case["id"], case["scan"], Region(3, 0.1, 0.1, 0.2, 0.2, "TP"),
@@ -63,7 +90,7 @@ def test_a_scan_is_included_with_its_regions_painted_into_the_bundles_pages(rt, 
                                "user:test")
         decisions.withhold_record(session, case["id"], case["visit"], "TP", "user:test")
         decisions.withhold_record(session, case["id"], case["call"], "TP", "user:test")
-        decisions.include_record(session, case["id"], case["scan"], "user:test")  # nothing marked yet
+        decisions.include_record(session, case["id"], case["scan"], "user:test", files=rt.files)  # nothing marked
         before = disclosure_set(session, cipher, case["id"])
         mistaken = regions.add_region(session, rt.files, case["id"], case["scan"],
                                       Region(2, 0.5, 0.5, 0.2, 0.2, "TP"), "user:test")
@@ -144,7 +171,11 @@ def test_review_page_of_a_scan(app, rt, settings, case) -> None:  # type: ignore
         region_id = region.id
     assert client.post(f"{base}/regions/{region_id}/remove", data={"csrf_token": token, "page": "1"}).status_code == 302
     assert "No region is marked" in client.get(base).get_data(as_text=True)
-    assert client.post(f"{base}/include", data={"csrf_token": token, "accept_all": "no"}).status_code == 302
+    unread = client.post(f"{base}/include", data={"csrf_token": token, "accept_all": "no"}, follow_redirects=True)
+    assert "page 2 not opened yet" in unread.get_data(as_text=True)  # this officer has only seen page 1
+    assert client.get(f"{base}/pages/2").status_code == 200
+    included = client.post(f"{base}/include", data={"csrf_token": token, "accept_all": "no"}, follow_redirects=True)
+    assert "Record included" in included.get_data(as_text=True)
     holder = signed_in_client(app, rt, make_staff(rt, "record_holder", services=("childrens_social_care",)))
     assert holder.get(f"{base}/pages/1").status_code in (302, 403, 404)
 
@@ -168,4 +199,6 @@ def test_a_scanned_pdf_a_record_holder_uploads_can_be_redacted_by_region(rt, set
         uploaded = session.get(GatheredRecord, record_id)
         assert regions.pages_of(uploaded, rt.files) == 3
         regions.add_region(session, rt.files, case["id"], record_id, Region(3, 0.2, 0.2, 0.3, 0.3, "TP"), "user:test")
-        decisions.include_record(session, case["id"], record_id, "user:test")
+    read_pages(rt, record_id, range(1, 4))
+    with rt.db.transaction() as session:
+        decisions.include_record(session, case["id"], record_id, "user:test", files=rt.files)

@@ -64,12 +64,13 @@ class ScanView:
     height: int
     on_page: list[tuple[int, PageRegion, tuple[int, int, int, int]]]  # number, region, box in that space
     listed: list[tuple[int, PageRegion]]
+    unread: list[int]  # pages this officer has not opened yet (the one shown now counts as opened)
 
 
 SCAN_WIDTH = 1000
 
 
-def _scan_view(db_session: Session, record: Any, requested: int) -> tuple[ScanView | None, str | None]:
+def _scan_view(db_session: Session, record: Any, requested: int, who: str) -> tuple[ScanView | None, str | None]:
     """The scan's page ``requested`` (clamped to the scan), or why it cannot be shown."""
     try:
         data = regions.scan_file(record, rt().files)
@@ -82,7 +83,8 @@ def _scan_view(db_session: Session, record: Any, requested: int) -> tuple[ScanVi
     listed = list(enumerate(regions.regions_of(db_session, record.id), start=1))
     on_page = [(n, g, (round(g.left * SCAN_WIDTH), round(g.top * height), max(1, round(g.width * SCAN_WIDTH)),
                        max(1, round(g.height * height)))) for n, g in listed if g.page == page]
-    return ScanView(total, page, SCAN_WIDTH, height, on_page, listed), None
+    unread = [n for n in regions.unread_pages(db_session, who, record, total) if n != page]
+    return ScanView(total, page, SCAN_WIDTH, height, on_page, listed, unread), None
 
 
 def _record_page(reference: str, record_id: int, *, add: AddRedactionForm | None = None,
@@ -105,7 +107,7 @@ def _record_page(reference: str, record_id: int, *, add: AddRedactionForm | None
         following = all_rows[position + 1] if position + 1 < len(all_rows) else None
         scan, scan_error = (None, None)
         if row.needs_officer and record.file_key:
-            scan, scan_error = _scan_view(db_session, record, request.args.get("page", 1, type=int) or 1)
+            scan, scan_error = _scan_view(db_session, record, request.args.get("page", 1, type=int) or 1, who.ref)
         audit.record(db_session, who.ref, "record.viewed", request_id=case.id, target=f"gathered_record:{record.id}",
                      detail={"source": record.source, "record_id": record.record_id, "as": "review"}, ip=client_ip())
         if scan is not None and region is None:
@@ -243,14 +245,16 @@ def scan_page(reference: str, record_id: int, page: int) -> Any:
         if record is None or not record.file_key or not scans.can_show(record.content_type):
             abort(404)
         marked = regions.as_regions(regions.regions_of(db_session, record.id)) if disclosed else None
-        audit.record(db_session, who.ref, "record.viewed", request_id=case.id, target=f"gathered_record:{record.id}",
-                     detail={"source": record.source, "record_id": record.record_id, "page": page,
-                             "as": "disclosed page" if disclosed else "scan page"}, ip=client_ip())
         key, content_type = record.file_key, record.content_type
+        source, source_id, case_id = record.source, record.record_id, case.id
     try:
         png = scans.page_image(rt().files.get(key), content_type, page, regions=marked)
     except (scans.ScanError, ValueError):
         abort(404)
+    with rt().db.transaction() as db_session:  # once drawn: a page counts as read only if it was shown
+        audit.record(db_session, who.ref, "record.viewed", request_id=case_id, target=f"gathered_record:{record_id}",
+                     detail={"source": source, "record_id": source_id, "page": page,
+                             "as": "disclosed page" if disclosed else regions.PAGE_VIEWED}, ip=client_ip())
     response = Response(png, mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -305,7 +309,8 @@ def include_record(reference: str, record_id: int) -> Any:
     accept_all = request.form.get("accept_all") == "yes"
 
     def act(db_session: Session, case: RightsRequest, who: str) -> str:
-        decisions.include_record(db_session, case.id, record_id, who, accept_all=accept_all, ip=client_ip())
+        decisions.include_record(db_session, case.id, record_id, who, accept_all=accept_all, ip=client_ip(),
+                                 files=rt().files)
         return "Record included with its accepted redactions."
 
     return _act(reference, record_id, DecideForm(), act)
