@@ -64,6 +64,13 @@ class WithholdForm(FlaskForm):
         self.code.choices = code_choices()
 
 
+def _percent(label: str, missing: str) -> FloatField:
+    """An edge or side of a scan region, in per cent of the page (whether it fits the page: the domain)."""
+    return FloatField(label, widget=GovTextInput(),
+                      validators=[InputRequired(missing),
+                                  NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
+
+
 class AddRegionForm(FlaskForm):
     """A rectangle on one page of a scan, in per cent of the page from its top left corner.
 
@@ -73,18 +80,10 @@ class AddRegionForm(FlaskForm):
     page = IntegerField("Page", widget=GovTextInput(),
                         validators=[InputRequired("Enter the page number"),
                                     NumberRange(min=1, max=100_000, message="Enter a page number of the scan")])
-    left = FloatField("From the left edge (%)", widget=GovTextInput(),
-                        validators=[InputRequired("Enter how far from the left edge the region starts"),
-                                    NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
-    top = FloatField("From the top edge (%)", widget=GovTextInput(),
-                       validators=[InputRequired("Enter how far from the top edge the region starts"),
-                                   NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
-    width = FloatField("Width (%)", widget=GovTextInput(),
-                         validators=[InputRequired("Enter the region's width"),
-                                     NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
-    height = FloatField("Height (%)", widget=GovTextInput(),
-                          validators=[InputRequired("Enter the region's height"),
-                                      NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")])
+    left = _percent("From the left edge (%)", "Enter how far from the left edge the region starts")
+    top = _percent("From the top edge (%)", "Enter how far from the top edge the region starts")
+    width = _percent("Width (%)", "Enter the region's width")
+    height = _percent("Height (%)", "Enter the region's height")
     code = SelectField("Exemption code", widget=GovSelect(), validators=[InputRequired("Choose a code")])
     submit = SubmitField("Add the region", widget=GovSubmitInput())
 

@@ -6,6 +6,7 @@
 
 const svg = document.getElementById("scan-svg");
 const form = document.getElementById("add-region-form");
+const MIN_SIDE = 0.005; // rights.redaction.scans.MIN_SIDE: a smaller box is a slip of the mouse (the server refuses it)
 
 if (svg && form) {
   const field = (name) => form.querySelector(`#region-${name}`);
@@ -56,7 +57,7 @@ if (svg && form) {
     const e = edges(start, at(event));
     start = null;
     show(e);
-    if (e.width < 0.005 || e.height < 0.005) {
+    if (e.width < MIN_SIDE || e.height < MIN_SIDE) {
       status.textContent = "That box is too small: drag across the words to remove.";
       return;
     }
