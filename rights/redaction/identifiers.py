@@ -82,18 +82,19 @@ _UPN = re.compile(r"[A-HJ-NP-RT-Z](?<!\w[A-Z])\d{11}[0-9A-HJ-NP-RT-Z]\b", _A)
 _Anchored = tuple[re.Pattern[str], re.Pattern[str], int, int]
 _POSTCODE_NEAR: _Anchored = (_POSTCODE, re.compile(r"\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE | _A), 2, 5)
 
-# Where each pattern can start, as literals of the note's shape (:mod:`rights.redaction.shapes`: digits
-# "0", capitals "A", anything else "."), with how far after the literal's start the match starts. An
-# account number is eight digits after no digit (a character, a capital or the note's start, all "." or
-# "A"); a sort code "00.00.00" after no word character; a UPN a capital and eleven digits; an NI number
-# two capitals, maybe a space, two digits; a plate two capitals, two digits, maybe a space, a capital.
-# Only for patterns whose literal is rare: where it is common (three digits for an NHS number, one for a
-# street address), trying the pattern at each costs as much as the full pass.
+# Where a pattern can start: literals of the note's shape (:mod:`rights.redaction.shapes`: digits "0",
+# capitals "A", the rest "."), each with the match's offset. An account number is eight digits after no
+# digit, a sort code "00.00.00" after no word character, a UPN a capital and eleven digits, an NI number
+# two capitals, maybe a space, two digits, a plate two capitals, two digits, maybe a space, a capital.
+# Only rare literals pay: trying an NHS number at every three digits costs what the full pass does.
 _ACCOUNT_AT: Literals = ((b".00000000", 1), (b"A00000000", 1))
 _SORT_CODE_AT: Literals = ((b".00.00.00", 1),)
 _UPN_AT: Literals = ((b"A" + b"0" * 11, 0),)
 _NINO_AT: Literals = ((b"AA00", 0), (b"AA.00", 0))
 _VEHICLE_AT: Literals = ((b"AA00A", 0), (b"AA00.A", 0))
+# Every date of birth starts with one of these in lower case (no other character is a case variant of
+# their letters to the pattern): born, dob, d.ob, do.b, d.o.b, date of birth.
+_DOB_STARTS = ("born", "dob", "d.o", "do.", "date")
 
 # Quick gates: skip a pattern entirely when the text has nothing that could start a match.
 _HAS_DIGIT_RUN = re.compile(r"\d\d")
@@ -393,11 +394,6 @@ def _numbers(text: str, shape: bytes) -> Iterator[Span]:
         if _iban_ok(m.group()):
             compact = m.group().replace(" ", "")
             yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
-
-
-# Every date of birth _DOB finds starts with one of these, in lower case: "born", "dob", "d.ob", "do.b",
-# "d.o.b" or "date of birth" (no other character is a case variant of these letters to the pattern).
-_DOB_STARTS = ("born", "dob", "d.o", "do.", "date")
 
 
 def _dobs(text: str, lowered: str) -> Iterator[Span]:
