@@ -36,8 +36,11 @@ phonenumbers. ``bench/redaction_speed.py`` measures both on the same notes, grou
 notes sharing one context as the service gives them: about 5.5x Presidio's throughput per core at
 99.96% recall of third-party mentions against its 79% (the 10x goal is not met). Counted in machine
 instructions, the work is spread thin: the name rules about half (a third of that splitting a note into
-words), the identifier patterns a third (mostly the regular-expression passes themselves), the policy a
-tenth; what is cached per request already is. The README's "Benchmarks" has the figures.
+words), the identifiers a third, the policy a tenth; the regular-expression engine itself under a fifth,
+the rest is Python run per candidate and per span, so finding candidates faster (one pass, substring
+search in the note's shape: :mod:`rights.redaction.shapes`) gains little, and 10x would need the name
+rules and policy compiled. What is cached per request already is. The README's "Benchmarks" has the
+figures; ``bench/redaction_fingerprint.py`` checks that a speed-up proposes the same to the character.
 ``bench/redaction_quality.py`` reports quality per kind.
 """
 

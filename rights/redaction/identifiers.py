@@ -20,6 +20,7 @@ from stdnum import iban as std_iban
 
 from rights import identifiers
 from rights.redaction.model import Kind, RedactionConfig, Span, new_span
+from rights.redaction.shapes import Literals, matches, occurrences, shape_of, starts
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -80,6 +81,20 @@ _UPN = re.compile(r"[A-HJ-NP-RT-Z](?<!\w[A-Z])\d{11}[0-9A-HJ-NP-RT-Z]\b", _A)
 # that start with a capital (NI number, plate, UPN): digits are too common an anchor.
 _Anchored = tuple[re.Pattern[str], re.Pattern[str], int, int]
 _POSTCODE_NEAR: _Anchored = (_POSTCODE, re.compile(r"\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE | _A), 2, 5)
+
+# Where a pattern can start: literals of the note's shape (:mod:`rights.redaction.shapes`: digits "0",
+# capitals "A", the rest "."), each with the match's offset. An account number is eight digits after no
+# digit, a sort code "00.00.00" after no word character, a UPN a capital and eleven digits, an NI number
+# two capitals, maybe a space, two digits, a plate two capitals, two digits, maybe a space, a capital.
+# Only rare literals pay: trying an NHS number at every three digits costs what the full pass does.
+_ACCOUNT_AT: Literals = ((b".00000000", 1), (b"A00000000", 1))
+_SORT_CODE_AT: Literals = ((b".00.00.00", 1),)
+_UPN_AT: Literals = ((b"A" + b"0" * 11, 0),)
+_NINO_AT: Literals = ((b"AA00", 0), (b"AA.00", 0))
+_VEHICLE_AT: Literals = ((b"AA00A", 0), (b"AA00.A", 0))
+# Every date of birth starts with one of these in lower case (no other character is a case variant of
+# their letters to the pattern): born, dob, d.ob, do.b, d.o.b, date of birth.
+_DOB_STARTS = ("born", "dob", "d.o", "do.", "date")
 
 # Quick gates: skip a pattern entirely when the text has nothing that could start a match.
 _HAS_DIGIT_RUN = re.compile(r"\d\d")
@@ -216,26 +231,28 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
 
     Each pattern runs only when a cheap substring test says it can match (an '@' for email, a cue word
     for dates of birth and bank details, digits for numbers): most notes carry few
-    identifiers, and a skipped pass costs nothing.
+    identifiers, and a skipped pass costs nothing. Patterns with a rare start are tried only where the shape
+    says they can start (:mod:`rights.redaction.shapes`).
     """
+    shape = shape_of(text)
     if "@" in text:
         for m in _emails(text):
             yield new_span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
     lowered = text.lower()
     if _HAS_DIGIT_RUN.search(text) is not None:  # phones, long numbers, dates and bank details need digits
         yield from _phones(text)
-        yield from _numbers(text)
+        yield from _numbers(text, shape)
         if "born" in lowered or "birth" in lowered or "dob" in lowered or "d.o.b" in lowered:
-            yield from _dobs(text)
+            yield from _dobs(text, lowered)
     if "sort" in lowered or "account" in lowered or "acc" in lowered or "bank" in lowered:
-        yield from _bank(text)
+        yield from _bank(text, shape)
     for m in _near(*_POSTCODE_NEAR, text):
         compact = m.group().upper().replace(" ", "")
         yield new_span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
     for m in _ADDRESS.finditer(text):
         first = m.group().split(",")[0] if not m.group().startswith(("Flat", "Apartment", "Unit")) else m.group()
         yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address")
-    for m in _VEHICLE.finditer(text):
+    for m in matches(_VEHICLE, text, starts(shape, _VEHICLE_AT)):
         if vehicle_valid(m.group()):
             yield new_span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                        "vehicle registration (current UK format)")
@@ -361,16 +378,16 @@ def _phones(text: str) -> Iterator[Span]:
             yield new_span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
 
 
-def _numbers(text: str) -> Iterator[Span]:
-    for m in _NHS.finditer(text):
+def _numbers(text: str, shape: bytes) -> Iterator[Span]:
+    for m in _NHS.finditer(text):  # three digits are common: a full pass finds them as fast
         if _nhs_ok(m.group()):
             yield new_span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
-    for m in _NINO.finditer(text):
+    for m in matches(_NINO, text, starts(shape, _NINO_AT)):
         if m.group(1) not in _NINO_BAD_PREFIXES:
             value = "".join(m.groups())
             yield new_span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
                            "National Insurance number, HMRC prefix rules")
-    for m in _UPN.finditer(text):
+    for m in matches(_UPN, text, starts(shape, _UPN_AT)):
         if _upn_ok(m.group()):
             yield new_span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
     for m in _IBAN.finditer(text) if "GB" in text else ():
@@ -379,17 +396,23 @@ def _numbers(text: str) -> Iterator[Span]:
             yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
 
 
-def _dobs(text: str) -> Iterator[Span]:
-    for m in _DOB.finditer(text):
+def _dobs(text: str, lowered: str) -> Iterator[Span]:
+    """Dates of birth, the pattern tried only where a cue starts (a full pass tries it at every b and d)."""
+    if len(lowered) == len(text):  # lower() kept every offset
+        found = matches(_DOB, text, sorted(at for cue in _DOB_STARTS for at in occurrences(lowered, cue)))
+    else:
+        found = _DOB.finditer(text)
+    for m in found:
         when = parse_date(m.group(1))
         if when is None:
             continue
         yield new_span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth")
 
 
-def _bank(text: str) -> Iterator[Span]:
-    for pattern, what in ((_SORT_CODE, "sort code"), (_ACCOUNT, "bank account number")):
-        for m in pattern.finditer(text):
+def _bank(text: str, shape: bytes) -> Iterator[Span]:
+    for pattern, literals, what in ((_SORT_CODE, _SORT_CODE_AT, "sort code"),
+                                    (_ACCOUNT, _ACCOUNT_AT, "bank account number")):
+        for m in matches(pattern, text, starts(shape, literals)):
             window = text[max(0, m.start() - 60):m.start()]
             if _BANK_CUE.search(window):
                 yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)")

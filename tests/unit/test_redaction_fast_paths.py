@@ -139,3 +139,32 @@ def test_words_of_an_ascii_text_are_what_the_unicode_pattern_finds() -> None:
     found = [[m.span() for m in _WORD.finditer(t)] for t in ascii_texts]
     assert sum(map(len, found)) > 5000
     assert [[m.span() for m in _ASCII_WORD.finditer(t)] for t in ascii_texts] == found
+
+
+def test_patterns_tried_where_the_shape_says_they_start_are_what_a_full_scan_finds() -> None:
+    from rights.redaction import identifiers as ids
+    from rights.redaction.shapes import matches, shape_of, starts
+
+    texts = _texts(["AB", "ab", "QQ", "G", "Z", "12", "123456", "12345678901", "1234", " ", "  ", "-", "\t", "_",
+                    "C", "D", "PBY", "CT", "59", "é", "٣", "x", ".", "12-34-56", "12 34 56", "AB 12 34 56 C",
+                    "CT59 PBY", "CT59", "AB1"], 9)
+    texts += ["G854040260662", "xG854040260662", "YN356644D", "YN 35 66 44 D", "CT59 PBY", "CT59PBY", "é12345678",
+              "-12345678", "12345678", "1234567890", "a12-34-56", "_12 34 56", "AA00A AA00 AAA", "G85404026066é"]
+    for pattern, literals in ((ids._UPN, ids._UPN_AT), (ids._NINO, ids._NINO_AT), (ids._VEHICLE, ids._VEHICLE_AT),
+                              (ids._ACCOUNT, ids._ACCOUNT_AT), (ids._SORT_CODE, ids._SORT_CODE_AT)):
+        full = [[m.span() for m in pattern.finditer(t)] for t in texts]
+        assert sum(map(len, full)) > 20, pattern.pattern
+        assert [[m.span() for m in matches(pattern, t, starts(shape_of(t), literals))] for t in texts] == full
+
+
+def test_dates_of_birth_tried_where_a_cue_starts_are_what_a_full_scan_finds() -> None:
+    from rights.redaction.identifiers import _DOB, _dobs
+
+    texts = _texts(["born", "BORN", "Born on", "dob", "DOB", "d.o.b", "D.O.B.", "do.b", "d.ob", "date of birth",
+                    "Date Of  Birth", "bdob", " ", ": ", "12/03/2015", "3rd May 2016", "May 3, 2016", "is ", "İ", "x",
+                    "1.2.16", "-", "born 12/03/2015", "DOB 1.2.16", "d.o.b. 3rd May 2016", "xdob 1/2/2016"], 11)
+    texts += ["born 12/03/2015", "xborn 12/03/2015", "DOB: 3rd May 2016", "İ dob 1/2/2016", "reborn 1/2/2016"]
+    full = [[m.span(1) for m in _DOB.finditer(t)] for t in texts]
+    assert sum(map(len, full)) > 3000
+    assert [[(s.start, s.end) for s in _dobs(t, t.lower())] for t in texts] == [
+        [(s.start, s.end) for s in _dobs(t, t.lower() + "!")] for t in texts]  # the full pass, lower() at odds
