@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import http.server
-import multiprocessing
+import os
 import threading
 import time
 from datetime import date
@@ -126,17 +125,39 @@ def test_memory_limit_stops_a_render():
 
 def test_a_stuck_worker_is_killed_not_waited_for():
     """A worker left alive but stuck (as one can be after meeting its memory limit) must not hang the
-    caller in the pool's shutdown: leaving the pool on an error kills it."""
+    caller: it is given the render limit and a grace, then killed, and the caller gets a RenderError."""
     started = time.monotonic()
+    workers = render.Workers(render.RenderLimits(seconds=1, memory_mb=512, workers=1), tasks_per_worker=5, grace=2)
+    workers.start(1)
+    processes = [w.process for w in workers._workers]
+    with pytest.raises(render.RenderError, match="did not answer within 3 seconds"), workers:
+        workers.run([(time.sleep, (3600,))])
+    assert time.monotonic() - started < 60
+    assert processes and all(p.poll() is not None for p in processes)
 
-    def stuck() -> None:
-        with render.pool(render.RenderLimits(seconds=1, memory_mb=512, workers=1)) as executor:
-            executor.submit(time.sleep, 3600).result(timeout=3)
 
-    with pytest.raises(concurrent.futures.TimeoutError):
-        stuck()
-    assert time.monotonic() - started < 120
-    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+def test_workers_return_results_in_order_and_are_replaced_after_their_tasks():
+    with render.Workers(render.RenderLimits(workers=2), tasks_per_worker=2) as workers:
+        assert workers.run([(abs, (-i,)) for i in range(7)]) == list(range(7))
+    with render.Workers(render.RenderLimits(workers=1), tasks_per_worker=2) as workers:
+        pids = workers.run([(os.getpid, ())] * 3) + workers.run([(os.getpid, ())])
+    assert pids[0] == pids[1] != pids[2] == pids[3] != os.getpid()
+
+
+def test_a_task_failure_reaches_the_caller_and_stops_the_workers():
+    with pytest.raises(ValueError, match="invalid literal"), render.Workers(render.RenderLimits(), 5) as workers:
+        workers.run([(int, ("not a number",))])
+    assert not workers._workers
+
+
+def test_a_render_worker_imports_weasyprint_and_nothing_else_of_the_app():
+    """Every process of a bundle counts: a worker must not load the templates, the settings, the bundle's
+    dataclasses or multiprocessing (a spawn pool's workers did, and it started a resource tracker too)."""
+    with render.Workers(render.RenderLimits(), 1) as workers:
+        modules = set(workers.run([(eval, ("sorted(__import__('sys').modules)",))])[0])
+    assert {"weasyprint", "rights.bundles.layout"} <= modules
+    assert {m for m in modules if m.startswith("rights")} == {"rights", "rights.bundles", "rights.bundles.layout"}
+    assert not modules & {"jinja2", "nh3", "markupsafe", "multiprocessing", "concurrent.futures", "pikepdf"}
 
 
 def test_one_font_configuration_per_thread_serves_every_document():

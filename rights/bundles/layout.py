@@ -1,0 +1,226 @@
+"""What a render worker process runs: WeasyPrint behind the locked URL fetcher, and nothing else of the app.
+
+Why a module of its own: every render worker imports what the tasks it runs are defined in, and a bundle's
+memory is the sum over its processes. The templates (Jinja), the email sanitiser (nh3), the settings and
+the bundle's dataclasses stay in the process that drives the render (:mod:`.render`, :mod:`.bundle`), which
+writes each part's HTML to a file; a worker only lays HTML out and writes the PDF. So this module imports
+the standard library and, when first used, WeasyPrint: never the rest of ``rights``.
+
+The worker's side of the pool is here too (:func:`serve`): read a pickled ``(function, args)`` from a pipe,
+run it under the render limits, write the pickled result back (see ``render.Workers`` for why a pool of
+plain subprocesses rather than ``multiprocessing``).
+
+Why the fetcher is strict: bundles carry text copied from case records and imported emails, which anyone
+may have written, and WeasyPrint follows URLs it finds in HTML and CSS (``<link rel="attachment">`` even
+embeds the target file into the PDF). The fetcher serves only files from the packaged asset directory
+(``rights-asset:NAME``) and refuses every other URL, whatever the scheme.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import os
+import pickle
+import re
+import resource
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+#: The packaged PDF assets (stylesheets, images): the only files a PDF may use. Located from this file, not
+#: from the settings, so a worker does not import them (``rights.config.ROOT`` is the same directory's root).
+ASSET_DIR = Path(__file__).resolve().parents[2] / "templates" / "pdf" / "assets"
+ASSET_SCHEME = "rights-asset:"
+_ASSET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\.(css|png|svg)")
+_ASSET_TYPES = {"css": "text/css", "png": "image/png", "svg": "image/svg+xml"}
+
+
+class RenderError(RuntimeError):
+    """A PDF could not be rendered (timeout, memory limit, or a WeasyPrint failure); the message says which."""
+
+
+def _asset_response(url: str) -> Any:
+    from weasyprint.urls import URLFetcherResponse
+
+    name = url[len(ASSET_SCHEME):].lstrip("/")
+    if not _ASSET_NAME.fullmatch(name):
+        raise ValueError(f"refused asset name {name!r}")
+    path = (ASSET_DIR / name).resolve()
+    if path.parent != ASSET_DIR.resolve() or not path.is_file():
+        raise ValueError(f"no packaged asset {name!r}")
+    return URLFetcherResponse(url, body=path.read_bytes(),
+                              headers={"Content-Type": _ASSET_TYPES[name.rsplit(".", 1)[1]]})
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    """Built on first use so importing this module does not import WeasyPrint (the web app imports it)."""
+    from weasyprint.urls import URLFetcher
+
+    class LockedFetcher(URLFetcher):
+        """Serves ``rights-asset:`` files from ASSET_DIR; refuses every other URL without opening it."""
+
+        def __init__(self) -> None:
+            super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith(ASSET_SCHEME):
+                return _asset_response(url)
+            self.refused.append(url[:200])
+            raise ValueError("URL refused: PDFs may use only packaged assets")
+
+    return LockedFetcher
+
+
+def locked_fetcher() -> Any:
+    return _fetcher_class()()
+
+
+_fonts = threading.local()
+
+
+def font_config() -> Any:
+    """This thread's WeasyPrint font configuration, made once and used for every document it lays out.
+
+    Why one: WeasyPrint otherwise makes a new one per document, and each loads fontconfig's configuration
+    and font list again and keeps a little of it for good. A render worker lays out dozens of chunks, and
+    with a configuration per chunk it grew by about a megabyte every two; with one it stays flat. Per thread
+    because Pango's font maps are not safe to share between threads. Our stylesheets have no ``@font-face``
+    (only installed fonts), so nothing a document brings is kept for the next."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
+def document(html: str, *, extra_css: str = "") -> Any:
+    """Lay ``html`` out (in this process) with the locked fetcher; returns a WeasyPrint Document."""
+    from weasyprint import CSS, HTML
+
+    fetcher = locked_fetcher()
+    fonts = font_config()
+    stylesheets = [CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)] if extra_css else []
+    return HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+        stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
+
+
+def write(doc: Any, target: str | Path | io.BytesIO, *, pdf_a: bool = False) -> None:
+    doc.write_pdf(target if isinstance(target, io.BytesIO) else str(target),
+                  pdf_variant="pdf/a-2b" if pdf_a else None, uncompressed_pdf=False)
+
+
+# ---------------------------------------------------------------------------------------------- limits
+
+def limit_memory(memory_mb: int) -> None:
+    """Cap this process's address space, so a runaway render gets MemoryError, not the machine."""
+    limit = memory_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(_signum: int, _frame: Any) -> None:
+    raise _Timeout
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Wall-time limit inside a worker (SIGALRM; workers run tasks on their main thread)."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    except _Timeout:
+        raise RenderError(f"rendering took longer than {seconds} seconds") from None
+    except MemoryError:
+        raise RenderError("rendering needed more memory than the render limit allows") from None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def release_memory() -> None:
+    """After a task: hand freed heap back to the OS, so a long-lived worker does not grow chunk after chunk."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+# ---------------------------------------------------------------------------------------------- tasks
+
+def lay_out(html_path: str, target: str | None, seconds: int, pdf_a: bool = False,
+            anchors: Sequence[str] = ()) -> tuple[int, dict[str, int]]:
+    """Lay out the HTML in ``html_path`` and write it to ``target`` as PDF (None: only count its pages);
+    returns its page count and the 0-based page each of ``anchors`` first appears on (absent if it never
+    does: the caller decides what a missing anchor means)."""
+    html = Path(html_path).read_text(encoding="utf-8")
+    wanted = set(anchors)
+    first: dict[str, int] = {}
+    with deadline(seconds):
+        doc = document(html)
+        del html
+        for number, page in enumerate(doc.pages):
+            for anchor in page.anchors:
+                if anchor in wanted:
+                    first.setdefault(anchor, number)
+        pages = len(doc.pages)
+        if target is not None:
+            write(doc, target, pdf_a=pdf_a)
+    del doc
+    release_memory()
+    return pages, first
+
+
+def pdf_bytes(html: str, pdf_a: bool, seconds: int) -> bytes:
+    """One small document (a letter) as PDF bytes."""
+    with deadline(seconds):
+        buffer = io.BytesIO()
+        write(document(html), buffer, pdf_a=pdf_a)
+    release_memory()
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------- the worker
+
+def serve(read_fd: int, write_fd: int, memory_mb: int) -> None:
+    """A render worker's life: limits first, WeasyPrint and the fonts loaded while the parent prepares the
+    first task, then one task at a time until the parent closes the pipe.
+
+    A task is a pickled ``(function, args)``; the answer a pickled ``(True, result)`` or ``(False,
+    exception)`` (a :class:`RenderError` naming the original if that cannot be pickled)."""
+    limit_memory(memory_mb)
+    font_config()
+    with os.fdopen(read_fd, "rb") as tasks, os.fdopen(write_fd, "wb") as answers:
+        while True:
+            try:
+                fn, args = pickle.load(tasks)  # noqa: S301 - from the parent that started this process
+            except EOFError:
+                return
+            try:
+                answer: tuple[bool, Any] = (True, fn(*args))
+            except BaseException as exc:  # every failure goes back to the parent to raise
+                answer = (False, exc)
+            try:
+                data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that cannot be pickled: say what it was
+                error = answer[1]
+                data = pickle.dumps((False, RenderError(f"rendering failed: {type(error).__name__}: {error}")))
+            answers.write(data)
+            answers.flush()
+
