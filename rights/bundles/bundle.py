@@ -198,16 +198,24 @@ def chunk(held: Sequence[Held], max_chars: int) -> list[list[tuple[str, Held]]]:
     return chunks
 
 
-#: Index rows per front-matter slice (about 5 pages). WeasyPrint's tables are costly to lay out: a 400-row
-#: slice lifted a worker's peak by about 20 MB, 100 rows by nothing measurable over a chunk of records.
-INDEX_ROWS = 100
+#: Index rows per front-matter slice (about 3 pages). WeasyPrint's tables are costly to lay out: a 400-row
+#: slice lifted a worker's peak by about 20 MB; 100 rows reached about 4 MB above a chunk of records of
+#: :data:`CHUNK_CHARS`, 60 rows no more than one (measured at 2,000 pages), for about a tenth more work on the
+#: index than 100-row slices.
+INDEX_ROWS = 60
+
+#: Characters of record text per chunk (about 22 pages): what one worker lays out at once. A worker's peak
+#: is its WeasyPrint (about 55 MB) plus what the chunk it lays out holds; 120,000-character chunks (about 45
+#: pages) peaked about 5 MB higher per worker than 60,000 at 2,000 pages, with the same CPU time within the
+#: noise of the machine they were measured on.
+CHUNK_CHARS = 60_000
 
 
 # ------------------------------------------------------------------------------------------------- pipeline
 
 def render_bundle(meta: BundleMeta, records: Iterable[BundleRecord], withheld: Sequence[WithheldRecord],
                   target: str | Path, limits: render.RenderLimits | None = None, *,
-                  max_chunk_chars: int = 120_000, workdir: str | Path | None = None,
+                  max_chunk_chars: int = CHUNK_CHARS, workdir: str | Path | None = None,
                   progress: Callable[[int, int], None] | None = None) -> BundleResult:
     """Render the bundle to ``target`` (a path); chunks render in ``limits.workers`` processes.
 
@@ -263,7 +271,7 @@ class _Steps:
 #: Tasks each worker runs before it is replaced by a fresh one. WeasyPrint (through Pango and fontconfig)
 #: keeps some memory from every document it lays out, so a worker that rendered all 500-odd tasks of a
 #: 10,000-page bundle grew from about 95 MB to about 200 MB; fresh workers every 50 tasks keep the peak flat,
-#: for a couple of seconds' start-up each. (The pool's own ``max_tasks_per_child`` hangs on Python 3.11.)
+#: for a couple of seconds' start-up each.
 TASKS_PER_WORKER = 50
 
 

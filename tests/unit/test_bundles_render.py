@@ -152,9 +152,16 @@ def test_a_task_failure_reaches_the_caller_and_stops_the_workers():
 
 def test_a_render_worker_imports_weasyprint_and_nothing_else_of_the_app():
     """Every process of a bundle counts: a worker must not load the templates, the settings, the bundle's
-    dataclasses or multiprocessing (a spawn pool's workers did, and it started a resource tracker too)."""
-    with render.Workers(render.RenderLimits(), 1) as workers:
-        modules = set(workers.run([(eval, ("sorted(__import__('sys').modules)",))])[0])
+    dataclasses or multiprocessing (a spawn pool's workers did, and it started a resource tracker too), nor
+    run fontTools' subsetter module, which WeasyPrint imports but does not use here."""
+    from rights.bundles import layout
+
+    with render.Workers(render.RenderLimits(), 2) as workers:
+        pdf, subset, modules = workers.run([(layout.pdf_bytes, ("<p>Hello <b>there</b></p>", False, 60)),
+                                            (eval, ("type(__import__('sys').modules['fontTools.subset']).__name__",)),
+                                            (eval, ("sorted(__import__('sys').modules)",))])
+    assert pdf.startswith(b"%PDF") and subset == "_LazyModule"  # fonts subset by HarfBuzz: fontTools' never ran
+    modules = set(modules)
     assert {"weasyprint", "rights.bundles.layout"} <= modules
     assert {m for m in modules if m.startswith("rights")} == {"rights", "rights.bundles", "rights.bundles.layout"}
     assert not modules & {"jinja2", "nh3", "markupsafe", "multiprocessing", "concurrent.futures", "pikepdf"}
