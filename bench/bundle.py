@@ -39,7 +39,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-import psutil
+# psutil is imported by the measuring process only, never by the measured run (it would count there).
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -72,6 +72,8 @@ def run_one(mode: str, pages: int, workers: int, out: str, chunk_chars: int | No
 
 
 def measure(mode: str, pages: int, workers: int, timeout: int, chunk_chars: int | None) -> dict[str, object]:
+    import psutil
+
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / f"{mode}.pdf")
         out_log, err_log = open(Path(tmp) / "stdout", "w+"), open(Path(tmp) / "stderr", "w+")  # noqa: SIM115
@@ -171,6 +173,8 @@ def main() -> None:
     if args.run:
         run_one(args.run, args.pages[0], worker_counts[0], args.out, args.chunk_chars)
         return
+    import psutil
+
     modes = args.modes
     print(f"cores: {psutil.cpu_count()}, load average: {psutil.getloadavg()}, "
           f"max_chunk_chars: {args.chunk_chars or 'default'}")

@@ -207,16 +207,24 @@ def chunk(held: Sequence[Held], max_chars: int) -> list[list[tuple[str, Held]]]:
     return chunks
 
 
-#: Index rows per front-matter slice (about 5 pages). WeasyPrint's tables are costly to lay out: a 400-row
-#: slice lifted a worker's peak by about 20 MB, 100 rows by nothing measurable over a chunk of records.
-INDEX_ROWS = 100
+#: Index rows per front-matter slice (about 3 pages). WeasyPrint's tables are costly to lay out: a 400-row
+#: slice lifted a worker's peak by about 20 MB; 100 rows reached about 4 MB above a chunk of records of
+#: :data:`CHUNK_CHARS`, 60 rows no more than one (measured at 2,000 pages), for about a tenth more work on the
+#: index than 100-row slices.
+INDEX_ROWS = 60
+
+#: Characters of record text per chunk (about 22 pages): what one worker lays out at once. A worker's peak
+#: is its WeasyPrint (about 55 MB) plus what the chunk it lays out holds; 120,000-character chunks (about 45
+#: pages) peaked about 5 MB higher per worker than 60,000 at 2,000 pages, with the same CPU time within the
+#: noise of the machine they were measured on.
+CHUNK_CHARS = 60_000
 
 
 # ------------------------------------------------------------------------------------------------- pipeline
 
 def render_bundle(meta: BundleMeta, records: Iterable[BundleRecord], withheld: Sequence[WithheldRecord],
                   target: str | Path, limits: render.RenderLimits | None = None, *,
-                  max_chunk_chars: int = 120_000, workdir: str | Path | None = None,
+                  max_chunk_chars: int = CHUNK_CHARS, workdir: str | Path | None = None,
                   progress: Callable[[int, int], None] | None = None) -> BundleResult:
     """Render the bundle to ``target`` (a path); chunks render in ``limits.workers`` processes.
 
@@ -272,7 +280,7 @@ class _Steps:
 #: Tasks each worker runs before it is replaced by a fresh one. WeasyPrint (through Pango and fontconfig)
 #: keeps some memory from every document it lays out, so a worker that rendered all 500-odd tasks of a
 #: 10,000-page bundle grew from about 95 MB to about 200 MB; fresh workers every 50 tasks keep the peak flat,
-#: for a couple of seconds' start-up each. (The pool's own ``max_tasks_per_child`` hangs on Python 3.11.)
+#: for a couple of seconds' start-up each.
 TASKS_PER_WORKER = 50
 
 
@@ -308,25 +316,36 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
     The front matter's length moves every record's page number, so its slices are laid out once (with the
     chunks, which they do not depend on) only to count their pages, then again with the real numbers, and
     written, until the count holds (:func:`settle_front`)."""
-    from rights.bundles import parts
+    from rights.bundles import layout, parts
 
     n_records = sum(len(c) for c in chunks)
     bounds = list(range(0, n_records, INDEX_ROWS)) or [0]
     front_paths = [str(tmp / f"front{i}.pdf") for i in range(len(bounds))]
+    workers.start(len(chunks) + 1 + len(bounds))  # they load WeasyPrint while the HTML below is written
 
     def front_calls(entries: list[IndexEntry], *, count_only: bool = False,
                     ) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
-        return [(parts.render_front, (meta, entries[b:b + INDEX_ROWS], withheld, codes,
-                                      None if count_only else path, limits.seconds, i == 0, i == len(bounds) - 1))
-                for i, (b, path) in enumerate(zip(bounds, front_paths, strict=True))]
+        html = [parts.save(parts.front_html(meta, entries[b:b + INDEX_ROWS], withheld, codes, i == 0,
+                                            i == len(bounds) - 1), tmp / f"front{i}.html")
+                for i, b in enumerate(bounds)]
+        return [(layout.lay_out, (h, None if count_only else path, limits.seconds, meta.pdf_a))
+                for h, path in zip(html, front_paths, strict=True)]
 
     unnumbered = [IndexEntry(r.key, a, r.service, r.date, r.title, 0, 0) for c in chunks for a, r in c]
-    results = workers.run([*[(parts.render_chunk, (meta, str(spilled), [(a, h.offset, h.length) for a, h in c],
-                                                   str(tmp / f"chunk{i}.pdf"), limits.seconds))
-                             for i, c in enumerate(chunks)],
-                           (parts.render_sheet, (meta, str(tmp / "stamp.pdf"), limits.seconds)),
-                           *front_calls(unnumbered, count_only=True)], step)
-    chunk_results, front_counts = results[:len(chunks)], results[len(chunks) + 1:]
+    chunk_calls = []
+    for i, c in enumerate(chunks):
+        images = tmp / f"chunk{i}-scans"
+        html, scanned = parts.chunk_html(meta, str(spilled), [(a, h.offset, h.length) for a, h in c], images)
+        chunk_calls.append((layout.lay_out, (parts.save(html, tmp / f"chunk{i}.html"), str(tmp / f"chunk{i}.pdf"),
+                                             limits.seconds, meta.pdf_a, [a for a, _h in c],
+                                             str(images) if scanned else None)))
+        del html
+    sheet = (layout.lay_out, (parts.save(parts.sheet_html(meta), tmp / "stamp.html"), str(tmp / "stamp.pdf"),
+                              limits.seconds, meta.pdf_a))
+    results = workers.run([*chunk_calls, sheet, *front_calls(unnumbered, count_only=True)], step)
+    chunk_results = [(pages, *parts.pages_of([a for a, _h in c], pages, first))
+                     for c, (pages, first) in zip(chunks, results[:len(chunks)], strict=True)]
+    front_counts = [pages for pages, _first in results[len(chunks) + 1:]]
     chunk_pages = [pages for pages, _first, _last in chunk_results]
 
     def numbered(front_pages: int) -> list[IndexEntry]:
@@ -340,7 +359,7 @@ def _render_parts(meta: BundleMeta, chunks: list[list[tuple[str, Held]]], spille
 
     def lay_out(front_pages: int) -> tuple[list[int], list[IndexEntry]]:
         entries = numbered(front_pages)
-        return workers.run(front_calls(entries), step), entries
+        return [pages for pages, _first in workers.run(front_calls(entries), step)], entries
 
     counts, entries = settle_front(front_counts, lay_out)
     front_pages = sum(counts)

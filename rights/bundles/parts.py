@@ -1,13 +1,16 @@
-"""What the bundle's render workers run (pickled by name), and the spill file the records reach them through.
+"""The bundle's parts as HTML for the render workers, and the spill file the records wait in meanwhile.
 
 Why a spill file: a 10,000-page bundle's records are about 30 MB of text, and the process that drives the
 render would otherwise hold all of it for the whole render, on top of the workers, so the bundle's peak
 memory would grow with its size. :func:`spill` pickles each record into a temporary file as the caller's
-iterable yields it and keeps only what orders the records and fills the index (:class:`Held`); each chunk
-task reads its own records back. A caller that passes a generator therefore never holds more than one record.
-The file lives in the bundle's temporary directory, beside the rendered parts, and goes with it.
+iterable yields it and keeps only what orders the records and fills the index (:class:`Held`); each chunk's
+records are read back, one chunk at a time, to write that chunk's HTML. A caller that passes a generator
+therefore never holds more than one record. The file lives in the bundle's temporary directory, beside the
+rendered parts, and goes with it.
 
-This module never imports pikepdf: the workers that lay pages out do not need it.
+The HTML of every part is written here, in the driving process, and a worker only lays it out
+(:func:`rights.bundles.layout.lay_out`): so the workers import neither the templates nor the bundle's
+dataclasses. Writing a chunk's HTML takes a few milliseconds; laying it out, seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any
+from pathlib import Path
+from typing import IO
 
 from rights.bundles import render
 from rights.bundles.bundle import (
@@ -71,65 +75,48 @@ def _read(path: str, items: list[tuple[str, int, int]]) -> list[tuple[str, Bundl
     return out
 
 
-def render_chunk(meta: BundleMeta, spill_path: str, items: list[tuple[str, int, int]], target: str,
-                 seconds: int) -> tuple[int, dict[str, int], dict[str, int]]:
-    """Render one chunk of records to ``target``; returns its page count and each record's first and last page
-    (0-based, by anchor)."""
+def chunk_html(meta: BundleMeta, spill_path: str, items: list[tuple[str, int, int]],
+               images_dir: Path | None = None) -> tuple[str, bool]:
+    """The HTML of one chunk of records (``items``: anchor, offset and length in the spill file), and whether
+    it shows any scan's pages: those are written into ``images_dir`` as ``ANCHOR-N.png``, where the worker's
+    fetcher may read them (``rights-scan:ANCHOR-N``; :func:`rights.bundles.layout.locked_fetcher`)."""
     records = _read(spill_path, items)
-    html = render.render_template("bundle_records.html", {"meta": meta, "records": records})
-    images = scan_images(records)
-    del records
-    with render.deadline(seconds):
-        doc = render.document(html, images=images)
-        first: dict[str, int] = {}
-        for number, page in enumerate(doc.pages):
-            for anchor in page.anchors:
-                first.setdefault(anchor, number)
-        pages = len(doc.pages)
-        render.write(doc, target, pdf_a=meta.pdf_a)
-    del doc, html, images
-    render.release_memory()
-    anchors = [a for a, _o, _l in items]
+    scanned = False
+    for anchor, record in records:
+        for n, png in enumerate(record.pages):
+            if images_dir is None:
+                raise BundleError("a scan's pages need a folder to be handed to the render worker")
+            images_dir.mkdir(exist_ok=True)
+            (images_dir / f"{anchor}-{n}.png").write_bytes(png)
+            scanned = True
+    return render.render_template("bundle_records.html", {"meta": meta, "records": records}), scanned
+
+
+def front_html(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord],
+               codes: list[CodeNote], first: bool, last: bool) -> str:
+    """One slice of the front matter: the cover and the index heading on the first, the withheld records and
+    the codes on the last. Sliced because a 10,000-page bundle's index is a 200-page table, which WeasyPrint
+    would lay out in one piece (half a gigabyte, on one core)."""
+    return render.render_template("bundle_front.html", {"meta": meta, "entries": entries, "withheld": withheld,
+                                                        "codes": codes, "first": first, "last": last})
+
+
+def sheet_html(meta: BundleMeta) -> str:
+    """The stamp sheet: page 1 the static footer and DRAFT mark, page 2 the page-number sample."""
+    return render.render_template("bundle_stamp.html", {"meta": meta, "sample": SAMPLE})
+
+
+def save(html: str, path: Path) -> str:
+    """Write a part's HTML where a worker will read it (:func:`rights.bundles.layout.lay_out`)."""
+    path.write_text(html, encoding="utf-8")
+    return str(path)
+
+
+def pages_of(anchors: list[str], pages: int, first: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """Each record's first and last page in its chunk (0-based, by anchor) from the first page each anchor
+    was found on; a record whose anchor never reached a page is an error, never a bundle without it."""
     missing = [a for a in anchors if a not in first]
     if missing:
         raise BundleError(f"{len(missing)} record(s) did not reach the rendered pages")
     last = {a: (first[anchors[i + 1]] - 1 if i + 1 < len(anchors) else pages - 1) for i, a in enumerate(anchors)}
-    return pages, first, last
-
-
-def scan_images(records: list[tuple[str, BundleRecord]]) -> dict[str, bytes]:
-    """The scans' page images by the name the template gives them (``rights-scan:ANCHOR-N``)."""
-    return {f"{anchor}-{n}": png for anchor, r in records for n, png in enumerate(r.pages)}
-
-
-def render_front(meta: BundleMeta, entries: list[IndexEntry], withheld: list[WithheldRecord],
-                 codes: list[CodeNote], target: str | None, seconds: int, first: bool, last: bool) -> int:
-    """One slice of the front matter: the cover and the index heading on the first, the withheld records and
-    the codes on the last. Sliced because a 10,000-page bundle's index is a 200-page table, which WeasyPrint
-    would lay out in one piece (half a gigabyte, on one core). With no ``target`` the slice is laid out only
-    to count its pages (the first, unnumbered pass: drawing and writing a PDF no one reads is about a third
-    of the work)."""
-    html = render.render_template("bundle_front.html", {"meta": meta, "entries": entries, "withheld": withheld,
-                                                        "codes": codes, "first": first, "last": last})
-    if target is None:
-        with render.deadline(seconds):
-            pages = len(render.document(html).pages)
-        render.release_memory()
-        return pages
-    return _write(html, target, seconds, meta.pdf_a)
-
-
-def render_sheet(meta: BundleMeta, target: str, seconds: int) -> int:
-    """The stamp sheet: page 1 the static footer and DRAFT mark, page 2 the page-number sample."""
-    return _write(render.render_template("bundle_stamp.html", {"meta": meta, "sample": SAMPLE}), target, seconds,
-                  meta.pdf_a)
-
-
-def _write(html: str, target: str, seconds: int, pdf_a: bool) -> int:
-    with render.deadline(seconds):
-        doc: Any = render.document(html)
-        render.write(doc, target, pdf_a=pdf_a)
-        pages = len(doc.pages)
-    del doc
-    render.release_memory()
-    return pages
+    return {a: first[a] for a in anchors}, last

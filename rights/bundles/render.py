@@ -6,8 +6,7 @@ stylesheets, ``<link rel="attachment">`` which embeds the target file into the P
 a record saying ``<img src="file:///etc/passwd">`` or ``http://127.0.0.1:6379/`` would read local files or
 reach internal services, and could put what it found into a citizen's PDF. So:
 
-* the URL fetcher serves only files from the packaged asset directory (``rights-asset:NAME``) and the
-  redacted page images of scans handed to that one document in memory (``rights-scan:NAME``), and refuses
+* the URL fetcher serves only files from the packaged asset directory (``rights-asset:NAME``) and refuses
   every other URL, whatever the scheme (file, http, https, data, ftp, ...);
 * record text is escaped by Jinja autoescape, so it can never become markup;
 * imported HTML (emails) is cleaned by nh3 to a short list of text-formatting tags with no attributes, so
@@ -15,47 +14,48 @@ reach internal services, and could put what it found into a citizen's PDF. So:
 * presentational hints are off (no HTML attributes acting as styles);
 * rendering runs in separate worker processes under an address-space limit (RLIMIT_AS) and a wall-time
   alarm, so a hostile or enormous record fails one job with one clear error instead of exhausting a worker.
+
+The fetcher and what runs inside a worker are in :mod:`.layout`; this module renders templates and runs the
+workers (:class:`Workers`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import multiprocessing
-import re
-import resource
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import os
+import pickle
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, BinaryIO
 
 import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from rights import config
+from rights.bundles import layout
+from rights.bundles.layout import RenderError as RenderError
+from rights.bundles.layout import deadline as deadline
+from rights.bundles.layout import document as document
+from rights.bundles.layout import font_config as font_config
+from rights.bundles.layout import locked_fetcher as locked_fetcher
+from rights.bundles.layout import write as write
+
+# RenderError, the fetcher, the font configuration, document, write and deadline live in .layout (what the
+# render workers import); they are named here too because this module is where the app renders from.
 
 TEMPLATE_DIR = config.ROOT / "templates" / "pdf"
-ASSET_DIR = TEMPLATE_DIR / "assets"
-ASSET_SCHEME = "rights-asset:"
-#: A scan's page image handed to the one document being laid out (never a file or a network address).
-SCAN_SCHEME = "rights-scan:"
-_ASSET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\.(css|png|svg)")
-_ASSET_TYPES = {"css": "text/css", "png": "image/png", "svg": "image/svg+xml"}
 
 #: Tags an imported email may keep: text structure only. Anything else is dropped, keeping its text.
 EMAIL_TAGS = frozenset({
     "p", "br", "div", "span", "b", "strong", "i", "em", "u", "ul", "ol", "li", "blockquote", "pre", "code",
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
 })
-
-
-class RenderError(RuntimeError):
-    """A PDF could not be rendered (timeout, memory limit, or a WeasyPrint failure); the message says which."""
 
 
 @dataclass(frozen=True)
@@ -76,52 +76,6 @@ def sanitise_email_html(html: str) -> str:
     """Imported email HTML reduced to inert text formatting: no attributes, links, images, styles or URLs."""
     return nh3.clean(html, tags=set(EMAIL_TAGS), attributes={}, url_schemes=set(), strip_comments=True,
                      link_rel=None, clean_content_tags={"script", "style", "title", "head"})
-
-
-def _asset_response(url: str) -> Any:
-    from weasyprint.urls import URLFetcherResponse
-
-    name = url[len(ASSET_SCHEME):].lstrip("/")
-    if not _ASSET_NAME.fullmatch(name):
-        raise ValueError(f"refused asset name {name!r}")
-    path = (ASSET_DIR / name).resolve()
-    if path.parent != ASSET_DIR.resolve() or not path.is_file():
-        raise ValueError(f"no packaged asset {name!r}")
-    return URLFetcherResponse(url, body=path.read_bytes(),
-                              headers={"Content-Type": _ASSET_TYPES[name.rsplit(".", 1)[1]]})
-
-
-@functools.cache
-def _fetcher_class() -> type:
-    """Built on first use so importing this module does not import WeasyPrint (the web app imports it)."""
-    from weasyprint.urls import URLFetcher
-
-    class LockedFetcher(URLFetcher):
-        """Serves ``rights-asset:`` files from ASSET_DIR and ``rights-scan:`` images handed to this document;
-        refuses every other URL without opening it."""
-
-        def __init__(self, images: dict[str, bytes] | None = None) -> None:
-            super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
-            self.refused: list[str] = []
-            self.images = images or {}
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith(ASSET_SCHEME):
-                return _asset_response(url)
-            if url.startswith(SCAN_SCHEME) and url[len(SCAN_SCHEME):] in self.images:
-                from weasyprint.urls import URLFetcherResponse
-
-                return URLFetcherResponse(url, body=self.images[url[len(SCAN_SCHEME):]],
-                                          headers={"Content-Type": "image/png"})
-            self.refused.append(url[:200])
-            raise ValueError("URL refused: PDFs may use only packaged assets")
-
-    return LockedFetcher
-
-
-def locked_fetcher(images: dict[str, bytes] | None = None) -> Any:
-    """The fetcher for one document; ``images`` are the scans' burned pages it may embed, by name."""
-    return _fetcher_class()(images)
 
 
 @functools.cache
@@ -153,135 +107,98 @@ def render_template(name: str, context: dict[str, Any]) -> str:
     return environment().get_template(name).render(**context)
 
 
-_fonts = threading.local()
-
-
-def font_config() -> Any:
-    """This thread's WeasyPrint font configuration, made once and used for every document it lays out.
-
-    Why one: WeasyPrint otherwise makes a new one per document, and each loads fontconfig's configuration
-    and font list again and keeps a little of it for good. A render worker lays out dozens of chunks, and
-    with a configuration per chunk it grew by about a megabyte every two; with one it stays flat. Per thread
-    because Pango's font maps are not safe to share between threads. Our stylesheets have no ``@font-face``
-    (only installed fonts), so nothing a document brings is kept for the next."""
-    config = getattr(_fonts, "config", None)
-    if config is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        config = _fonts.config = FontConfiguration()
-    return config
-
-
-def document(html: str, *, extra_css: str = "", images: dict[str, bytes] | None = None) -> Any:
-    """Lay ``html`` out (in this process) with the locked fetcher; returns a WeasyPrint Document.
-
-    ``images``: PNGs the document may show as ``rights-scan:NAME`` (scans' pages, already redacted).
-    """
-    from weasyprint import CSS, HTML
-
-    fetcher = locked_fetcher(images)
-    fonts = font_config()
-    stylesheets = [CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)] if extra_css else []
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).render(
-        stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
-
-
-def write(doc: Any, target: str | Path, *, pdf_a: bool = False) -> None:
-    doc.write_pdf(str(target), pdf_variant="pdf/a-2b" if pdf_a else None, uncompressed_pdf=False)
-
-
 # ---------------------------------------------------------------------------------------------- isolation
 
-def _limit_worker(memory_mb: int) -> None:
-    """Pool initializer: cap this worker's address space so a runaway render gets MemoryError, not the box."""
-    limit = memory_mb * 1024 * 1024
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+#: Seconds a worker has to answer beyond the render limit (its own alarm should have answered first), and to
+#: exit once told to.
+GRACE = 30
+
+#: How a worker starts: a bare interpreter that imports only :mod:`.layout` (fds and memory limit appended).
+_WORKER_CODE = "import sys; from rights.bundles.layout import serve; serve(*map(int, sys.argv[1:]))"
 
 
-class _Timeout(Exception):
-    pass
+class _Worker:
+    """One render worker process and the two pipes to it (tasks in, answers out)."""
 
+    def __init__(self, memory_mb: int) -> None:
+        task_read, task_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        env = dict(os.environ)
+        # The worker must import the same ``rights`` as this process, wherever that came from.
+        package_root = str(config.ROOT)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        try:  # our own interpreter and fixed code; the arguments are numbers
+            self.process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-c", _WORKER_CODE, str(task_read), str(answer_write), str(memory_mb)],
+                stdin=subprocess.DEVNULL, env=env, pass_fds=(task_read, answer_write))
+        finally:
+            os.close(task_read)
+            os.close(answer_write)
+        self.tasks: BinaryIO = os.fdopen(task_write, "wb")
+        self.answers: BinaryIO = os.fdopen(answer_read, "rb")
+        self.done = 0
+        self.running: int | None = None  # index of the task it is running
+        self.started = 0.0
 
-def _alarm(_signum: int, _frame: Any) -> None:
-    raise _Timeout
+    def send(self, index: int, call: tuple[Callable[..., Any], tuple[Any, ...]]) -> None:
+        pickle.dump(call, self.tasks, protocol=pickle.HIGHEST_PROTOCOL)
+        self.tasks.flush()
+        self.running, self.started = index, time.monotonic()
 
+    def receive(self) -> Any:
+        """The answer to the running task; raises what the task raised, or RenderError if the worker died."""
+        try:
+            ok, value = pickle.load(self.answers)  # noqa: S301 - from the worker this process started
+        except (EOFError, pickle.UnpicklingError):
+            code = self.process.wait(timeout=GRACE)
+            raise RenderError(f"a render worker stopped (exit status {code}); it may have run out of memory"
+                              ) from None
+        self.running = None
+        self.done += 1
+        if not ok:
+            raise value
+        return value
 
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Wall-time limit inside a worker (SIGALRM; workers run tasks on their main thread)."""
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    except _Timeout:
-        raise RenderError(f"rendering took longer than {seconds} seconds") from None
-    except MemoryError:
-        raise RenderError("rendering needed more memory than the render limit allows") from None
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _executor(limits: RenderLimits, workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool whose workers run under ``limits``.
-
-    Spawn, not fork: the caller may be a threaded web or RQ process, and a forked copy of its locks and
-    connections is not safe to render in. Spawn rather than forkserver because every process counts: a
-    forkserver is one more resident interpreter for the life of the pool. Preloading WeasyPrint into it was
-    measured (2,000 pages, two workers): the workers' private memory fell by about 20 MB each, but the
-    forkserver's own share took it back, and the tree's proportional memory was the same (159 MB against
-    160). A spawned worker starts as a bare interpreter and imports only what the task it unpickles needs."""
-    ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers or limits.workers, mp_context=ctx,
-                               initializer=_limit_worker, initargs=(limits.memory_mb,))
-
-
-def _stop(executor: ProcessPoolExecutor, *, failed: bool) -> None:
-    """Shut a pool down; after a failure, kill its workers first.
-
-    Why kill: a worker that meets its memory limit can be left alive but stuck (a MemoryError inside a lock
-    or while starting its result thread), and ``ProcessPoolExecutor.shutdown`` then waits for it for ever.
-    A failed render must fail, not hang the job (or the request) that asked for it. The executor keeps its
-    workers in a private mapping; there is no public way to stop a stuck one."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    if failed:
-        for process in processes:
-            with contextlib.suppress(Exception):
-                process.kill()
-    executor.shutdown(wait=not failed, cancel_futures=True)
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.join(timeout=10)
-
-
-@contextmanager
-def pool(limits: RenderLimits, workers: int | None = None) -> Iterator[ProcessPoolExecutor]:
-    """A limited process pool for one piece of work (:func:`_executor`), stopped by :func:`_stop`."""
-    executor = _executor(limits, workers)
-    failed = True
-    try:
-        yield executor
-        failed = False
-    finally:
-        _stop(executor, failed=failed)
+    def stop(self, *, kill: bool) -> None:
+        """Close the task pipe (the worker exits when it reads the end) and reap it; kill it first if asked
+        or if it does not exit in time."""
+        if kill:
+            self.process.kill()
+        for pipe in (self.tasks, self.answers):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        try:
+            self.process.wait(timeout=GRACE)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class Workers:
-    """One pool of ``limits.workers`` limited processes for every task of a job, replaced by a fresh pool once
-    each worker has run ``tasks_per_worker`` tasks (WeasyPrint keeps a little of every document it lays out).
+    """A pool of ``limits.workers`` render worker processes for every task of a job, each replaced by a fresh
+    one once it has run ``tasks_per_worker`` tasks (WeasyPrint keeps a little of every document it lays out).
 
-    One pool rather than one per batch of tasks: a spawned worker takes a second or two to start and load
-    WeasyPrint and its fonts, which a bundle's several phases (records, front matter) would otherwise pay each
-    time. Use as a context manager; the pool is shut down on leaving."""
+    Why plain subprocesses with two pipes each, not ``multiprocessing`` / ``ProcessPoolExecutor``: a bundle's
+    memory is the sum over its processes, and a spawn-context pool costs two of them beyond the workers'
+    rendering. Its queues' semaphores start multiprocessing's resource tracker (a separate interpreter,
+    about 12 MB resident for the life of the job), and each spawned worker imports multiprocessing and
+    concurrent.futures and re-runs the parent's main script (about 5 MB more each). Spawned, not forked, all
+    the same: the caller may be a threaded web or RQ process, and a forked copy of its locks and connections
+    is not safe to render in. A worker starts as a bare interpreter that imports only :mod:`.layout`, puts
+    itself under ``limits.memory_mb`` of address space and loads WeasyPrint and the fonts at once (so it
+    does that while this process prepares the first task); each task runs under ``limits.seconds`` of wall
+    time in the worker, and a worker that does not answer ``grace`` seconds after that is killed.
 
-    def __init__(self, limits: RenderLimits, tasks_per_worker: int) -> None:
+    One pool rather than one per batch of tasks: a worker takes a second or two to start and load WeasyPrint
+    and its fonts, which a bundle's several phases (records, front matter) would otherwise pay each time. Use
+    as a context manager; leaving it stops the workers, and kills them if leaving on an error (a worker that
+    met its memory limit can be left alive but stuck: a failed render must fail, not hang the job)."""
+
+    def __init__(self, limits: RenderLimits, tasks_per_worker: int, *, grace: int = GRACE) -> None:
         self.limits = limits
-        self.capacity = tasks_per_worker * limits.workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._used = 0
+        self.tasks_per_worker = tasks_per_worker
+        self.grace = grace
+        self._workers: list[_Worker] = []
 
     def __enter__(self) -> Workers:
         return self
@@ -289,61 +206,68 @@ class Workers:
     def __exit__(self, exc_type: object, *_exc: object) -> None:
         self.close(failed=exc_type is not None)
 
+    def start(self, tasks: int) -> None:
+        """Start the workers ``tasks`` tasks will need now, so they load WeasyPrint while the caller prepares
+        them (``run`` starts any that are missing)."""
+        while len(self._workers) < min(self.limits.workers, tasks):
+            self._workers.append(_Worker(self.limits.memory_mb))
+
     def close(self, *, failed: bool = False) -> None:
-        if self._pool is not None:
-            _stop(self._pool, failed=failed)
-            self._pool = None
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stop(kill=failed)
 
-    def run(self, calls: list[tuple[Any, tuple[Any, ...]]], on_done: Callable[[], None] | None = None) -> list[Any]:
-        """Run ``(function, args)`` calls; results in the order given (``on_done`` after each). Raises what a
-        task raised."""
-        results: list[Any] = []
-        done = 0
-        while done < len(calls):
-            if self._pool is None or self._used >= self.capacity:
-                self.close()
-                self._pool = _executor(self.limits, workers=min(self.limits.workers, len(calls) - done))
-                self._used = 0
-            batch = calls[done:done + self.capacity - self._used]
-            futures = [self._pool.submit(fn, *args) for fn, args in batch]
-            wait = (self.limits.seconds + 30) * len(batch)
-            for future in futures:
-                results.append(future.result(timeout=wait))
-                if on_done is not None:
-                    on_done()
-            self._used += len(batch)
-            done += len(batch)
+    def run(self, calls: list[tuple[Callable[..., Any], tuple[Any, ...]]],
+            on_done: Callable[[], None] | None = None) -> list[Any]:
+        """Run ``(function, args)`` calls (functions of :mod:`.layout`, or anything a bare interpreter can
+        unpickle and run); results in the order given (``on_done`` after each). Raises what a task raised,
+        after killing the workers."""
+        try:
+            return self._run(calls, on_done)
+        except BaseException:
+            self.close(failed=True)
+            raise
+
+    def _run(self, calls: list[tuple[Callable[..., Any], tuple[Any, ...]]],
+             on_done: Callable[[], None] | None) -> list[Any]:
+        results: list[Any] = [None] * len(calls)
+        waiting = 0
+        left = len(calls)
+        wait = self.limits.seconds + self.grace
+        while left:
+            for worker in [w for w in self._workers if w.running is None and w.done >= self.tasks_per_worker]:
+                worker.stop(kill=False)
+                self._workers.remove(worker)
+            if waiting < len(calls):
+                self.start(len(calls) - waiting + sum(w.running is not None for w in self._workers))
+            for worker in self._workers:
+                if worker.running is None and waiting < len(calls):
+                    worker.send(waiting, calls[waiting])
+                    waiting += 1
+            busy = [w for w in self._workers if w.running is not None]
+            soonest = min(w.started for w in busy) + wait
+            ready, _, _ = select.select([w.answers for w in busy], [], [], max(0.0, soonest - time.monotonic()))
+            if not ready and time.monotonic() >= soonest:
+                raise RenderError(f"a render worker did not answer within {wait} seconds")
+            for worker in busy:
+                if worker.answers in ready:
+                    index = worker.running
+                    assert index is not None
+                    results[index] = worker.receive()
+                    left -= 1
+                    if on_done is not None:
+                        on_done()
         return results
-
-
-def release_memory() -> None:
-    """After a task: hand freed heap back to the OS, so a long-lived worker does not grow chunk after chunk
-    (``max_tasks_per_child`` would recycle workers instead, but hangs the pool on Python 3.11)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def _render_task(html: str, pdf_a: bool, seconds: int) -> bytes:
-    import io
-
-    with deadline(seconds):
-        buffer = io.BytesIO()
-        document(html).write_pdf(buffer, pdf_variant="pdf/a-2b" if pdf_a else None)
-        return buffer.getvalue()
 
 
 def render_pdf(html: str, limits: RenderLimits | None = None, *, pdf_a: bool = False) -> bytes:
     """Render one small document (a letter) in a separate, limited process; returns the PDF bytes."""
     limits = limits or RenderLimits()
-    with pool(limits, workers=1) as executor:
-        future = executor.submit(_render_task, html, pdf_a, limits.seconds)
-        try:
-            return future.result(timeout=limits.seconds + 30)
-        except RenderError:
-            raise
-        except Exception as exc:  # a worker killed by the kernel, or a WeasyPrint failure
-            raise RenderError(f"rendering failed: {type(exc).__name__}: {exc}") from None
+    try:
+        with Workers(replace(limits, workers=1), tasks_per_worker=1) as workers:
+            return workers.run([(layout.pdf_bytes, (html, pdf_a, limits.seconds))])[0]
+    except RenderError:
+        raise
+    except Exception as exc:  # a WeasyPrint failure
+        raise RenderError(f"rendering failed: {type(exc).__name__}: {exc}") from None
+

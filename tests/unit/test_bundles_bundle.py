@@ -266,14 +266,23 @@ def test_a_front_matter_that_never_settles_is_refused():
 def test_counting_a_front_slice_writes_nothing_and_agrees_with_the_written_slice(tmp_path):
     """The first pass over the front matter only counts its pages (no PDF drawn); the count must be the one the
     written slice has, or the settled numbering would start from a wrong guess."""
-    from rights.bundles import parts
+    from rights.bundles import layout, parts
 
     entries = [bundle.IndexEntry(f"k{i}", f"r{i}", "Children's social care", date(2020, 1, 1 + i % 28),
                                  f"Record number {i} with a title long enough to wrap " * (1 + i % 3), 0, 0)
                for i in range(60)]
     codes = bundle._code_notes(["TP"])
-    counted = parts.render_front(META, entries, WITHHELD, codes, None, 60, True, True)
+    html = parts.save(parts.front_html(META, entries, WITHHELD, codes, True, True), tmp_path / "front.html")
+    counted, _ = layout.lay_out(html, None, 60)
     target = tmp_path / "front.pdf"
-    written = parts.render_front(META, entries, WITHHELD, codes, str(target), 60, True, True)
+    written, _ = layout.lay_out(html, str(target), 60)
     assert counted == written == len(pdftotext(target)) > 1
-    assert list(tmp_path.iterdir()) == [target]
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "front.html", target]
+
+
+def test_a_record_whose_anchor_never_reached_a_page_is_an_error():
+    from rights.bundles import parts
+
+    assert parts.pages_of(["a", "b"], 3, {"a": 0, "b": 1, "c": 2}) == ({"a": 0, "b": 1}, {"a": 0, "b": 2})
+    with pytest.raises(BundleError, match="1 record"):
+        parts.pages_of(["a", "b"], 3, {"a": 0})

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import http.server
-import multiprocessing
+import os
 import threading
 import time
 from datetime import date
@@ -101,6 +100,24 @@ def test_fetcher_refuses_paths_out_of_the_asset_dir(url):
         render.locked_fetcher().fetch(url)
 
 
+@pytest.mark.parametrize("url", ["rights-scan:r1-0", "rights-scan:../secret-0", "rights-scan:r1-0.png",
+                                 "rights-scan:r1-0/../../x-0", "rights-scan:/etc/passwd", "rights-scan:r2-0"])
+def test_fetcher_serves_scan_pages_only_from_the_documents_own_folder(tmp_path, url):
+    """A scan's page is served from the folder the task names, by a plain name only; without a folder, or
+    for any other name, nothing is read."""
+    folder = tmp_path / "chunk0-scans"
+    folder.mkdir()
+    (folder / "r1-0.png").write_bytes(b"\x89PNG page one")
+    (tmp_path / "secret-0.png").write_bytes(b"outside")
+    if url == "rights-scan:r1-0":
+        assert render.locked_fetcher(str(folder)).fetch(url).read() == b"\x89PNG page one"
+        with pytest.raises(ValueError, match="refused"):
+            render.locked_fetcher().fetch(url)  # a document with no scans of its own
+    else:
+        with pytest.raises(ValueError, match=r"refused|no scan page"):
+            render.locked_fetcher(str(folder)).fetch(url)
+
+
 def test_fetcher_serves_the_packaged_stylesheet():
     response = render.locked_fetcher().fetch("rights-asset:pdf.css")
     assert b".redaction" in response.read()
@@ -126,17 +143,46 @@ def test_memory_limit_stops_a_render():
 
 def test_a_stuck_worker_is_killed_not_waited_for():
     """A worker left alive but stuck (as one can be after meeting its memory limit) must not hang the
-    caller in the pool's shutdown: leaving the pool on an error kills it."""
+    caller: it is given the render limit and a grace, then killed, and the caller gets a RenderError."""
     started = time.monotonic()
+    workers = render.Workers(render.RenderLimits(seconds=1, memory_mb=512, workers=1), tasks_per_worker=5, grace=2)
+    workers.start(1)
+    processes = [w.process for w in workers._workers]
+    with pytest.raises(render.RenderError, match="did not answer within 3 seconds"), workers:
+        workers.run([(time.sleep, (3600,))])
+    assert time.monotonic() - started < 60
+    assert processes and all(p.poll() is not None for p in processes)
 
-    def stuck() -> None:
-        with render.pool(render.RenderLimits(seconds=1, memory_mb=512, workers=1)) as executor:
-            executor.submit(time.sleep, 3600).result(timeout=3)
 
-    with pytest.raises(concurrent.futures.TimeoutError):
-        stuck()
-    assert time.monotonic() - started < 120
-    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+def test_workers_return_results_in_order_and_are_replaced_after_their_tasks():
+    with render.Workers(render.RenderLimits(workers=2), tasks_per_worker=2) as workers:
+        assert workers.run([(abs, (-i,)) for i in range(7)]) == list(range(7))
+    with render.Workers(render.RenderLimits(workers=1), tasks_per_worker=2) as workers:
+        pids = workers.run([(os.getpid, ())] * 3) + workers.run([(os.getpid, ())])
+    assert pids[0] == pids[1] != pids[2] == pids[3] != os.getpid()
+
+
+def test_a_task_failure_reaches_the_caller_and_stops_the_workers():
+    with pytest.raises(ValueError, match="invalid literal"), render.Workers(render.RenderLimits(), 5) as workers:
+        workers.run([(int, ("not a number",))])
+    assert not workers._workers
+
+
+def test_a_render_worker_imports_weasyprint_and_nothing_else_of_the_app():
+    """Every process of a bundle counts: a worker must not load the templates, the settings, the bundle's
+    dataclasses or multiprocessing (a spawn pool's workers did, and it started a resource tracker too), nor
+    run fontTools' subsetter module, which WeasyPrint imports but does not use here."""
+    from rights.bundles import layout
+
+    with render.Workers(render.RenderLimits(), 2) as workers:
+        pdf, subset, modules = workers.run([(layout.pdf_bytes, ("<p>Hello <b>there</b></p>", False, 60)),
+                                            (eval, ("type(__import__('sys').modules['fontTools.subset']).__name__",)),
+                                            (eval, ("sorted(__import__('sys').modules)",))])
+    assert pdf.startswith(b"%PDF") and subset == "_LazyModule"  # fonts subset by HarfBuzz: fontTools' never ran
+    modules = set(modules)
+    assert {"weasyprint", "rights.bundles.layout"} <= modules
+    assert {m for m in modules if m.startswith("rights")} == {"rights", "rights.bundles", "rights.bundles.layout"}
+    assert not modules & {"jinja2", "nh3", "markupsafe", "multiprocessing", "concurrent.futures", "pikepdf"}
 
 
 def test_one_font_configuration_per_thread_serves_every_document():
