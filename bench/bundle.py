@@ -54,7 +54,7 @@ def _meta():
 
 def run_one(mode: str, pages: int, workers: int, out: str, chunk_chars: int | None) -> None:
     """Child process: render one bundle and print its page count as JSON."""
-    from rights.bundles import bundle, render, sample
+    from rights.bundles import bundle, parts, render, sample
 
     withheld = sample.withheld()
     if mode == "chunked":
@@ -66,7 +66,7 @@ def run_one(mode: str, pages: int, workers: int, out: str, chunk_chars: int | No
                                       workdir=Path(out).parent, **extra)
         print(json.dumps({"pages": result.pages, "chunks": result.chunks}))
     else:
-        doc = render.document(bundle.one_pass_html(_meta(), sample.records(pages), withheld))
+        doc = render.document(parts.one_pass_html(_meta(), sample.records(pages), withheld))
         doc.write_pdf(out)
         print(json.dumps({"pages": len(doc.pages), "chunks": 1}))
 

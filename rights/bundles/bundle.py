@@ -163,10 +163,6 @@ def order(records: Sequence[_T]) -> list[_T]:
     return sorted(records, key=lambda r: (rank[r.service], r.date, r.key))
 
 
-def redaction_codes(records: Iterable[BundleRecord]) -> set[str]:
-    return {c for r in records for c in record_codes(r)}
-
-
 def record_codes(record: BundleRecord) -> set[str]:
     """The codes a record's boxes show: its text redactions' and its scan regions'."""
     return {s.code for s in record.segments if isinstance(s, Redaction)} | set(record.page_codes)
@@ -421,14 +417,3 @@ def _gate(target: Path, total: int, entries: list[IndexEntry]) -> None:
                           f"{len(expected)} in the index)")
     if entries and not (entries[-1].last_page == total and all(1 <= e.first_page <= total for e in entries)):
         raise BundleError("index page numbers fall outside the bundle")
-
-
-def one_pass_html(meta: BundleMeta, records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> str:
-    """The same bundle as a single HTML document (index pages by target-counter): the benchmark's baseline."""
-    ordered = order(records)
-    entries = [IndexEntry(r.key, f"r{i}", r.service, r.date, r.title, 0, 0) for i, r in enumerate(ordered)]
-    codes = _code_notes(codes_used(redaction_codes(ordered), withheld))
-    return render.render_template("bundle_one_pass.html", {
-        "meta": meta, "entries": entries, "withheld": list(withheld), "codes": codes,
-        "records": [(f"r{i}", r) for i, r in enumerate(ordered)]})
-

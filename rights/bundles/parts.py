@@ -16,7 +16,7 @@ dataclasses. Writing a chunk's HTML takes a few milliseconds; laying it out, sec
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -120,3 +120,15 @@ def pages_of(anchors: list[str], pages: int, first: dict[str, int]) -> tuple[dic
         raise BundleError(f"{len(missing)} record(s) did not reach the rendered pages")
     last = {a: (first[anchors[i + 1]] - 1 if i + 1 < len(anchors) else pages - 1) for i, a in enumerate(anchors)}
     return {a: first[a] for a in anchors}, last
+
+
+def one_pass_html(meta: BundleMeta, records: Sequence[BundleRecord], withheld: Sequence[WithheldRecord]) -> str:
+    """The same bundle as a single HTML document (index pages by target-counter): the benchmark's baseline."""
+    from rights.bundles.bundle import _code_notes, codes_used, order
+
+    ordered = order(records)
+    entries = [IndexEntry(r.key, f"r{i}", r.service, r.date, r.title, 0, 0) for i, r in enumerate(ordered)]
+    codes = _code_notes(codes_used(set().union(*(record_codes(r) for r in ordered)), withheld))
+    return render.render_template("bundle_one_pass.html", {
+        "meta": meta, "entries": entries, "withheld": list(withheld), "codes": codes,
+        "records": [(f"r{i}", r) for i, r in enumerate(ordered)]})
