@@ -9,17 +9,16 @@ threaded web server and worker that call it.
 from __future__ import annotations
 
 import os
-import resource
 import sys
+
+from rights.sources.extract_worker import limit_resources
 
 
 def main(argv: list[str]) -> int:
     memory_mb, seconds = int(argv[1]), int(argv[2])
     if argv[3] != "--":
         raise SystemExit("usage: raster_worker MEMORY_MB SECONDS -- PDFTOPPM_ARGS...")
-    memory = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    limit_resources(memory_mb, seconds)
     try:
         os.execvp("pdftoppm", ["pdftoppm", *argv[4:]])  # noqa: S606, S607 - fixed program found on PATH
     except FileNotFoundError:

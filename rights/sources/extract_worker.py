@@ -13,7 +13,8 @@ import json
 import sys
 
 
-def _limit_resources(memory_mb: int, seconds: int) -> None:
+def limit_resources(memory_mb: int, seconds: int) -> None:
+    """Cap this process's address space and CPU time (also the scan rasteriser's, before it execs)."""
     try:
         import resource
     except ImportError:  # not POSIX: the caller's wall-clock timeout still applies
@@ -28,7 +29,7 @@ def main(argv: list[str]) -> int:
     from rights.sources.document_limits import DocumentLimits, DocumentRefused, cap_text
 
     limits = DocumentLimits(**json.loads(limits_json))
-    _limit_resources(limits.memory_mb, limits.timeout_seconds)
+    limit_resources(limits.memory_mb, limits.timeout_seconds)
     from rights.sources import documents
 
     data = sys.stdin.buffer.read()
