@@ -37,6 +37,7 @@ from rights.models import (
     BundleVersion,
     GatheredRecord,
     JobRun,
+    JobStatus,
     OutboxMessage,
     RecordDecision,
     RightsRequest,
@@ -151,7 +152,11 @@ class FaultRun:
 
     # ------------------------------------------------------------------ observing the workers
     def running(self, job_name: str) -> list[tuple[int, str]]:
-        """(worker index, JobRun id) for each worker whose work horse runs a ``job_name`` job right now."""
+        """(worker index, JobRun id) for each worker whose work horse runs a ``job_name`` job right now.
+
+        Only runs whose start is committed (status ``started``) count: a horse killed before its run recorded
+        the attempt leaves nothing to run again, so a fault landing there would interrupt no job at all.
+        """
         queue = Queue(self.s.rt.queue.queue.name, connection=self.s.rt.queue.connection)
         by_pid = {pid: index for index, pid in self.s.workers.pids().items()}
         current: dict[str, int] = {}
@@ -163,7 +168,8 @@ class FaultRun:
         if not current:
             return []
         with self.db.transaction() as session:
-            names = dict(session.execute(select(JobRun.id, JobRun.name).where(JobRun.id.in_(list(current)))).all())
+            names = dict(session.execute(select(JobRun.id, JobRun.name).where(
+                JobRun.id.in_(list(current)), JobRun.status == JobStatus.STARTED.value)).all())
         return [(index, run_id) for run_id, index in current.items() if names.get(run_id) == job_name]
 
     def queued(self) -> int:
