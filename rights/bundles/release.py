@@ -306,13 +306,17 @@ def _finalising(session: Session, state: versions.VersionState) -> Finalising | 
                       done=int(progress.get("done", 0)), total=int(progress.get("total", 0)))
 
 
-def panel(session: Session, cipher: Cipher, request: RightsRequest, *, may_prepare: bool) -> Panel:
+def panel(session: Session, cipher: Cipher, request: RightsRequest, *, may_prepare: bool,
+          state: versions.VersionState | None = None, undecided: int | None = None) -> Panel:
     """What the release section shows: versions, staleness, leak findings, finalisation, links, downloads and
-    the print pack's place on the "to post" list."""
+    the print pack's place on the "to post" list. ``state`` and ``undecided``: the caller's own reading, when it
+    has one (the case page's buttons are decided on the same one)."""
     from rights.redaction.decisions import undecided_count
 
-    undecided = undecided_count(session, request.id)
-    state = versions.state(session, cipher, request)
+    if undecided is None:
+        undecided = undecided_count(session, request.id)
+    if state is None:
+        state = versions.state(session, cipher, request)
     posts = list(session.scalars(select(PostItem).where(PostItem.request_id == request.id,
                                                         PostItem.kind == post.PRINT_PACK).order_by(PostItem.id)))
     return Panel(state=state, versions=versions.versions(session, request.id),

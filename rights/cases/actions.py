@@ -122,13 +122,18 @@ def _user_id(ref: str | None) -> int | None:
 
 
 def facts_for(session: Session, request: RightsRequest, actor: Actor, today: date, *,
-              review: redaction_decisions.Progress | None = None) -> Facts:
-    """What the guards and checks read; ``review``: the redaction progress, if the caller counted it already."""
+              review: redaction_decisions.Progress | None = None,
+              version: bundle_versions.VersionState | None = None) -> Facts:
+    """What the guards and checks read; ``review`` and ``version``: the redaction progress and the latest
+    version's state, if the caller read them already (the case page shows the same reading in its release
+    panel, so its buttons and the panel never disagree, and the disclosure fingerprint is computed once)."""
     state = workflow.clock_state(request)  # the clock events replayed once for every guard
     in_release = request.kind == RequestKind.ACCESS.value and request.status in ("review", "awaiting_approval",
                                                                                  "ready")
-    version = (bundle_versions.state(session, runtime.current().cipher, request) if in_release
-               else bundle_versions.VersionState())
+    if not in_release:
+        version = bundle_versions.VersionState()
+    elif version is None:
+        version = bundle_versions.state(session, runtime.current().cipher, request)
     # The approver must be neither who prepared the version nor who sent it for approval.
     preparer = _user_id(version.version.prepared_by) if version.version is not None else None
     return Facts(

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from rights.bundles import versions
 from rights.cli.process import run_pending
 from rights.models import AuditEvent, DownloadLink, OutboxMessage, RightsRequest, utcnow
 from tests.integration.portal_support import Portal, portal_app, prepare_codes
@@ -22,7 +23,7 @@ from tests.integration.staff_support import (
 from tests.integration.test_release import EMAIL, MANAGER, act, view
 
 
-def test_officer_prepares_and_views_a_version_on_the_case_page(app, rt, settings) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_officer_prepares_and_views_a_version_on_the_case_page(app, rt, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     case = decided_case(rt, settings)
     client = signed_in_client(app, rt, make_staff(rt, "officer"))
     page = client.get(f"/staff/cases/{case['reference']}").get_data(as_text=True)
@@ -31,8 +32,14 @@ def test_officer_prepares_and_views_a_version_on_the_case_page(app, rt, settings
     response = client.post(f"/staff/cases/{case['reference']}/release/prepare", data={"csrf_token": token})
     assert response.status_code == 302
     run_pending(rt.db, rt.queue, 1)
+    readings = []
+    real_state = versions.state
+    monkeypatch.setattr(versions, "state", lambda *a, **k: readings.append(1) or real_state(*a, **k))
     page = client.get(f"/staff/cases/{case['reference']}").get_data(as_text=True)
     assert "Prepared versions" in page and "draft" in page
+    # The buttons and the release panel are drawn from one reading of the version (a second reading could
+    # see a version the first did not), which also computes the disclosure fingerprint once.
+    assert len(readings) == 1 and "Send for approval" in page
     pdf = client.get(f"/staff/cases/{case['reference']}/release/versions/1/bundle")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.headers["Content-Disposition"].startswith("inline")

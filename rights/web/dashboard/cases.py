@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from forms import options
 from forms.dashboard import CorrectSubjectForm, NoteForm, action_form
 from rights import audit, cases, clock, jobs, search, workflow
+from rights.bundles import versions as bundle_versions
 from rights.cases import Actor, CaseAccessDenied, CaseError, CaseNotFound, OtherCase
 from rights.models import RightsRequest, Role
 from rights.permissions import AUDIT_READERS, CASE_VIEWERS, CASEWORKERS, can_see_audit, is_caseworker
@@ -145,13 +146,16 @@ def _visible_duplicate(db_session: Session, case: RightsRequest, who: Actor) -> 
 @bp.get("/cases/<reference>")
 @staff(*CASE_VIEWERS)
 def case_page(reference: str) -> Any:
-    from rights.web.dashboard.release import release_panel
+    from rights.web.dashboard.release import has_release_panel, release_panel
     who = actor()
     on = today()
     with rt().db.transaction() as db_session:
         case = _case_or_deny(db_session, reference, who, partial(cases.view_case, ip=client_ip()))
-        review = redaction_decisions.progress(db_session, case.id)  # counted once: the facts and the page
-        facts = cases.facts_for(db_session, case, who, on, review=review)
+        # Read once for the buttons and the panels alike: a version prepared between two readings would
+        # otherwise show in the release panel while "Send for approval" waited for the next refresh.
+        review = redaction_decisions.progress(db_session, case.id)
+        version = bundle_versions.state(db_session, rt().cipher, case) if has_release_panel(case) else None
+        facts = cases.facts_for(db_session, case, who, on, review=review, version=version)
         actions = cases.available_actions(db_session, case, who, on, facts)
         context = {
             "case": case,
@@ -172,7 +176,7 @@ def case_page(reference: str) -> Any:
             "jobs": jobs.for_request(db_session, case.id),
             "search_panel": search.panel(db_session, case, who),
             "review_progress": review if is_caseworker(who.role) else None,
-            "release_panel": release_panel(db_session, case, who),
+            "release_panel": release_panel(db_session, case, who, state=version, undecided=review.undecided),
         }
         # Rendered inside the transaction: the template reads the case's people and documents lazily.
         return render_template("dashboard/case.html", kind_labels=KIND_TITLES, today=on, title=reference,

@@ -21,11 +21,19 @@ from rights.web.dashboard.cases import _case_or_deny, actor
 from rights.web.helpers import client_ip, rt
 
 
-def release_panel(db_session: Any, case: RightsRequest, who: Any) -> release.Panel | None:
-    """The release section's data, for access requests that reached review."""
-    if case.kind != "access" or case.status in ("received", "awaiting_id", "searching"):
+def has_release_panel(case: RightsRequest) -> bool:
+    """Access requests that reached review have a release section."""
+    return case.kind == "access" and case.status not in ("received", "awaiting_id", "searching")
+
+
+def release_panel(db_session: Any, case: RightsRequest, who: Any, *, state: versions.VersionState | None = None,
+                  undecided: int | None = None) -> release.Panel | None:
+    """The release section's data, for access requests that reached review (``state``, ``undecided``: the case
+    page's own reading, see :func:`rights.bundles.release.panel`)."""
+    if not has_release_panel(case):
         return None
-    panel = release.panel(db_session, rt().cipher, case, may_prepare=who.role in CASEWORKERS)
+    panel = release.panel(db_session, rt().cipher, case, may_prepare=who.role in CASEWORKERS, state=state,
+                          undecided=undecided)
     in_progress = case.status in ("review", "awaiting_approval", "ready")
     return panel if in_progress or panel.versions else None
 
