@@ -1,7 +1,7 @@
 """The redaction core's hot modules compiled with mypyc when a C compiler is at hand; plain Python otherwise.
 
 Why: detecting and deciding a note is Python run per candidate name and per span (``bench/redaction_speed.py``,
-README "Benchmarks"); compiled, the same source runs about 1.28 times as fast. Everything else about the
+README "Benchmarks"); compiled, the same source runs about 1.3 times as fast. Everything else about the
 package is in ``pyproject.toml``; this file only adds the extension modules, so ``pip install -e .`` (as
 ``scripts/bootstrap.sh`` runs it) builds them next to their sources, where Python imports them before the
 ``.py`` files. The ``.py`` files stay the source: with no compiler, no Python headers, or

@@ -33,7 +33,7 @@ context words, and ships US-first recognisers; the UK rules (HMRC NI prefixes, N
 check letters, current plates) and the name rules (listed people in every form, titles, initials,
 relations, ordinary words that are names) are short to write and check with python-stdnum and
 phonenumbers. ``bench/redaction_speed.py`` measures both on the same notes, grouped into requests of 25
-notes sharing one context as the service gives them: about 7.3x Presidio's throughput per core with
+notes sharing one context as the service gives them: about 7.4x Presidio's throughput per core with
 the hot modules compiled by mypyc at install (``setup.py``; 5.7x as plain Python) at 99.96% recall of
 third-party mentions against its 79% (the 10x goal is not met). Counted in machine instructions, the work
 is spread thin: the name rules about half, the identifiers a third, the policy a tenth; the
