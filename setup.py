@@ -33,7 +33,7 @@ def _can_compile() -> bool:
     """A C compiler and the interpreter's headers: what building an extension needs."""
     if os.environ.get("RIGHTS_PURE_PYTHON", "") not in ("", "0"):
         return False
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]  # as the build picks it
     headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
     return shutil.which(compiler) is not None and headers.is_file()
 
