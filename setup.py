@@ -1,14 +1,14 @@
 """The redaction core's hot modules compiled with mypyc when a C compiler is at hand; plain Python otherwise.
 
-Why: detecting and deciding a note is Python run per candidate name and per span (``bench/redaction_speed.py``,
-README "Benchmarks"); compiled, the same source runs about 1.3 times as fast. Everything else about the
-package is in ``pyproject.toml``; this file only adds the extension modules, so ``pip install -e .`` (as
-``scripts/bootstrap.sh`` runs it) builds them next to their sources, where Python imports them before the
-``.py`` files. The ``.py`` files stay the source: with no compiler, no Python headers, or
-``RIGHTS_PURE_PYTHON=1``, nothing is compiled and they run as they are, proposing the same to the
-character (``bench/redaction_fingerprint.py``). After editing a compiled module, build again
-(``pip install --no-deps -e .``; ``scripts/bootstrap.sh`` does when a source is newer than its build):
-``tests/unit/test_compiled_modules.py`` fails on a stale build.
+Why: detecting and deciding a note is Python run per candidate name and per span
+(``bench/redaction_speed.py``, README "Benchmarks"); compiled, the same source runs about 1.3 times as fast.
+Everything else about the package is in ``pyproject.toml``; this file only adds the extension modules, so
+``pip install -e .`` (as ``scripts/bootstrap.sh`` runs it) builds them next to their sources, where Python
+imports them before the ``.py`` files. The ``.py`` files stay the source: with no compiler, no Python headers,
+or ``RIGHTS_PURE_PYTHON=1`` (which removes no earlier build: delete the ``.so`` files too), nothing is
+compiled and they run as they are, proposing the same to the character (``bench/redaction_fingerprint.py``).
+After editing a compiled module, build again (``pip install --no-deps -e .``; ``scripts/bootstrap.sh`` does
+when a source is newer than its build): ``tests/unit/test_compiled_modules.py`` fails on a stale build.
 """
 
 from __future__ import annotations
