@@ -54,6 +54,18 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[test]'
   touch "$stamp"
+else
+  # The redaction core is compiled in place by that install (setup.py, mypyc): build it again when a
+  # compiled module's source is newer than its build, or setup.py than the last install.
+  stale=0
+  [ setup.py -nt "$stamp" ] && stale=1
+  for built in rights/redaction/*.cpython-*.so; do
+    [ -e "$built" ] && [ "${built%%.cpython-*}.py" -nt "$built" ] && stale=1
+  done
+  if [ "$stale" = 1 ]; then
+    .venv/bin/python -m pip install -q --no-deps -e .
+    touch "$stamp"
+  fi
 fi
 
 bash scripts/build-assets.sh

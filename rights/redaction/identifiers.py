@@ -127,7 +127,7 @@ def nhs_valid(value: str) -> bool:
 def nino_valid(value: str) -> bool:
     """A National Insurance number meeting HMRC's prefix rules (temporary TN numbers excluded)."""
     m = _NINO.fullmatch(value.strip().upper())
-    return bool(m) and m.group(1) not in _NINO_BAD_PREFIXES
+    return m is not None and m.group(1) not in _NINO_BAD_PREFIXES
 
 
 def vehicle_valid(value: str) -> bool:

@@ -135,15 +135,21 @@ class RedactionConfig:
 def involvements_from_json(items: Iterable[Mapping[str, Any]]) -> tuple[Involvement, ...]:
     """Involvement lists as ``rights.search.record_involved`` returns them (decrypted dicts) -> dataclasses.
 
-    Entries without a name are dropped: they cannot be found in text.
+    Entries without a name are dropped: they cannot be found in text. Every value is made text or None here,
+    at the edge: a source may have stored a number as a person id, and the detectors (compiled, see
+    ``setup.py``) hold their inputs to the types they declare.
     """
     out = []
     for item in items:
         name = str(item.get("name") or "").strip()
         if name:
-            out.append(Involvement(name, str(item.get("role") or "other"), item.get("job_title"),
-                                   item.get("person_id"), item.get("address")))
+            out.append(Involvement(name, str(item.get("role") or "other"), _text_or_none(item.get("job_title")),
+                                   _text_or_none(item.get("person_id")), _text_or_none(item.get("address"))))
     return tuple(out)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 @dataclass(frozen=True)

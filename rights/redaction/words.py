@@ -41,13 +41,11 @@ class Token:
 def words_of(text: str, index: NameIndex) -> list[Token]:
     """The capitalised words of ``text``, and listed people's name words written in lower case, by start."""
     tokens: list[Token] = []
-    append, base, make = tokens.append, _base, object.__new__  # locals: this loop runs for every capitalised word
+    append, base = tokens.append, _base  # locals: this loop runs for every capitalised word
     for m in (_ASCII_WORD if text.isascii() else _WORD).finditer(text):
         start = m.start()
         raw, word, size = base(m.group())
-        token = make(Token)  # slots filled here: no __init__ call per word
-        token.start, token.end, token.word, token.raw = start, start + size, word, raw
-        append(token)
+        append(Token(start, start + size, word, raw))
     lowered = text.lower()
     if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
         size = len(text)

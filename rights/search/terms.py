@@ -31,7 +31,8 @@ def subject_identity(person: Person) -> Identity:
     nhs = identifiers.pop("nhs_number", None)
     upn = identifiers.pop("upn", None)
     addresses = tuple(
-        Address(lines=tuple(a.get("lines") or ()), postcode=a.get("postcode") or None, current=bool(a.get("current")))
+        Address(lines=tuple(str(line) for line in a.get("lines") or ()),
+                postcode=str(a["postcode"]) if a.get("postcode") else None, current=bool(a.get("current")))
         for a in (person.addresses or []) if isinstance(a, dict)
     )
     return Identity(

@@ -172,14 +172,20 @@ def _identity(entry: dict[str, Any], where: str) -> Identity:
     )
 
 
+def _text_or_none(value: Any) -> str | None:
+    """A manifest's optional value as text (a person id may be written as a number), or None if absent."""
+    return None if value is None or value == "" else str(value)
+
+
 def _involved(items: Any, where: str) -> tuple[Involvement, ...]:
     result = []
     for i, item in enumerate(items or []):
         if not isinstance(item, dict) or not item.get("name"):
             raise ManifestError(f"{where}: involved[{i}] needs a name")
         result.append(Involvement(name=str(item["name"]), role=str(item.get("role") or "other"),
-                                  job_title=item.get("job_title") or None, person_id=item.get("person_id") or None,
-                                  address=item.get("address") or None))
+                                  job_title=_text_or_none(item.get("job_title")),
+                                  person_id=_text_or_none(item.get("person_id")),
+                                  address=_text_or_none(item.get("address"))))
     return tuple(result)
 
 

@@ -143,6 +143,18 @@ def test_involvements_from_stored_json() -> None:
     assert involvements_from_json(stored) == (Involvement("Piotr Nowak", "family_member", None, "P2", "4 Elm Close"),)
 
 
+def test_stored_values_of_other_types_are_made_text_before_the_detectors_see_them() -> None:
+    """A source that stored a person id as a number: the (compiled) detectors get text, and still propose."""
+    from rights.redaction import involvements_from_json
+
+    stored = [{"name": "Piotr Nowak", "role": "family_member", "job_title": 7, "person_id": 4711, "address": ""}]
+    involved = involvements_from_json(stored)
+    assert involved == (Involvement("Piotr Nowak", "family_member", "7", "4711", None),)
+    context = RedactionContext(SUBJECT, involved, involved)
+    proposals = propose("Amelia said Piotr Nowak shouted at her.", context)
+    assert [(p.start, p.end, p.redact) for p in proposals if p.redact] == [(12, 23, True)]
+
+
 @pytest.mark.parametrize(("text", "mention", "whose", "redact"), [
     ("Rose said she was fine.", "Rose", Whose.THIRD_PARTY, True),  # subject Rose, mother's surname Rose
     ("Rose Frank said she was fine.", "Rose Frank", Whose.SUBJECT, False),
