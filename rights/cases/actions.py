@@ -124,12 +124,10 @@ def _user_id(ref: str | None) -> int | None:
 def facts_for(session: Session, request: RightsRequest, actor: Actor, today: date, *,
               review: redaction_decisions.Progress | None = None,
               version: bundle_versions.VersionState | None = None) -> Facts:
-    """What the guards and checks read; ``review`` and ``version``: the redaction progress and the latest
-    version's state, if the caller read them already (the case page shows the same reading in its release
-    panel, so its buttons and the panel never disagree, and the disclosure fingerprint is computed once)."""
+    """What the guards and checks read; ``review``, ``version``: the redaction progress and latest version's
+    state if the caller read them (the case page's release panel shows the same reading as its buttons)."""
     state = workflow.clock_state(request)  # the clock events replayed once for every guard
-    in_release = request.kind == RequestKind.ACCESS.value and request.status in ("review", "awaiting_approval",
-                                                                                 "ready")
+    in_release = request.kind == RequestKind.ACCESS.value and request.status in ("review", "awaiting_approval", "ready")
     if not in_release:
         version = bundle_versions.VersionState()
     elif version is None:
@@ -163,11 +161,8 @@ def facts_for(session: Session, request: RightsRequest, actor: Actor, today: dat
 
 def available_actions(session: Session, request: RightsRequest, actor: Actor, today: date,
                       facts: Facts | None = None) -> list[Transition]:
-    """The actions this member of staff can take on this case now (the case page's buttons).
-
-    ``facts``: :func:`facts_for` of the same case, actor and day when the caller has them already (the case
-    page reads them once for its buttons, checklist and blocked reasons; each reading is a dozen queries).
-    """
+    """The actions this member of staff can take on this case now (the case page's buttons); ``facts``: the
+    caller's :func:`facts_for` of the same case, actor and day, if read already (a dozen queries each)."""
     if not can_see_request(actor, request):
         return []
     return workflow.allowed_events(request.kind, request.status, actor.role,
