@@ -118,7 +118,7 @@ def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: 
     session.add(run)
     session.flush()
     run_id = run.id
-    engine = session.get_bind()
+    engine = session.get_bind().engine  # the engine, also when the session runs on a lent connection
 
     def enqueue() -> None:
         try:
