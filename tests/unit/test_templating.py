@@ -89,7 +89,7 @@ def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeyp
     rendered: list[str] = []
     real = templating.render_field
     monkeypatch.setattr(templating, "render_field", lambda *a, **k: rendered.append("x") or real(*a, **k))
-    widget._memo.clear()
+    widget.clear()
     first, again, other = str(_select("1")()), str(_select("1")()), str(_select("2")())
     assert first == again and first != other
     assert len(rendered) == 2, "the same parameters are rendered once"
@@ -105,10 +105,10 @@ def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeyp
 
 def test_the_memo_is_bounded(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(widgets, "MEMO_SIZE", 3)
-    widget._memo.clear()
+    widget.clear()
     for value in ("", "1", "2", "1", "x", "y"):
         _select(value)()
-    assert len(widget._memo) == 3
+    assert len(widget._memo) == 3 and len(widget._by_field) == 3
 
 
 WIDGET_PARAMS: dict[str, dict[str, Any]] = {
@@ -171,7 +171,7 @@ def test_forms_draw_through_the_direct_path(app_context: Any, monkeypatch: pytes
     drawn: list[str] = []
     real = templating.render_field
     monkeypatch.setattr(templating, "render_field", lambda t, p: drawn.append(t) or real(t, p))
-    widget._memo.clear()
+    widget.clear()
     html = str(_select("1")())
     assert drawn == ["govuk_frontend_wtf/select.html"] and 'value="1" selected' in html
 
