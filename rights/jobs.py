@@ -25,13 +25,14 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from redis import Redis
 from rq import Queue, Retry, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
-from sqlalchemy import select, text, update
+from sqlalchemy import Select, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from rights.db import Database, after_commit
@@ -241,9 +242,14 @@ def _run(db: Database, job_run_id: str) -> dict[str, Any] | None:
 
 def for_request(session: Session, request_id: int, limit: int = 50) -> list[JobRun]:
     """The newest background jobs of one request, as the case page lists them."""
-    return list(session.scalars(
-        select(JobRun).where(JobRun.request_id == request_id).order_by(JobRun.created_at.desc()).limit(limit)
-    ))
+    return list(session.scalars(_newest_jobs(limit), {"request_id": request_id}))
+
+
+@lru_cache(maxsize=4)
+def _newest_jobs(limit: int) -> Select[tuple[JobRun]]:
+    """Built once per limit: the case page reads it on every view."""
+    return (select(JobRun).where(JobRun.request_id == bindparam("request_id"))
+            .order_by(JobRun.created_at.desc()).limit(limit))
 
 
 def lost(status: str, rq_state: str | None, *, age: timedelta, pending_for: timedelta, queued_for: timedelta,
