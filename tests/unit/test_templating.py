@@ -290,3 +290,30 @@ def test_the_case_lists_links_are_the_case_pages_addresses(app_context: Any) -> 
         drawn = render_template_string("{{ case_href ~ reference | urlencode }}", case_href=_case_page_prefix(),
                                        reference=reference)
         assert drawn == url_for("dashboard.case_page", reference=reference)
+
+
+@pytest.mark.parametrize("first", [False, True])
+@pytest.mark.parametrize("blank", [False, True])
+@pytest.mark.parametrize("width", [0, 2, 4, "> ", "<&>"])
+def test_the_indent_filter_is_jinjas(width: Any, first: bool, blank: bool) -> None:
+    from jinja2.filters import do_indent
+    from markupsafe import Markup
+
+    from rights.web.templating import indent
+
+    for text in ["", "one", "a\nb", "a\n\nb\n", "\n<b>x</b>\r\n  y &amp; z\n\n", "x\u2028y"]:
+        for value in (text, Markup(text)):
+            ours, jinjas = indent(value, width, first, blank), do_indent(value, width, first, blank)
+            assert ours == jinjas and type(ours) is type(jinjas), (value, width, first, blank)
+
+
+def test_template_attribute_lookup_is_jinjas(app_context: Any) -> None:
+    from flask import current_app
+    from jinja2 import Environment
+
+    env = current_app.jinja_env
+    plain = Environment()
+    for obj, name in [({"label": 1}, "label"), ({"items": [1]}, "items"), ({"get": 2}, "get"), ({}, "label"),
+                      ({"x": 1}, "y"), ([1], "x"), ("text", "upper")]:
+        ours, jinjas = env.getattr(obj, name), plain.getattr(obj, name)
+        assert type(ours) is type(jinjas) and (str(ours) == str(jinjas) if callable(ours) else ours == jinjas)
