@@ -109,6 +109,12 @@ def rq_job_id_for(job_run_id: str) -> str:
     return f"{job_run_id}-{time.time_ns() // 1000}"
 
 
+_RUNS = JobRun.__table__
+#: Built once: every deferred job (each submission, each progress check) marks its run queued after the commit.
+_MARK_QUEUED = (update(_RUNS).where(_RUNS.c.id == bindparam("run_id"), _RUNS.c.status == JobStatus.PENDING.value)
+                .values(status=JobStatus.QUEUED.value, enqueued_at=bindparam("at"), rq_job_id=bindparam("rq_id")))
+
+
 def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: int | None = None) -> JobRun:
     """Record a job in this transaction; it is enqueued only if the transaction commits."""
     if name not in HANDLERS:
@@ -128,11 +134,7 @@ def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: 
             log.exception("could not enqueue job %s; it stays pending for the sweeper", run_id)
             return
         with engine.begin() as conn:  # only if the worker has not already picked it up (it records its own id)
-            conn.execute(
-                update(JobRun)
-                .where(JobRun.id == run_id, JobRun.status == JobStatus.PENDING.value)
-                .values(status=JobStatus.QUEUED.value, enqueued_at=utcnow(), rq_job_id=rq_id)
-            )
+            conn.execute(_MARK_QUEUED, {"run_id": run_id, "at": utcnow(), "rq_id": rq_id})
 
     after_commit(session, enqueue)
     return run

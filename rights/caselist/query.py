@@ -256,13 +256,16 @@ def _fetch_segment(session: Session, f: CaseFilter, today: date, *, dated: bool,
 
 def _kept(build: Any, f: CaseFilter, *args: Any) -> Select[Any]:
     """``build``'s statement, kept per filter and day (officers read the same lists again and again, and building
-    one costs more than running it); built afresh for a name search, whose digests follow the current keys."""
-    return build(f, *args) if not f.q or is_reference_search(f.q) else build.__wrapped__(f, *args)  # type: ignore[no-any-return]
+    one costs more than running it). A name search's is kept by the digests its words look up under the current
+    keys as well, so no statement outlives the keys it was built with."""
+    digests = () if not f.q or is_reference_search(f.q) else tuple(
+        tuple(map(tuple, query_keys(word))) for word in " ".join(f.q.split())[:100].split(" "))
+    return build(f, *args, digests)  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=512)
 def _segment_statement(f: CaseFilter, today: date, dated: bool, after: Cursor | None, forward: bool,
-                       descending: bool, limit: int) -> Select[Any]:
+                       descending: bool, limit: int, _digests: tuple[Any, ...]) -> Select[Any]:
     where, _ = conditions(f, today)
     ascending = forward != descending
     stmt = _base(_ROW_COLUMNS, where, join_person=True, join_user=True)
@@ -341,7 +344,7 @@ def count_cases(session: Session, f: CaseFilter, today: date, cap: int = COUNT_C
 
 
 @lru_cache(maxsize=512)
-def _count_statement(f: CaseFilter, today: date, cap: int) -> Select[Any]:
+def _count_statement(f: CaseFilter, today: date, cap: int, _digests: tuple[Any, ...]) -> Select[Any]:
     where, needs_person = conditions(f, today)
     inner = _base((RR.id,), where, join_person=needs_person, join_user=False).limit(cap + 1).subquery()
     return select(func.count()).select_from(inner)
