@@ -13,14 +13,25 @@ import os
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 _AFTER_COMMIT_KEY = "rights_after_commit"
 _ON_ROLLBACK_KEY = "rights_on_rollback"
+
+
+class _Held:
+    """The connection a unit of work (one web request) lends to its transactions one after another."""
+
+    __slots__ = ("busy", "connection")
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+        self.busy = False
 
 
 class Database:
@@ -36,6 +47,7 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._held: ContextVar[_Held | None] = ContextVar(f"rights_db_held_{id(self)}", default=None)
         _forget_pool_in_forked_children(self.engine)
 
     def session(self) -> Session:
@@ -43,8 +55,22 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """Commit on success, roll back and re-raise on error, then run after-commit hooks."""
-        session = self.sessionmaker()
+        """Commit on success, roll back and re-raise on error, then run after-commit hooks.
+
+        Inside :meth:`one_connection` the transaction runs on that block's connection unless another
+        transaction is using it (one opened inside another gets a pooled connection of its own, as always).
+        """
+        held = self._held.get()
+        borrowed = held is not None and not held.busy
+        if held is not None and borrowed:
+            if held.connection is None or held.connection.invalidated or held.connection.closed:
+                if held.connection is not None:
+                    held.connection.close()
+                held.connection = self.engine.connect()
+            held.busy = True
+            session = self.sessionmaker(bind=held.connection)
+        else:
+            session = self.sessionmaker()
         try:
             yield session
             session.commit()
@@ -53,6 +79,26 @@ class Database:
             raise
         finally:
             session.close()
+            if held is not None and borrowed:
+                held.busy = False
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Let the transactions run in this block, one after another, share one pooled connection.
+
+        A web request opens two or three transactions (the staff session's check, the page's own, an audit
+        entry); each took a connection from the pool, pinged it and gave it back. Each is still its own
+        transaction (begun, committed or rolled back as before); only the checkout, the ping and the return
+        happen once. The connection is taken at the first transaction and given back at the end.
+        """
+        held = _Held()
+        token = self._held.set(held)
+        try:
+            yield
+        finally:
+            self._held.reset(token)
+            if held.connection is not None:
+                held.connection.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from rights import tokens, uploads
@@ -26,6 +26,18 @@ from rights.security import Cipher, store_for
 #: Reading a page pushes the expiry back at most once a minute (like staff sessions' ``LAST_SEEN_GRANULARITY``):
 #: a page read right after a save, or a form sent right after its page was read, writes nothing.
 TOUCH_GRANULARITY = timedelta(seconds=60)
+
+
+_DRAFTS = PortalDraft.__table__
+# Built once: every portal page reads its draft and every answer writes it, and building a statement (and its
+# cache key) costs more than running it.
+_READ = select(_DRAFTS.c.answers_enc, _DRAFTS.c.expires_at).where(_DRAFTS.c.id == bindparam("row_id"))
+_READ_LOCKED = _READ.with_for_update()
+_WRITE = update(_DRAFTS).where(_DRAFTS.c.id == bindparam("row_id")).values(
+    answers_enc=bindparam("data"), updated_at=bindparam("now"), expires_at=bindparam("expires"))
+_CREATE = insert(_DRAFTS).values(id=bindparam("row_id"), answers_enc=bindparam("data"), created_at=bindparam("now"),
+                                 updated_at=bindparam("now"), expires_at=bindparam("expires"))
+_MOVE_EXPIRY = update(_DRAFTS).where(_DRAFTS.c.id == bindparam("row_id")).values(expires_at=bindparam("expires"))
 
 
 def new_token() -> str:
@@ -54,8 +66,7 @@ class Drafts:
             return None
         now = now or utcnow()
         row_id = _row_id(token)
-        query = select(PortalDraft.answers_enc, PortalDraft.expires_at).where(PortalDraft.id == row_id)
-        found = session.execute(query.with_for_update() if lock else query).first()
+        found = session.execute(_READ_LOCKED if lock else _READ, {"row_id": row_id}).first()
         if found is None or found.expires_at <= now:
             return None
         answers: dict[str, Any] = json.loads(self.cipher.decrypt(found.answers_enc))
@@ -66,14 +77,10 @@ class Drafts:
     def save(self, session: Session, token: str, answers: dict[str, Any], now: datetime | None = None) -> None:
         """Store the answers: an UPDATE of the draft's row, or an INSERT for the first answer (no read first)."""
         now = now or utcnow()
-        data = self.cipher.encrypt(json.dumps(answers, separators=(",", ":"), default=str).encode())
-        row_id = _row_id(token)
-        updated = session.execute(update(PortalDraft).where(PortalDraft.id == row_id)
-                                  .values(answers_enc=data, updated_at=now, expires_at=now + self.idle))
-        if not updated.rowcount:  # type: ignore[attr-defined]
-            session.add(PortalDraft(id=row_id, answers_enc=data, created_at=now, updated_at=now,
-                                    expires_at=now + self.idle))
-        session.flush()
+        values = {"row_id": _row_id(token), "now": now, "expires": now + self.idle,
+                  "data": self.cipher.encrypt(json.dumps(answers, separators=(",", ":"), default=str).encode())}
+        if not session.execute(_WRITE, values).rowcount:  # type: ignore[attr-defined]
+            session.execute(_CREATE, values)
 
     def touch(self, session: Session, token: str, now: datetime | None = None) -> None:
         """Keep a draft alive while its pages are being read (the session's idle clock restarts too).
@@ -89,7 +96,7 @@ class Drafts:
     def _keep_alive(self, session: Session, row_id: str, expires_at: datetime, now: datetime) -> None:
         expires = now + self.idle
         if expires_at < expires - TOUCH_GRANULARITY:
-            session.execute(update(PortalDraft).where(PortalDraft.id == row_id).values(expires_at=expires))
+            session.execute(_MOVE_EXPIRY, {"row_id": row_id, "expires": expires})
 
     def discard(self, session: Session, token: str) -> None:
         session.execute(delete(PortalDraft).where(PortalDraft.id == _row_id(token)))

@@ -25,13 +25,14 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from redis import Redis
 from rq import Queue, Retry, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
-from sqlalchemy import select, text, update
+from sqlalchemy import Select, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from rights.db import Database, after_commit
@@ -108,6 +109,12 @@ def rq_job_id_for(job_run_id: str) -> str:
     return f"{job_run_id}-{time.time_ns() // 1000}"
 
 
+_RUNS = JobRun.__table__
+#: Built once: every deferred job (each submission, each progress check) marks its run queued after the commit.
+_MARK_QUEUED = (update(_RUNS).where(_RUNS.c.id == bindparam("run_id"), _RUNS.c.status == JobStatus.PENDING.value)
+                .values(status=JobStatus.QUEUED.value, enqueued_at=bindparam("at"), rq_job_id=bindparam("rq_id")))
+
+
 def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: int | None = None) -> JobRun:
     """Record a job in this transaction; it is enqueued only if the transaction commits."""
     if name not in HANDLERS:
@@ -118,7 +125,7 @@ def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: 
     session.add(run)
     session.flush()
     run_id = run.id
-    engine = session.get_bind()
+    engine = session.get_bind().engine  # the engine, also when the session runs on a lent connection
 
     def enqueue() -> None:
         try:
@@ -127,11 +134,7 @@ def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: 
             log.exception("could not enqueue job %s; it stays pending for the sweeper", run_id)
             return
         with engine.begin() as conn:  # only if the worker has not already picked it up (it records its own id)
-            conn.execute(
-                update(JobRun)
-                .where(JobRun.id == run_id, JobRun.status == JobStatus.PENDING.value)
-                .values(status=JobStatus.QUEUED.value, enqueued_at=utcnow(), rq_job_id=rq_id)
-            )
+            conn.execute(_MARK_QUEUED, {"run_id": run_id, "at": utcnow(), "rq_id": rq_id})
 
     after_commit(session, enqueue)
     return run
@@ -241,9 +244,14 @@ def _run(db: Database, job_run_id: str) -> dict[str, Any] | None:
 
 def for_request(session: Session, request_id: int, limit: int = 50) -> list[JobRun]:
     """The newest background jobs of one request, as the case page lists them."""
-    return list(session.scalars(
-        select(JobRun).where(JobRun.request_id == request_id).order_by(JobRun.created_at.desc()).limit(limit)
-    ))
+    return list(session.scalars(_newest_jobs(limit), {"request_id": request_id}))
+
+
+@lru_cache(maxsize=4)
+def _newest_jobs(limit: int) -> Select[tuple[JobRun]]:
+    """Built once per limit: the case page reads it on every view."""
+    return (select(JobRun).where(JobRun.request_id == bindparam("request_id"))
+            .order_by(JobRun.created_at.desc()).limit(limit))
 
 
 def lost(status: str, rq_state: str | None, *, age: timedelta, pending_for: timedelta, queued_for: timedelta,

@@ -26,19 +26,22 @@ class StaffMember:
     role: str = ""
 
 
+_USERS = User.__table__
+# Built once: the case list and the case page read these on every view.
+_ASSIGNABLE = (select(_USERS.c.id, _USERS.c.name, _USERS.c.role)
+               .where(_USERS.c.active.is_(True), _USERS.c.role.in_(sorted(r.value for r in CASEWORKERS)))
+               .order_by(_USERS.c.name))
+_NAMES = select(_USERS.c.id, _USERS.c.name)
+
+
 def assignable_staff(session: Session) -> list[StaffMember]:
     """Active officers and managers, by name: the people a case can be assigned to."""
-    rows = session.execute(
-        select(User.id, User.name, User.role)
-        .where(User.active.is_(True), User.role.in_(sorted(r.value for r in CASEWORKERS)))
-        .order_by(User.name)
-    ).all()
-    return [StaffMember(r.id, r.name, r.role) for r in rows]
+    return [StaffMember(r.id, r.name, r.role) for r in session.execute(_ASSIGNABLE)]
 
 
 def staff_names(session: Session) -> dict[str, str]:
     """Every member of staff's display name, keyed by the actor reference the logs store (``user:ID``)."""
-    return {f"user:{uid}": name for uid, name in session.execute(select(User.id, User.name)).all()}
+    return {f"user:{uid}": name for uid, name in session.execute(_NAMES)}
 
 
 __all__ = ["StaffMember", "assignable_staff", "staff_names"]

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from rights.audit import chain
@@ -64,25 +64,45 @@ def pending(session: Session) -> list[AuditEvent]:
     return list(held[1]) if held and held[0] is session.get_transaction() else []
 
 
+_HEAD = AuditHead.__table__
+_EVENTS = AuditEvent.__table__
+# Built once: the seal runs in every audited transaction (each case page and list view), and building these
+# statements and flushing the entries through the ORM cost more than the three round trips themselves.
+_LOCK_HEAD = select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_START_HEAD = insert(_HEAD).values(id=1, last_id=bindparam("last_id"), last_hash=bindparam("last_hash"))
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(last_id=bindparam("last_id"),
+                                                          last_hash=bindparam("last_hash"))
+_APPEND = insert(_EVENTS)
+
+
 def seal(session: Session, events: Iterable[AuditEvent]) -> None:
-    """Number, link and sign ``events`` under the head lock, and add them to the session."""
+    """Number, link and sign ``events`` under the head lock, and insert them.
+
+    The session's other changes are flushed first, so the lock is held only for the append. The entries are
+    written with plain inserts (the trail is append-only: nothing in the session edits them afterwards);
+    each ``AuditEvent`` given keeps its id, links and MAC.
+    """
     events = list(events)
     if not events:
         return
+    session.flush()
     key_id, key_bytes = chain.signing_key()
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()
-                           .execution_options(populate_existing=True)).first()
-    if head is None:
-        head = AuditHead(id=1, last_hash=chain.GENESIS, last_id=0)
-        session.add(head)
+    connection = session.connection()
+    head = connection.execute(_LOCK_HEAD).first()
+    last_id, last_hash = (head.last_id, head.last_hash) if head is not None else (0, chain.GENESIS)
+    rows = []
     for ev in events:
-        ev.id = head.last_id + 1
-        ev.prev_hash = head.last_hash
+        ev.id = last_id + 1
+        ev.prev_hash = last_hash
         ev.key_id = key_id
         ev.hash = chain.mac(key_bytes, _payload(ev))
-        session.add(ev)
-        head.last_id, head.last_hash = ev.id, ev.hash
-    session.flush()
+        rows.append({"id": ev.id, "at": ev.at, "actor": ev.actor, "action": ev.action, "request_id": ev.request_id,
+                     "target": ev.target, "detail": ev.detail, "ip": ev.ip, "prev_hash": ev.prev_hash,
+                     "hash": ev.hash, "key_id": ev.key_id})
+        last_id, last_hash = ev.id, ev.hash
+    connection.execute(_APPEND, rows)
+    connection.execute(_MOVE_HEAD if head is not None else _START_HEAD,
+                       {"last_id": last_id, "last_hash": last_hash})
 
 
 def _payload(ev: AuditEvent) -> list[Any]:

@@ -22,8 +22,9 @@ Why it is shaped like this (the list must stay fast at 100,000 cases, ``bench/da
 Nothing here imports Flask: the views in ``rights/web/dashboard/lists.py`` parse the query string into a
 :class:`CaseFilter` and render the :class:`CasePage` they get back.
 
-Modules: :mod:`.query` (the list and its counts) and :mod:`.bulk` (bulk assign, reminders). Imports:
-the case services (bulk assignment goes through the workflow), models, workflow, permissions, notify.
+Modules: :mod:`.query` (the list and its counts), :mod:`.due` (due windows as due-date bounds) and
+:mod:`.bulk` (bulk assign, reminders). Imports: the case services (bulk assignment goes through the
+workflow), models, workflow, permissions, notify.
 """
 
 from rights.caselist.bulk import (
@@ -34,25 +35,22 @@ from rights.caselist.bulk import (
     remind_record_holders,
     reminder_plan,
 )
+from rights.caselist.due import DUE_WINDOW_LABELS, DueWindow, due_bounds, nth_working_day_after
 from rights.caselist.query import (
     CLOSED_STAGES,
     COUNT_CAP,
-    DUE_WINDOW_LABELS,
     PAGE_SIZE,
     CaseFilter,
     CasePage,
     CaseRow,
     Cursor,
-    DueWindow,
     conditions,
     count_cases,
-    due_bounds,
     is_reference_search,
     kind_label,
     known_services,
     list_cases,
     marker_for,
-    nth_working_day_after,
     open_condition,
     stage_label,
     stages,

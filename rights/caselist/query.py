@@ -8,7 +8,8 @@ import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy import Boolean, ColumnElement, Select, bindparam, false, func, or_, select, tuple_
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from rights import clock, workflow
+from rights.caselist.due import DueWindow, due_bounds
 from rights.models import Person, PersonSearchKey, RightsRequest, User, escape_like, names_service
 from rights.models.people_index import name_digest, query_keys
 from rights.vocabulary import KIND_SHORT_LABELS
@@ -25,8 +27,6 @@ from rights.workflow import CLOSED_STAGES  # stages needing no more work, from t
 PAGE_SIZE = 25
 COUNT_CAP = 1000
 MAX_SEARCH_WORDS = 5
-
-
 
 
 def stage_label(status: str) -> str:
@@ -41,55 +41,6 @@ def stages() -> list[str]:
 
 def kind_label(kind: str) -> str:
     return KIND_SHORT_LABELS.get(kind, kind.capitalize())
-
-
-# --------------------------------------------------------------------------------------------------
-# Due windows: the red, amber, green bands as due-date bounds
-
-
-class DueWindow(enum.StrEnum):
-    """The filter's due windows; each is exactly one marker band of :func:`rights.clock.rag`."""
-
-    OVERDUE = "overdue"  # red: fewer than 0 working days left
-    WITHIN_5 = "within-5"  # amber: 0 to 5 working days left (0 = due today)
-    WITHIN_10 = "within-10"  # green: 6 to 10
-    LATER = "later"  # no marker: more than 10
-
-
-DUE_WINDOW_LABELS: dict[DueWindow, str] = {
-    DueWindow.OVERDUE: "Overdue",
-    DueWindow.WITHIN_5: "Due in 5 working days or fewer",
-    DueWindow.WITHIN_10: "Due in 6 to 10 working days",
-    DueWindow.LATER: "Due in more than 10 working days",
-}
-
-
-def nth_working_day_after(today: date, n: int) -> date:
-    """The ``n``-th working day after ``today`` (``n`` >= 1), by the clock's working-day rule."""
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    d = today
-    for _ in range(n):
-        d = clock.next_working_day(d + timedelta(days=1))
-    return d
-
-
-def due_bounds(window: DueWindow, today: date) -> tuple[date | None, date | None]:
-    """Due-date bounds ``[low, high)`` of the cases in ``window`` on ``today``; ``None`` = unbounded.
-
-    :func:`rights.clock.working_days_left` counts working days in ``(today, due]``, so a case has at most
-    ``n`` days left exactly when its due date is before the ``(n+1)``-th working day after today (a due date
-    on the weekend after the 5th working day still has 5 left). Overdue means due before today.
-    """
-    sixth = nth_working_day_after(today, 6)
-    eleventh = nth_working_day_after(today, 11)
-    if window is DueWindow.OVERDUE:
-        return None, today
-    if window is DueWindow.WITHIN_5:
-        return today, sixth
-    if window is DueWindow.WITHIN_10:
-        return sixth, eleventh
-    return eleventh, None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -296,13 +247,26 @@ _ROW_COLUMNS = (RR.id, RR.reference, RR.kind, RR.status, RR.due_on, RR.clock_pro
                 Person.given_names, Person.family_name, User.name)
 
 
-def _fetch_segment(session: Session, where: list[ColumnElement[bool]], *, dated: bool, after: Cursor | None,
+def _fetch_segment(session: Session, f: CaseFilter, today: date, *, dated: bool, after: Cursor | None,
                    forward: bool, descending: bool, limit: int) -> list[Any]:
-    """One ordered run of rows: the dated cases by (due_on, id), or the undated ones by id.
+    """One ordered run of rows: the dated cases by (due_on, id), or the undated ones by id. ``forward`` walks
+    the display order (ascending, or descending when ``descending``), backward from ``after`` ("previous")."""
+    return list(session.execute(_kept(_segment_statement, f, today, dated, after, forward, descending, limit)))
 
-    ``forward`` walks the list's display order (ascending, or descending when ``descending``); backward
-    walks it in reverse from ``after`` (used for "previous page").
-    """
+
+def _kept(build: Any, f: CaseFilter, *args: Any) -> Select[Any]:
+    """``build``'s statement, kept per filter and day (officers read the same lists again and again, and building
+    one costs more than running it). A name search's is kept by the digests its words look up under the current
+    keys as well, so no statement outlives the keys it was built with."""
+    digests = () if not f.q or is_reference_search(f.q) else tuple(
+        tuple(map(tuple, query_keys(word))) for word in " ".join(f.q.split())[:100].split(" "))
+    return build(f, *args, digests)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=512)
+def _segment_statement(f: CaseFilter, today: date, dated: bool, after: Cursor | None, forward: bool,
+                       descending: bool, limit: int, _digests: tuple[Any, ...]) -> Select[Any]:
+    where, _ = conditions(f, today)
     ascending = forward != descending
     stmt = _base(_ROW_COLUMNS, where, join_person=True, join_user=True)
     if dated:
@@ -317,34 +281,34 @@ def _fetch_segment(session: Session, where: list[ColumnElement[bool]], *, dated:
         if after is not None:
             stmt = stmt.where(RR.id > after.id if ascending else RR.id < after.id)
         order = (RR.id.asc(),) if ascending else (RR.id.desc(),)
-    return list(session.execute(stmt.order_by(*order).limit(limit)).all())
+    return stmt.order_by(*order).limit(limit)
 
 
-def _rows_in_order(session: Session, where: list[ColumnElement[bool]], *, start: Cursor | None, forward: bool,
+def _rows_in_order(session: Session, f: CaseFilter, today: date, *, start: Cursor | None, forward: bool,
                    descending: bool, limit: int) -> list[Any]:
     """Up to ``limit`` rows strictly after ``start`` (forward) or before it (backward), dated cases first."""
     rows: list[Any] = []
     if forward:
         if start is None or start.due_on is not None:
-            rows = _fetch_segment(session, where, dated=True, after=start, forward=True, descending=descending,
+            rows = _fetch_segment(session, f, today, dated=True, after=start, forward=True, descending=descending,
                                   limit=limit)
             if len(rows) < limit:
-                rows += _fetch_segment(session, where, dated=False, after=None, forward=True,
+                rows += _fetch_segment(session, f, today, dated=False, after=None, forward=True,
                                        descending=descending, limit=limit - len(rows))
         else:
-            rows = _fetch_segment(session, where, dated=False, after=start, forward=True, descending=descending,
+            rows = _fetch_segment(session, f, today, dated=False, after=start, forward=True, descending=descending,
                                   limit=limit)
         return rows
     if start is None:
         return []
     if start.due_on is None:
-        rows = _fetch_segment(session, where, dated=False, after=start, forward=False, descending=descending,
+        rows = _fetch_segment(session, f, today, dated=False, after=start, forward=False, descending=descending,
                               limit=limit)
         if len(rows) < limit:
-            rows += _fetch_segment(session, where, dated=True, after=None, forward=False, descending=descending,
+            rows += _fetch_segment(session, f, today, dated=True, after=None, forward=False, descending=descending,
                                    limit=limit - len(rows))
     else:
-        rows = _fetch_segment(session, where, dated=True, after=start, forward=False, descending=descending,
+        rows = _fetch_segment(session, f, today, dated=True, after=start, forward=False, descending=descending,
                               limit=limit)
     return rows
 
@@ -375,10 +339,15 @@ def _to_rows(raws: Sequence[Any], today: date) -> list[CaseRow]:
 
 def count_cases(session: Session, f: CaseFilter, today: date, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many cases match, counted up to ``cap`` (returns ``(cap, True)`` when there are more)."""
+    n = session.scalar(_kept(_count_statement, f, today, cap)) or 0
+    return (cap, True) if n > cap else (n, False)
+
+
+@lru_cache(maxsize=512)
+def _count_statement(f: CaseFilter, today: date, cap: int, _digests: tuple[Any, ...]) -> Select[Any]:
     where, needs_person = conditions(f, today)
     inner = _base((RR.id,), where, join_person=needs_person, join_user=False).limit(cap + 1).subquery()
-    n = session.scalar(select(func.count()).select_from(inner)) or 0
-    return (cap, True) if n > cap else (n, False)
+    return select(func.count()).select_from(inner)
 
 
 def list_cases(session: Session, f: CaseFilter, today: date, *, after: Cursor | None = None,
@@ -388,15 +357,14 @@ def list_cases(session: Session, f: CaseFilter, today: date, *, after: Cursor | 
     ``after`` gives the page following that case, ``before`` the page preceding it; neither gives the
     first page. Each page costs one or two index-ordered ``LIMIT`` queries whatever its depth.
     """
-    where, _ = conditions(f, today)
     if before is not None:
-        raw = _rows_in_order(session, where, start=before, forward=False, descending=f.descending, limit=size + 1)
+        raw = _rows_in_order(session, f, today, start=before, forward=False, descending=f.descending, limit=size + 1)
         has_more_before = len(raw) > size
         rows = _to_rows(list(reversed(raw[:size])), today)
         prev_cursor = rows[0].cursor if rows and has_more_before else None
         next_cursor = rows[-1].cursor if rows else None
     else:
-        raw = _rows_in_order(session, where, start=after, forward=True, descending=f.descending, limit=size + 1)
+        raw = _rows_in_order(session, f, today, start=after, forward=True, descending=f.descending, limit=size + 1)
         has_more = len(raw) > size
         rows = _to_rows(raw[:size], today)
         next_cursor = rows[-1].cursor if rows and has_more else None

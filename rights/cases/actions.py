@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from rights import audit, clock, privacy_notice, runtime, search, workflow
@@ -92,14 +92,19 @@ class ActionResult:
 # Facts for the workflow table
 
 
+# Built once (the case page asks these on every view; building a statement costs more than running it).
+_LAST_SENT_FOR_APPROVAL = (select(WorkflowEvent)
+                           .where(WorkflowEvent.request_id == bindparam("request_id"),
+                                  WorkflowEvent.event == "submit_for_approval")
+                           .order_by(WorkflowEvent.id.desc()).limit(1))
+_RECIPIENTS_PENDING = select(func.count()).select_from(Disclosure).where(
+    Disclosure.request_id == bindparam("request_id"), Disclosure.notified_on.is_(None),
+    Disclosure.not_notified_reason.is_(None))
+
+
 def prepared_by(session: Session, request: RightsRequest) -> int | None:
     """Who sent the response for approval most recently (the approver must be someone else)."""
-    event = session.scalars(
-        select(WorkflowEvent)
-        .where(WorkflowEvent.request_id == request.id, WorkflowEvent.event == "submit_for_approval")
-        .order_by(WorkflowEvent.id.desc())
-        .limit(1)
-    ).first()
+    event = session.scalars(_LAST_SENT_FOR_APPROVAL, {"request_id": request.id}).first()
     if event is None or not event.actor.startswith("user:"):
         return None
     return int(event.actor.removeprefix("user:"))
@@ -108,13 +113,7 @@ def prepared_by(session: Session, request: RightsRequest) -> int | None:
 def recipients_pending(session: Session, request: RightsRequest) -> int:
     if request.kind not in ART19_KINDS or request.outcome == "refused":
         return 0
-    return session.scalar(
-        select(func.count()).select_from(Disclosure).where(
-            Disclosure.request_id == request.id,
-            Disclosure.notified_on.is_(None),
-            Disclosure.not_notified_reason.is_(None),
-        )
-    ) or 0
+    return session.scalar(_RECIPIENTS_PENDING, {"request_id": request.id}) or 0
 
 
 def _user_id(ref: str | None) -> int | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from rights import clock, workflow
@@ -83,17 +83,21 @@ RECORD: dict[str, Callable[[RightsRequest, Firing, Actor, date], None]] = {
 # Facts the checks read
 
 
+_MATCHES_UNDECIDED = select(func.count()).select_from(SearchCandidate).where(  # built once: every case page
+    SearchCandidate.request_id == bindparam("request_id"), SearchCandidate.outcome == REVIEW,
+    SearchCandidate.decision.is_(None))
+_SEARCHES_UNSETTLED = select(func.count()).select_from(SearchTask).where(
+    SearchTask.request_id == bindparam("request_id"), SearchTask.confirmed_at.is_(None))
+
+
 def matches_undecided(session: Session, request_id: int) -> int:
     """Candidates the matcher left for an officer (needs review) that nobody has accepted or rejected."""
-    return session.scalar(select(func.count()).select_from(SearchCandidate).where(
-        SearchCandidate.request_id == request_id, SearchCandidate.outcome == REVIEW,
-        SearchCandidate.decision.is_(None))) or 0
+    return session.scalar(_MATCHES_UNDECIDED, {"request_id": request_id}) or 0
 
 
 def searches_unsettled(session: Session, request_id: int) -> int:
     """Search tasks neither confirmed by their record holder nor closed by an officer with a reason."""
-    return session.scalar(select(func.count()).select_from(SearchTask).where(
-        SearchTask.request_id == request_id, SearchTask.confirmed_at.is_(None))) or 0
+    return session.scalar(_SEARCHES_UNSETTLED, {"request_id": request_id}) or 0
 
 
 def check_facts(session: Session, request: RightsRequest) -> dict[str, Any]:

@@ -6,7 +6,7 @@ record holder never reaches another service's case by guessing its reference.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from rights import audit, workflow
@@ -28,10 +28,13 @@ from rights.permissions import (
 # Who may see what
 
 
+_BY_REFERENCE = select(RightsRequest).where(RightsRequest.reference == bindparam("reference"))  # every case page
+
+
 def find_case(session: Session, reference: str, actor: Actor) -> RightsRequest:
     """The case by reference, if this member of staff may see it (raises CaseNotFound/CaseAccessDenied)."""
     wanted = normalise_reference(reference)  # typed in any case, with or without dashes
-    request = session.scalars(select(RightsRequest).where(RightsRequest.reference == wanted)).first()
+    request = session.scalars(_BY_REFERENCE, {"reference": wanted}).first()
     if request is None:
         raise CaseNotFound(reference)
     if not can_see_request(actor, request):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from rights import clock, workflow
@@ -45,11 +45,17 @@ _CLOCK_TITLES = {
 _OTHER_TITLES = {"correct_subject": "Subject's details corrected"}  # recorded outside the workflow table
 
 
+# Built once: the case page reads the timeline on every view.
+_WORKFLOW_EVENTS = select(WorkflowEvent).where(WorkflowEvent.request_id == bindparam("request_id"))
+_NOTES = select(Note).where(Note.request_id == bindparam("request_id"))
+_EMAILS = select(OutboxMessage).where(OutboxMessage.request_id == bindparam("request_id"))
+
+
 def timeline(session: Session, request: RightsRequest) -> list[TimelineEntry]:
     """Everything that happened on the case, newest first: workflow, clock, notes and emails."""
     names = staff_names(session)
     entries: list[TimelineEntry] = []
-    for ev in session.scalars(select(WorkflowEvent).where(WorkflowEvent.request_id == request.id)):
+    for ev in session.scalars(_WORKFLOW_EVENTS, {"request_id": request.id}):
         title = _OTHER_TITLES.get(ev.event) or ev.event.replace("_", " ").capitalize()
         transition = workflow.workflow_for(request.kind).transition(ev.event)
         if transition is not None:
@@ -63,10 +69,10 @@ def timeline(session: Session, request: RightsRequest) -> list[TimelineEntry]:
         entries.append(TimelineEntry(ce.recorded_at, "clock",
                                      f"{_CLOCK_TITLES.get(ce.kind, ce.kind)} on {clock.short_date(ce.on)}",
                                      ce.reason, who))
-    for note in session.scalars(select(Note).where(Note.request_id == request.id)):
+    for note in session.scalars(_NOTES, {"request_id": request.id}):
         entries.append(TimelineEntry(note.created_at, "note", "Internal note", note.body,
                                      names.get(f"user:{note.author_id}")))
-    for msg in session.scalars(select(OutboxMessage).where(OutboxMessage.request_id == request.id)):
+    for msg in session.scalars(_EMAILS, {"request_id": request.id}):
         entries.append(TimelineEntry(msg.created_at, "email", f"Email to {msg.to}: {msg.subject}",
                                      f"Status: {msg.status}", None))
     entries.sort(key=lambda e: e.at, reverse=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from rights import audit
@@ -79,18 +79,23 @@ def _decision_row(session: Session, record: GatheredRecord) -> RecordDecision:
     return row
 
 
+_OPEN = select(Redaction.record_id).where(Redaction.request_id == bindparam("request_id"),
+                                          Redaction.status == PROPOSED)
+_PRESENT = select(GatheredRecord.id).where(GatheredRecord.request_id == bindparam("request_id"))  # none left behind
+# Built once: the case page counts these on every view.
+_DECIDED = select(RecordDecision.record_id).where(
+    RecordDecision.request_id == bindparam("request_id"), RecordDecision.decision.is_not(None),
+    RecordDecision.record_id.in_(_PRESENT), RecordDecision.record_id.not_in(_OPEN))
+_GATHERED = select(func.count()).select_from(GatheredRecord).where(GatheredRecord.request_id == bindparam("request_id"))
+
+
 def decided_record_ids(session: Session, request_id: int) -> set[int]:
     """The records of a request that are decided: a decision, and no redaction still proposed."""
-    open_ = select(Redaction.record_id).where(Redaction.request_id == request_id, Redaction.status == PROPOSED)
-    present = select(GatheredRecord.id).where(GatheredRecord.request_id == request_id)  # none left behind
-    return set(session.scalars(select(RecordDecision.record_id).where(
-        RecordDecision.request_id == request_id, RecordDecision.decision.is_not(None),
-        RecordDecision.record_id.in_(present), RecordDecision.record_id.not_in(open_))))
+    return set(session.scalars(_DECIDED, {"request_id": request_id}))
 
 
 def progress(session: Session, request_id: int) -> Progress:
-    total = session.scalar(select(func.count()).select_from(GatheredRecord)
-                           .where(GatheredRecord.request_id == request_id)) or 0
+    total = session.scalar(_GATHERED, {"request_id": request_id}) or 0
     return Progress(decided=len(decided_record_ids(session, request_id)), total=total)
 
 

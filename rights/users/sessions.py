@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from rights import audit
@@ -20,6 +20,9 @@ from rights.tokens import token_id
 from rights.users.accounts import UserError
 
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)  # idle tracking writes at most once a minute per session
+#: Every staff page runs this: built once (building the statement cost more than running it).
+_SESSION_AND_ACCOUNT = (select(StaffSession, User).outerjoin(User, User.id == StaffSession.user_id)
+                        .where(StaffSession.id == bindparam("session_id")))
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,7 @@ def check_session(session: Session, token: str, idle: timedelta, *, now: datetim
                   ip: str | None = None) -> SessionCheck:
     """Is this session still valid? Ends it (audited) when idle too long or the account is deactivated."""
     now = now or utcnow()
-    found = session.execute(select(StaffSession, User).outerjoin(User, User.id == StaffSession.user_id)
-                            .where(StaffSession.id == token_id(token))).first()  # one query: every staff page
+    found = session.execute(_SESSION_AND_ACCOUNT, {"session_id": token_id(token)}).first()
     if found is None:
         return SessionCheck(None, "unknown")
     row, user = found

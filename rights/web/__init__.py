@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,6 +110,18 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
         with rt.db.transaction() as db_session:
             user = db_session.get(User, int(user_id))
             return user if user is not None and user.active else None
+
+    @app.before_request
+    def one_connection_per_request() -> None:
+        # First of the app's hooks, so the staff session's check shares the page's connection too.
+        g.db_scope = scope = ExitStack()
+        scope.enter_context(rt.db.one_connection())
+
+    @app.teardown_request
+    def give_the_connection_back(_error: BaseException | None) -> None:
+        scope = g.pop("db_scope", None)
+        if scope is not None:
+            scope.close()
 
     _register_blueprints(app)
     _register_security(app)

@@ -19,6 +19,11 @@ portal page, a seventh of its CPU: a Jinja loop of ``set`` and ``format`` per at
 is the same rule in Python, and :data:`GOVUK_OVERRIDES` serves the macro file as a template that exports it
 under the macro's name, so every component's ``{% from ... import govukAttributes %}`` gets the Python one.
 
+In the GOV.UK macros, ``params.label`` and the like are dict keys: Jinja first asks for an attribute, fails and
+catches the error, then looks the key up; :meth:`RightsEnvironment.getattr` looks a plain dict's key up first
+when dict has no such attribute (the same answer). Their ``indent`` filter re-escapes every line of Markup it
+joins; :func:`indent` joins plain text and marks the whole safe (the same HTML).
+
 The furniture every page draws the same way (skip link, header, navigation, phase banner, back link) goes
 through :class:`RememberedMacros`: GOV.UK macros are functions of their parameters, so the HTML is kept per
 process by macro and parameters. Only for furniture: never for parameters holding what someone typed, a
@@ -38,6 +43,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask.templating import Environment
 from jinja2 import Undefined
+from jinja2.filters import do_indent
 from markupsafe import Markup, escape
 
 #: A field template that only imports one macro and calls it with ``params`` (all of govuk_frontend_wtf's).
@@ -45,11 +51,34 @@ FIELD_TEMPLATE = re.compile(r"""\A\s*\{%-?\s*from\s+(['"])([^'"]+)\1\s+import\s+
                             r"""\{\{-?\s*\3\(params\)\s*-?\}\}\s*\Z""")
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class RightsEnvironment(Environment):
-    """Flask's Jinja environment, whose templates hold their globals as a flat dict (see the module)."""
+    """Flask's Jinja environment, whose templates hold their globals as a flat dict, with a quicker
+    ``params.label`` for plain dicts and a quicker ``indent`` filter for Markup (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["indent"] = indent
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:  # type: ignore[override]
         return {**self.globals, **(d or {})}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # A plain dict's key that is no attribute of dict's: what Jinja finds after getattr fails (raising and
+        # catching that AttributeError was most of each ``params.x`` in the GOV.UK macros).
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> Any:
+    """Jinja's ``indent`` filter, giving the same result: for Markup indented by spaces, the lines are joined as
+    ``str`` and marked safe once (every piece is already safe: Jinja's Markup join escapes each line again)."""
+    if isinstance(s, Markup) and isinstance(width, int):
+        return Markup(do_indent(str(s), width, first, blank))  # noqa: S704 - safe lines and spaces only
+    return do_indent(s, width, first, blank)
 
 
 def field_macro(source: str) -> tuple[str, str] | None:

@@ -89,7 +89,7 @@ def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeyp
     rendered: list[str] = []
     real = templating.render_field
     monkeypatch.setattr(templating, "render_field", lambda *a, **k: rendered.append("x") or real(*a, **k))
-    widget._memo.clear()
+    widget.clear()
     first, again, other = str(_select("1")()), str(_select("1")()), str(_select("2")())
     assert first == again and first != other
     assert len(rendered) == 2, "the same parameters are rendered once"
@@ -105,10 +105,10 @@ def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeyp
 
 def test_the_memo_is_bounded(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(widgets, "MEMO_SIZE", 3)
-    widget._memo.clear()
+    widget.clear()
     for value in ("", "1", "2", "1", "x", "y"):
         _select(value)()
-    assert len(widget._memo) == 3
+    assert len(widget._memo) == 3 and len(widget._by_field) == 3
 
 
 WIDGET_PARAMS: dict[str, dict[str, Any]] = {
@@ -171,7 +171,7 @@ def test_forms_draw_through_the_direct_path(app_context: Any, monkeypatch: pytes
     drawn: list[str] = []
     real = templating.render_field
     monkeypatch.setattr(templating, "render_field", lambda t, p: drawn.append(t) or real(t, p))
-    widget._memo.clear()
+    widget.clear()
     html = str(_select("1")())
     assert drawn == ["govuk_frontend_wtf/select.html"] and 'value="1" selected' in html
 
@@ -290,3 +290,30 @@ def test_the_case_lists_links_are_the_case_pages_addresses(app_context: Any) -> 
         drawn = render_template_string("{{ case_href ~ reference | urlencode }}", case_href=_case_page_prefix(),
                                        reference=reference)
         assert drawn == url_for("dashboard.case_page", reference=reference)
+
+
+@pytest.mark.parametrize("first", [False, True])
+@pytest.mark.parametrize("blank", [False, True])
+@pytest.mark.parametrize("width", [0, 2, 4, "> ", "<&>"])
+def test_the_indent_filter_is_jinjas(width: Any, first: bool, blank: bool) -> None:
+    from jinja2.filters import do_indent
+    from markupsafe import Markup
+
+    from rights.web.templating import indent
+
+    for text in ["", "one", "a\nb", "a\n\nb\n", "\n<b>x</b>\r\n  y &amp; z\n\n", "x\u2028y"]:
+        for value in (text, Markup(text)):
+            ours, jinjas = indent(value, width, first, blank), do_indent(value, width, first, blank)
+            assert ours == jinjas and type(ours) is type(jinjas), (value, width, first, blank)
+
+
+def test_template_attribute_lookup_is_jinjas(app_context: Any) -> None:
+    from flask import current_app
+    from jinja2 import Environment
+
+    env = current_app.jinja_env
+    plain = Environment()
+    for obj, name in [({"label": 1}, "label"), ({"items": [1]}, "items"), ({"get": 2}, "get"), ({}, "label"),
+                      ({"x": 1}, "y"), ([1], "x"), ("text", "upper")]:
+        ours, jinjas = env.getattr(obj, name), plain.getattr(obj, name)
+        assert type(ours) is type(jinjas) and (str(ours) == str(jinjas) if callable(ours) else ours == jinjas)

@@ -7,19 +7,21 @@ elsewhere); the access rule admits officers and managers only.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
 
 from forms import options
 from forms.lists import BulkActionForm, CaseFilterForm
 from rights import audit, caselist
 from rights.caselist import CaseFilter, CasePage, Cursor, DueWindow
 from rights.permissions import CASEWORKERS
-from rights.staff import assignable_staff
+from rights.staff import StaffMember, assignable_staff
 from rights.vocabulary import KIND_SHORT_LABELS, Role
 from rights.web.access import staff
 from rights.web.dashboard import bp
@@ -61,8 +63,16 @@ def filter_args(args: MultiDict[str, str]) -> dict[str, str]:
     return {k: v for k in FILTER_KEYS if (v := (args.get(k) or "").strip())}
 
 
-def _choices(session: Any, f: CaseFilter) -> dict[str, list[tuple[str, str]]]:
-    staff_members = assignable_staff(session)
+@lru_cache(maxsize=8)
+def _staff_options(staff_members: tuple[StaffMember, ...]) -> tuple[list[SelectChoice], list[SelectChoice]]:
+    """The assignee filter's and the bulk-assign select's choices for this list of officers, made once per
+    list (never changed by WTForms; a new officer or a new name is a new list)."""
+    people = [(str(s.id), s.name) for s in staff_members]
+    return (options([("", "Anyone"), ("none", "Nobody (unassigned)"), *people]),
+            options([("", "Choose an officer"), *people]))
+
+
+def _choices(f: CaseFilter) -> dict[str, list[tuple[str, str]]]:
     services = caselist.known_services()
     if f.service and f.service not in dict(services):
         services.append((f.service, f.service))
@@ -71,10 +81,7 @@ def _choices(session: Any, f: CaseFilter) -> dict[str, list[tuple[str, str]]]:
         "stage": [("open", "Any open stage"), ("all", "Any stage, including closed"),
                   *((s, caselist.stage_label(s)) for s in caselist.stages())],
         "due": [("", "Any due date"), *((w.value, label) for w, label in caselist.DUE_WINDOW_LABELS.items())],
-        "assignee": [("", "Anyone"), ("none", "Nobody (unassigned)"),
-                     *((str(s.id), s.name) for s in staff_members)],
         "service": [("", "Any service"), *services],
-        "officers": [("", "Choose an officer"), *((str(s.id), s.name) for s in staff_members)],
     }
 
 
@@ -92,7 +99,8 @@ def _render_list(args: MultiDict[str, str], bulk: BulkActionForm, status: int = 
     day = today()
     with rt().db.transaction() as session:
         page: CasePage = caselist.list_cases(session, f, day, after=after, before=before)
-        choices = _choices(session, f)
+        choices = _choices(f)
+        assignees, officers = _staff_options(tuple(assignable_staff(session)))
         # New requests nobody has picked up: shown to every officer, whatever list they are looking at.
         unassigned_new, _capped = caselist.count_cases(session, CaseFilter(stage="received", unassigned=True), day)
         awaiting_approval = (caselist.count_cases(session, CaseFilter(stage="awaiting_approval"), day)[0]
@@ -103,9 +111,10 @@ def _render_list(args: MultiDict[str, str], bulk: BulkActionForm, status: int = 
                              "before": args.get("before"), "shown": [r.reference for r in page.rows]},
                      ip=client_ip())
     form = CaseFilterForm(formdata=MultiDict({**filter_args(args), "view": view}))
-    for name in ("kind", "stage", "due", "assignee", "service"):
+    for name in ("kind", "stage", "due", "service"):
         getattr(form, name).choices = options(choices[name])
-    bulk.assignee.choices = options(choices["officers"])
+    form.assignee.choices = assignees
+    bulk.assignee.choices = officers
     keep = filter_args(args)
     keep["view"] = view
     return render_template(
