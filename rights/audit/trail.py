@@ -73,6 +73,8 @@ _START_HEAD = insert(_HEAD).values(id=1, last_id=bindparam("last_id"), last_hash
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(last_id=bindparam("last_id"),
                                                           last_hash=bindparam("last_hash"))
 _APPEND = insert(_EVENTS)
+#: Every column of an entry, from the mapping itself: a column added later is written without a change here.
+_FIELDS = tuple(attr.key for attr in AuditEvent.__mapper__.column_attrs)
 
 
 def seal(session: Session, events: Iterable[AuditEvent]) -> None:
@@ -96,9 +98,7 @@ def seal(session: Session, events: Iterable[AuditEvent]) -> None:
         ev.prev_hash = last_hash
         ev.key_id = key_id
         ev.hash = chain.mac(key_bytes, _payload(ev))
-        rows.append({"id": ev.id, "at": ev.at, "actor": ev.actor, "action": ev.action, "request_id": ev.request_id,
-                     "target": ev.target, "detail": ev.detail, "ip": ev.ip, "prev_hash": ev.prev_hash,
-                     "hash": ev.hash, "key_id": ev.key_id})
+        rows.append({name: getattr(ev, name) for name in _FIELDS})
         last_id, last_hash = ev.id, ev.hash
     connection.execute(_APPEND, rows)
     connection.execute(_MOVE_HEAD if head is not None else _START_HEAD,
