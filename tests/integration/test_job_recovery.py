@@ -119,7 +119,9 @@ def test_the_lease_ends_with_the_connection_that_held_it(rt) -> None:
     assert entered.wait(30)
     assert jobs.requeue_stale(rt.db, rt.queue) == 0
     with rt.db.engine.connect() as conn:
-        killed = conn.scalar(text("SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+        # With a timeout, pg_terminate_backend waits for the backend to exit (and its locks to go), rather
+        # than returning once the signal is sent.
+        killed = conn.scalar(text("SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_locks "
                                   "WHERE locktype = 'advisory' AND classid = :c"), {"c": jobs._LEASE_CLASS})
     assert killed == 1
     assert jobs.requeue_stale(rt.db, rt.queue) == 1
