@@ -25,7 +25,7 @@ from setuptools import Extension, setup
 COMPILED = (
     "rights/redaction/identifiers.py", "rights/redaction/name_lists.py", "rights/redaction/name_rules.py",
     "rights/redaction/names.py", "rights/redaction/people_index.py", "rights/redaction/policy.py",
-    "rights/redaction/shapes.py", "rights/redaction/words.py",
+    "rights/redaction/shapes.py", "rights/redaction/spans.py", "rights/redaction/words.py",
 )
 
 

@@ -51,17 +51,10 @@ from operator import attrgetter
 from rights.redaction.apply import Redaction, Segment, redact_text, segments
 from rights.redaction.codes import CODES, THIRD_PARTY, ExemptionCode, check_code
 from rights.redaction.identifiers import find_identifiers
-from rights.redaction.model import (
-    Kind,
-    Proposal,
-    RedactionConfig,
-    RedactionContext,
-    Span,
-    Whose,
-    involvements_from_json,
-)
+from rights.redaction.model import Kind, RedactionConfig, RedactionContext, Whose, involvements_from_json
 from rights.redaction.names import find_names, index_for, involved_addresses
 from rights.redaction.policy import decide, needs_officer
+from rights.redaction.spans import Proposal, Span
 
 __all__ = [
     "CODES", "THIRD_PARTY", "ExemptionCode", "Kind", "Proposal", "Redaction", "RedactionConfig",

@@ -19,8 +19,9 @@ import phonenumbers
 from stdnum import iban as std_iban
 
 from rights import identifiers
-from rights.redaction.model import Kind, RedactionConfig, Span, new_span
+from rights.redaction.model import Kind, RedactionConfig
 from rights.redaction.shapes import Literals, matches, occurrences, shape_of, starts
+from rights.redaction.spans import Span
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -237,7 +238,7 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
     shape = shape_of(text)
     if "@" in text:
         for m in _emails(text):
-            yield new_span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
+            yield Span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
     lowered = text.lower()
     if _HAS_DIGIT_RUN.search(text) is not None:  # phones, long numbers, dates and bank details need digits
         yield from _phones(text)
@@ -248,19 +249,19 @@ def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
         yield from _bank(text, shape)
     for m in _near(*_POSTCODE_NEAR, text):
         compact = m.group().upper().replace(" ", "")
-        yield new_span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
+        yield Span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
     for m in _ADDRESS.finditer(text):
         first = m.group().split(",")[0] if not m.group().startswith(("Flat", "Apartment", "Unit")) else m.group()
-        yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address")
+        yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address")
     for m in matches(_VEHICLE, text, starts(shape, _VEHICLE_AT)):
         if vehicle_valid(m.group()):
-            yield new_span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
+            yield Span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                        "vehicle registration (current UK format)")
     for scheme, pattern in config.person_id_patterns:
         for m in _person_ids(_compiled(pattern), _required_text(pattern), text):
             found = m.group()
             value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
-            yield new_span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
+            yield Span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
 
 
 _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.%+'-")
@@ -375,25 +376,25 @@ def _phones(text: str) -> Iterator[Span]:
     for m in _PHONE.finditer(text):
         e164 = _phone_ok(m.group())
         if e164:
-            yield new_span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
+            yield Span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
 
 
 def _numbers(text: str, shape: bytes) -> Iterator[Span]:
     for m in _NHS.finditer(text):  # three digits are common: a full pass finds them as fast
         if _nhs_ok(m.group()):
-            yield new_span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
+            yield Span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
     for m in matches(_NINO, text, starts(shape, _NINO_AT)):
         if m.group(1) not in _NINO_BAD_PREFIXES:
             value = "".join(m.groups())
-            yield new_span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
+            yield Span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
                            "National Insurance number, HMRC prefix rules")
     for m in matches(_UPN, text, starts(shape, _UPN_AT)):
         if _upn_ok(m.group()):
-            yield new_span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
+            yield Span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
     for m in _IBAN.finditer(text) if "GB" in text else ():
         if _iban_ok(m.group()):
             compact = m.group().replace(" ", "")
-            yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
+            yield Span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
 
 
 def _dobs(text: str, lowered: str) -> Iterator[Span]:
@@ -406,7 +407,7 @@ def _dobs(text: str, lowered: str) -> Iterator[Span]:
         when = parse_date(m.group(1))
         if when is None:
             continue
-        yield new_span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth")
+        yield Span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth")
 
 
 def _bank(text: str, shape: bytes) -> Iterator[Span]:
@@ -415,4 +416,4 @@ def _bank(text: str, shape: bytes) -> Iterator[Span]:
         for m in matches(pattern, text, starts(shape, literals)):
             window = text[max(0, m.start() - 60):m.start()]
             if _BANK_CUE.search(window):
-                yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)")
+                yield Span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)")

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from rights.redaction.identifiers import address_key
-from rights.redaction.model import Kind, Person, Span, new_span
+from rights.redaction.model import Kind, Person
 from rights.redaction.name_lists import (
     CALENDAR,
     PLACE_WORDS,
@@ -41,6 +41,7 @@ from rights.redaction.name_lists import (
 )
 from rights.redaction.name_rules import in_context, professional_cue, settled, tail_phrase
 from rights.redaction.people_index import NameIndex, candidates, index_for, is_listed
+from rights.redaction.spans import Span
 from rights.redaction.words import Token, joined, words_of
 
 __all__ = ["NameIndex", "find_names", "index_for", "involved_addresses"]
@@ -162,7 +163,7 @@ def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tu
     after = text[end:end + 40]
     professional = professional_cue(before, after, index) or (titled and word == "dr") or police
     relation = tail_phrase(before, STRONG_RELATIONS)
-    return new_span(start, end, _NAME, key, reason, people, folded, titled, initial is not None,
+    return Span(start, end, _NAME, key, reason, people, folded, titled, initial is not None,
                     professional, relation), k - i
 
 
@@ -221,12 +222,12 @@ def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
             while at >= 0:
                 end = at + len(needle)
                 if (at == 0 or not lowered[at - 1].isalnum()) and (end == len(text) or not lowered[end].isalnum()):
-                    yield new_span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
+                    yield Span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
                 at = lowered.find(needle, end)
             continue
         if all(w.lower() in lowered for w in words):
             for m in _address_pattern(tuple(re.findall(r"[\w'’]+", first))).finditer(text):
-                yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
+                yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
 
 
 @lru_cache(maxsize=1024)
