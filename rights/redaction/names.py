@@ -49,9 +49,11 @@ __all__ = ["NameIndex", "find_names", "index_for", "involved_addresses"]
 _NAME = Kind.NAME  # a member read through its enum class goes through a Python-level descriptor
 
 
-def find_names(text: str, index: NameIndex) -> Iterator[Span]:
-    """Every mention of a person's name: listed people with their candidates, others with the evidence."""
-    tokens = words_of(text, index)
+def find_names(text: str, index: NameIndex, lowered: str | None = None) -> Iterator[Span]:
+    """Every mention of a person's name: listed people with their candidates, others with the evidence.
+
+    ``lowered`` is ``text.lower()`` when the caller has it (every detector reads it: made once a note)."""
+    tokens = words_of(text, index, lowered)
     n = len(tokens)
     i = 0
     starts = index.starts_memo  # one dict look-up per word: a request's records repeat their words
@@ -201,13 +203,14 @@ def _continues(nxt: Token, index: NameIndex) -> bool:
     return not (word in ordinary_words() and not (is_listed(word, index) or is_namelike(word)))
 
 
-def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
+def involved_addresses(text: str, people: Iterable[Person], lowered: str | None = None) -> Iterator[Span]:
     """Addresses of listed people written out in the text: the first line, in any case and spacing.
 
     A plain substring search finds the usual spelling; the pattern that allows other spacing and commas
     is compiled only when every word of the line is present but that spelling is not.
     """
-    lowered = text.lower()
+    if lowered is None:  # text.lower(), unless the caller has it
+        lowered = text.lower()
     for person in people:
         if not person.address:
             continue

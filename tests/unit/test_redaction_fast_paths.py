@@ -169,5 +169,25 @@ def test_dates_of_birth_tried_where_a_cue_starts_are_what_a_full_scan_finds() ->
     texts += ["born 12/03/2015", "xborn 12/03/2015", "DOB: 3rd May 2016", "İ dob 1/2/2016", "reborn 1/2/2016"]
     full = [[m.span(1) for m in _DOB.finditer(t)] for t in texts]
     assert sum(map(len, full)) > 3000
-    assert [[(s.start, s.end) for s in _dobs(t, t.lower())] for t in texts] == [
-        [(s.start, s.end) for s in _dobs(t, t.lower() + "!")] for t in texts]  # the full pass, lower() at odds
+
+    def spans(text: str, lowered: str) -> list[tuple[int, int]]:
+        out: list[Span] = []
+        _dobs(text, lowered, out)
+        return [(s.start, s.end) for s in out]
+
+    assert [spans(t, t.lower()) for t in texts] == [
+        spans(t, t.lower() + "!") for t in texts]  # the full pass, lower() at odds
+
+
+def test_role_pattern_skipped_by_its_first_character_answers_as_the_pattern() -> None:
+    from rights.redaction.model import RedactionConfig
+    from rights.redaction.name_rules import role_after
+    from rights.redaction.people_index import _role_phrases
+
+    _, pattern = _role_phrases(RedactionConfig().roles())
+    texts = _texts([" ", "  ", "\t", "\n", "\x1c", "\u2003", ",", "(", "-", "–", "is", "IS", "Is", "the", "THE", "İs",
+                    "ıs", "ſ", "said", "and", "social worker", "SW", "(SW)", "a", "teacher", "x", "é", "."], 7)
+    texts += [" (SW)", ", social worker", " is the social worker", " İS a teacher", " the\tGP", "\u2003– nurse", ""]
+    answers = [pattern.match(t) is not None for t in texts]
+    assert sum(answers) > 50
+    assert [role_after(t, pattern) for t in texts] == answers
