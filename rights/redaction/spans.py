@@ -5,8 +5,8 @@ each), and as frozen dataclasses each cost more to build than the rule that foun
 ``__init__`` sets every field through ``object.__setattr__``; filling its ``__dict__`` still builds two
 dictionaries). Compiled, these are classes with fixed fields in a C struct: built by one native call, read
 by a native access from the compiled detectors and policy, a fifteenth of the instructions. They keep what
-callers relied on: read-only fields (properties over private ones), equality and hash by the fields, and a
-dataclass-like ``repr``. Plain Python (no compiler), the same classes run with slots.
+callers relied on: read-only fields (properties over private ones), equality and hash by the fields, a
+dataclass-like ``repr``, pickling and copying. Plain Python (no compiler), the same classes run with slots.
 """
 
 from __future__ import annotations
@@ -107,6 +107,9 @@ class Span:
     def __repr__(self) -> str:
         return _repr("Span", SPAN_FIELDS, self.fields())
 
+    def __reduce__(self) -> tuple[type[Span], tuple[object, ...]]:
+        return Span, self.fields()  # pickled and copied by the constructor, as a dataclass is
+
 
 @final
 class Proposal:
@@ -170,6 +173,9 @@ class Proposal:
 
     def __repr__(self) -> str:
         return _repr("Proposal", PROPOSAL_FIELDS, self.fields())
+
+    def __reduce__(self) -> tuple[type[Proposal], tuple[object, ...]]:
+        return Proposal, self.fields()
 
 
 SPAN_FIELDS = ("start", "end", "kind", "key", "reason", "people", "words", "titled", "initialled",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
 from rights.redaction.identifiers import _phone_parsed, _required_text, phone_valid
@@ -24,6 +27,8 @@ def test_spans_and_proposals_are_read_only_values_with_every_field() -> None:
     assert tuple(getattr(proposal, name) for name in PROPOSAL_FIELDS) == p == proposal.fields()
     with pytest.raises(AttributeError):
         proposal.redact = False  # type: ignore[misc]
+    for value in (span, proposal):
+        assert pickle.loads(pickle.dumps(value)) == value and copy.copy(value) == value  # as dataclasses were
 
 
 @pytest.mark.parametrize("value", [
