@@ -1,7 +1,8 @@
 """The redaction core's hot modules compiled with mypyc when a C compiler is at hand; plain Python otherwise.
 
 Why: detecting and deciding a note is Python run per candidate name and per span
-(``bench/redaction_speed.py``, README "Benchmarks"); compiled, the same source runs about 1.3 times as fast.
+(``bench/redaction_speed.py``, README "Benchmarks"); compiled, the same source runs about 1.3 times as fast,
+and the spans and proposals made per mention (``spans.py``) become classes with fixed fields in C.
 Everything else about the package is in ``pyproject.toml``; this file only adds the extension modules, so
 ``pip install -e .`` (as ``scripts/bootstrap.sh`` runs it) builds them next to their sources, where Python
 imports them before the ``.py`` files. The ``.py`` files stay the source: with no compiler, no Python headers,
@@ -20,12 +21,13 @@ from pathlib import Path
 
 from setuptools import Extension, setup
 
-#: The modules compiled, chosen by instruction counts (README "Benchmarks"). ``model`` stays Python: its
-#: dataclasses are built by filling their instance dictionaries, which compiled classes do not have.
+#: The modules compiled, chosen by instruction counts (README "Benchmarks"). ``model`` stays Python: compiled,
+#: its frozen dataclasses cost more to build; the objects made per mention live in ``spans`` instead.
 COMPILED = (
-    "rights/redaction/identifiers.py", "rights/redaction/name_lists.py", "rights/redaction/name_rules.py",
-    "rights/redaction/names.py", "rights/redaction/people_index.py", "rights/redaction/policy.py",
-    "rights/redaction/shapes.py", "rights/redaction/words.py",
+    "rights/redaction/detection.py", "rights/redaction/identifiers.py", "rights/redaction/name_lists.py",
+    "rights/redaction/name_rules.py", "rights/redaction/names.py", "rights/redaction/people_index.py",
+    "rights/redaction/policy.py", "rights/redaction/shapes.py", "rights/redaction/spans.py",
+    "rights/redaction/words.py",
 )
 
 

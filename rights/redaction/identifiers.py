@@ -19,8 +19,9 @@ import phonenumbers
 from stdnum import iban as std_iban
 
 from rights import identifiers
-from rights.redaction.model import Kind, RedactionConfig, Span, new_span
+from rights.redaction.model import Kind, RedactionConfig
 from rights.redaction.shapes import Literals, matches, occurrences, shape_of, starts
+from rights.redaction.spans import Span
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -47,8 +48,9 @@ _STREET_WORDS = (
 )
 # A house number (after "Flat 3, " or not), one to three capitalised words, a street word, maybe a town:
 # (Flat|Apartment|Unit \d+,? )?\b\d{1,4}..., written as one branch per first character (see above).
+# Possessive (*+, ++) where what follows cannot match what was taken: the same matches, an eighth faster.
 _ADDRESS_REST = (
-    r"\d{0,3}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){1,3}(?:" + "|".join(w.title() for w in _STREET_WORDS) + r")\b\.?"
+    r"\d{0,3}+[A-Za-z]?,?\s++(?:[A-Z][\w'’-]*+\s++){1,3}(?:" + "|".join(w.title() for w in _STREET_WORDS) + r")\b\.?"
     r"(?:,\s*[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2}(?=[,.;\s]|$))?"
 )
 _ADDRESS = re.compile(
@@ -226,41 +228,43 @@ def _parse_date(value: str, this_year: int) -> date | None:
 # ---------------------------------------------------------------- detectors
 
 
-def find_identifiers(text: str, config: RedactionConfig) -> Iterator[Span]:
+def find_identifiers(text: str, config: RedactionConfig, lowered: str | None = None) -> list[Span]:
     """Every identifier the patterns find and validation accepts, in no particular order.
 
-    Each pattern runs only when a cheap substring test says it can match (an '@' for email, a cue word
-    for dates of birth and bank details, digits for numbers): most notes carry few
-    identifiers, and a skipped pass costs nothing. Patterns with a rare start are tried only where the shape
-    says they can start (:mod:`rights.redaction.shapes`).
+    Each pattern runs only when a cheap substring test says it can match (an '@' for email, a cue word for
+    dates of birth and bank details, digits for numbers): a skipped pass costs nothing. Patterns with a rare
+    start are tried only where the shape says they can start (:mod:`rights.redaction.shapes`). A list (a
+    generator per span costs more compiled); ``lowered`` is ``text.lower()`` when the caller has it.
     """
-    shape = shape_of(text)
+    out: list[Span] = []
+    add, shape = out.append, shape_of(text)
     if "@" in text:
         for m in _emails(text):
-            yield new_span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address")
-    lowered = text.lower()
+            add(Span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address"))
+    lowered = text.lower() if lowered is None else lowered
     if _HAS_DIGIT_RUN.search(text) is not None:  # phones, long numbers, dates and bank details need digits
-        yield from _phones(text)
-        yield from _numbers(text, shape)
+        _phones(text, out)
+        _numbers(text, shape, out)
         if "born" in lowered or "birth" in lowered or "dob" in lowered or "d.o.b" in lowered:
-            yield from _dobs(text, lowered)
+            _dobs(text, lowered, out)
     if "sort" in lowered or "account" in lowered or "acc" in lowered or "bank" in lowered:
-        yield from _bank(text, shape)
+        _bank(text, shape, out)
     for m in _near(*_POSTCODE_NEAR, text):
         compact = m.group().upper().replace(" ", "")
-        yield new_span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode")
+        add(Span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode"))
     for m in _ADDRESS.finditer(text):
         first = m.group().split(",")[0] if not m.group().startswith(("Flat", "Apartment", "Unit")) else m.group()
-        yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address")
+        add(Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address"))
     for m in matches(_VEHICLE, text, starts(shape, _VEHICLE_AT)):
         if vehicle_valid(m.group()):
-            yield new_span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
-                       "vehicle registration (current UK format)")
+            add(Span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
+                     "vehicle registration (current UK format)"))
     for scheme, pattern in config.person_id_patterns:
         for m in _person_ids(_compiled(pattern), _required_text(pattern), text):
             found = m.group()
             value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
-            yield new_span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id")
+            add(Span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id"))
+    return out
 
 
 _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.%+'-")
@@ -371,48 +375,46 @@ _upn_ok = lru_cache(maxsize=4096)(identifiers.upn_valid)
 _iban_ok = lru_cache(maxsize=4096)(std_iban.is_valid)
 
 
-def _phones(text: str) -> Iterator[Span]:
+def _phones(text: str, out: list[Span]) -> None:
     for m in _PHONE.finditer(text):
-        e164 = _phone_ok(m.group())
-        if e164:
-            yield new_span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number")
+        if e164 := _phone_ok(m.group()):
+            out.append(Span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number"))
 
 
-def _numbers(text: str, shape: bytes) -> Iterator[Span]:
+def _numbers(text: str, shape: bytes, out: list[Span]) -> None:
     for m in _NHS.finditer(text):  # three digits are common: a full pass finds them as fast
         if _nhs_ok(m.group()):
-            yield new_span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid")
+            out.append(Span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid"))
     for m in matches(_NINO, text, starts(shape, _NINO_AT)):
         if m.group(1) not in _NINO_BAD_PREFIXES:
             value = "".join(m.groups())
-            yield new_span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
-                           "National Insurance number, HMRC prefix rules")
+            out.append(Span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
+                            "National Insurance number, HMRC prefix rules"))
     for m in matches(_UPN, text, starts(shape, _UPN_AT)):
         if _upn_ok(m.group()):
-            yield new_span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}", "unique pupil number, check letter valid")
+            out.append(Span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}",
+                            "unique pupil number, check letter valid"))
     for m in _IBAN.finditer(text) if "GB" in text else ():
         if _iban_ok(m.group()):
             compact = m.group().replace(" ", "")
-            yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid")
+            out.append(Span(m.start(), m.end(), Kind.BANK, f"bank:{compact}", "IBAN, check digits valid"))
 
 
-def _dobs(text: str, lowered: str) -> Iterator[Span]:
+def _dobs(text: str, lowered: str, out: list[Span]) -> None:
     """Dates of birth, the pattern tried only where a cue starts (a full pass tries it at every b and d)."""
     if len(lowered) == len(text):  # lower() kept every offset
         found = matches(_DOB, text, sorted(at for cue in _DOB_STARTS for at in occurrences(lowered, cue)))
     else:
         found = _DOB.finditer(text)
     for m in found:
-        when = parse_date(m.group(1))
-        if when is None:
-            continue
-        yield new_span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth")
+        if (when := parse_date(m.group(1))) is not None:
+            out.append(Span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth"))
 
 
-def _bank(text: str, shape: bytes) -> Iterator[Span]:
+def _bank(text: str, shape: bytes, out: list[Span]) -> None:
     for pattern, literals, what in ((_SORT_CODE, _SORT_CODE_AT, "sort code"),
                                     (_ACCOUNT, _ACCOUNT_AT, "bank account number")):
         for m in matches(pattern, text, starts(shape, literals)):
             window = text[max(0, m.start() - 60):m.start()]
             if _BANK_CUE.search(window):
-                yield new_span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)")
+                out.append(Span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)"))

@@ -1,7 +1,8 @@
-"""The data the redaction core passes around: spans found in text, proposals, the context of a record.
+"""The data the redaction core is given: the context of a record, the people listed, the council's settings.
 
 Plain frozen dataclasses so the core stays free of Flask and SQLAlchemy: the caller decrypts a gathered
-record's text and involvement list, builds a :class:`RedactionContext`, and stores what comes back.
+record's text and involvement list, builds a :class:`RedactionContext`, and stores what comes back (spans
+and proposals, made per mention: :mod:`rights.redaction.spans`, compiled).
 """
 
 from __future__ import annotations
@@ -40,30 +41,6 @@ class Whose(StrEnum):
 
 
 @dataclass(frozen=True)
-class Span:
-    """Something a detector found: where, what, and the evidence for whom it identifies.
-
-    ``key`` names the person or identifier so that every mention of one person across a request can be
-    decided at once ("person:<source id>" for someone listed as involved, "name:<folded name>" for
-    someone on no list, "<kind>:<normalised value>" for an identifier). ``people`` are the listed people
-    (the subject included) a name or address may refer to; empty when it matches no one listed. The
-    policy, not the detector, decides whom it identifies.
-    """
-
-    start: int
-    end: int
-    kind: Kind
-    key: str
-    reason: str
-    people: tuple[Person, ...] = ()
-    words: tuple[str, ...] = ()  # a name's folded words, title and initial left out
-    titled: bool = False  # a title stood before the name (Mrs Smith): it refers to an adult, not a child
-    initialled: bool = False  # an initial stood before the name (R Boateng): one particular person
-    professional_cue: bool = False  # a role word next to the name ("social worker Jane Doe", "Ms Doe (SW)")
-    relation_cue: bool = False  # a family or social relation before the name ("her uncle", "the neighbour,")
-
-
-@dataclass(frozen=True)
 class Person:
     """Someone the request's records list as involved, or the subject, with the forms of their name."""
 
@@ -74,20 +51,6 @@ class Person:
     given: frozenset[str]  # folded given names (and, for the subject, known short forms)
     family: frozenset[str]  # folded family names and their hyphen parts (and previous names)
     address: str | None = None
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """What the core proposes for one span: redact it with ``code`` or keep it, and why, for an officer."""
-
-    start: int
-    end: int
-    kind: Kind
-    key: str
-    whose: Whose
-    redact: bool
-    code: str | None  # the exemption code when redact is True
-    reason: str
 
 
 DEFAULT_PROFESSIONAL_ROLES: tuple[str, ...] = (
@@ -168,30 +131,3 @@ class RedactionContext:
     known_people: frozenset[str] = frozenset()
     subject_contacts: tuple[str, ...] = ()
     config: RedactionConfig = field(default_factory=RedactionConfig)
-
-
-# ---------------------------------------------------------------- fast constructors
-# A frozen dataclass's __init__ sets each field through object.__setattr__, which costs more than
-# everything else a detector does for an identifier it finds. These build the same objects (equal, same
-# hash, still frozen) by filling the instance dictionary at once; detectors and the policy make tens of
-# thousands of them per megabyte. Keep them in step with the fields above (a unit test compares them).
-
-
-def new_span(start: int, end: int, kind: Kind, key: str, reason: str, people: tuple[Person, ...] = (),
-             words: tuple[str, ...] = (), titled: bool = False, initialled: bool = False,
-             professional_cue: bool = False, relation_cue: bool = False) -> Span:
-    """``Span(...)``, built faster."""
-    span = object.__new__(Span)
-    span.__dict__.update(start=start, end=end, kind=kind, key=key, reason=reason, people=people, words=words,
-                         titled=titled, initialled=initialled, professional_cue=professional_cue,
-                         relation_cue=relation_cue)
-    return span
-
-
-def new_proposal(start: int, end: int, kind: Kind, key: str, whose: Whose, redact: bool, code: str | None,
-                 reason: str) -> Proposal:
-    """``Proposal(...)``, built faster."""
-    proposal = object.__new__(Proposal)
-    proposal.__dict__.update(start=start, end=end, kind=kind, key=key, whose=whose, redact=redact, code=code,
-                             reason=reason)
-    return proposal

@@ -192,4 +192,18 @@ def professional_cue(before: str, after: str, index: NameIndex) -> bool:
         for k in (1, 2, 3, 4):
             if len(words) >= k and " ".join(words[-k:]) in phrases:
                 return True
-    return after_pattern.match(after) is not None
+    return role_after(after, after_pattern)
+
+
+# What the role pattern after a name (people_index._role_phrases) can start with, after white space: a comma,
+# a bracket, a dash, or "is" / "the" in any case (a letter outside ASCII may be a case variant: tried too).
+_ROLE_AFTER_FIRST = frozenset(",(-–iItT")
+
+
+def role_after(after: str, pattern: re.Pattern[str]) -> bool:
+    """``pattern.match(after)``, not tried when the first character after white space cannot start it
+    (most names are followed by a verb or "and": a look at one character instead of a pattern call)."""
+    rest = after.lstrip()  # the characters str.isspace() and the pattern's \s both skip
+    if not rest or (rest[0] not in _ROLE_AFTER_FIRST and rest[0].isascii()):
+        return False
+    return pattern.match(after) is not None

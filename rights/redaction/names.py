@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from rights.redaction.identifiers import address_key
-from rights.redaction.model import Kind, Person, Span, new_span
+from rights.redaction.model import Kind, Person
 from rights.redaction.name_lists import (
     CALENDAR,
     PLACE_WORDS,
@@ -41,6 +41,7 @@ from rights.redaction.name_lists import (
 )
 from rights.redaction.name_rules import in_context, professional_cue, settled, tail_phrase
 from rights.redaction.people_index import NameIndex, candidates, index_for, is_listed
+from rights.redaction.spans import Span
 from rights.redaction.words import Token, joined, words_of
 
 __all__ = ["NameIndex", "find_names", "index_for", "involved_addresses"]
@@ -48,9 +49,11 @@ __all__ = ["NameIndex", "find_names", "index_for", "involved_addresses"]
 _NAME = Kind.NAME  # a member read through its enum class goes through a Python-level descriptor
 
 
-def find_names(text: str, index: NameIndex) -> Iterator[Span]:
-    """Every mention of a person's name: listed people with their candidates, others with the evidence."""
-    tokens = words_of(text, index)
+def find_names(text: str, index: NameIndex, lowered: str | None = None) -> Iterator[Span]:
+    """Every mention of a person's name: listed people with their candidates, others with the evidence.
+
+    ``lowered`` is ``text.lower()`` when the caller has it (every detector reads it: made once a note)."""
+    tokens = words_of(text, index, lowered)
     n = len(tokens)
     i = 0
     starts = index.starts_memo  # one dict look-up per word: a request's records repeat their words
@@ -162,7 +165,7 @@ def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tu
     after = text[end:end + 40]
     professional = professional_cue(before, after, index) or (titled and word == "dr") or police
     relation = tail_phrase(before, STRONG_RELATIONS)
-    return new_span(start, end, _NAME, key, reason, people, folded, titled, initial is not None,
+    return Span(start, end, _NAME, key, reason, people, folded, titled, initial is not None,
                     professional, relation), k - i
 
 
@@ -200,13 +203,14 @@ def _continues(nxt: Token, index: NameIndex) -> bool:
     return not (word in ordinary_words() and not (is_listed(word, index) or is_namelike(word)))
 
 
-def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
+def involved_addresses(text: str, people: Iterable[Person], lowered: str | None = None) -> Iterator[Span]:
     """Addresses of listed people written out in the text: the first line, in any case and spacing.
 
     A plain substring search finds the usual spelling; the pattern that allows other spacing and commas
     is compiled only when every word of the line is present but that spelling is not.
     """
-    lowered = text.lower()
+    if lowered is None:  # text.lower(), unless the caller has it
+        lowered = text.lower()
     for person in people:
         if not person.address:
             continue
@@ -221,12 +225,12 @@ def involved_addresses(text: str, people: Iterable[Person]) -> Iterator[Span]:
             while at >= 0:
                 end = at + len(needle)
                 if (at == 0 or not lowered[at - 1].isalnum()) and (end == len(text) or not lowered[end].isalnum()):
-                    yield new_span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
+                    yield Span(at, end, Kind.ADDRESS, address_key(first), reason, (person,))
                 at = lowered.find(needle, end)
             continue
         if all(w.lower() in lowered for w in words):
             for m in _address_pattern(tuple(re.findall(r"[\w'’]+", first))).finditer(text):
-                yield new_span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
+                yield Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), reason, (person,))
 
 
 @lru_cache(maxsize=1024)

@@ -166,6 +166,7 @@ def _index_of(context: RedactionContext) -> NameIndex:
 @lru_cache(maxsize=64)
 def _role_phrases(roles: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[str]]:
     alternatives = "|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True))
+    # name_rules.role_after skips this pattern by its first characters: keep the two in step
     after = re.compile(r"^\s*(?:[,(\-–]|\bis\b|\bthe\b)\s*(?:the\s+|a\s+|an\s+|our\s+|her\s+|his\s+)?(?:"
                        + alternatives + r")\b", re.IGNORECASE)
     return frozenset(r.lower() for r in roles), after

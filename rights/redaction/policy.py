@@ -31,7 +31,8 @@ from collections.abc import Iterable
 from rights.names import fold
 from rights.redaction.codes import THIRD_PARTY
 from rights.redaction.identifiers import address_key, phone_valid
-from rights.redaction.model import Kind, Person, Proposal, RedactionContext, Span, Whose, new_proposal
+from rights.redaction.model import Kind, Person, RedactionContext, Whose
+from rights.redaction.spans import Proposal, Span
 from rights.sources.base import Identity
 
 NO_TEXT_LAYER = "no text layer (a scan): withhold the record or redact by page region"
@@ -178,7 +179,7 @@ def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: b
                 seen = identified[clue] = decide_identifier(span, context, own)
             whose, reason = seen
         redact = whose is third_party
-        out.append(new_proposal(span.start, span.end, span.kind, span.key, whose, redact,
+        out.append(Proposal(span.start, span.end, span.kind, span.key, whose, redact,
                                 THIRD_PARTY if redact else None, reason))
     return out
 

@@ -38,7 +38,7 @@ class Token:
         self.raw = raw
 
 
-def words_of(text: str, index: NameIndex) -> list[Token]:
+def words_of(text: str, index: NameIndex, lowered: str | None = None) -> list[Token]:
     """The capitalised words of ``text``, and listed people's name words written in lower case, by start."""
     tokens: list[Token] = []
     append, base = tokens.append, _base  # locals: this loop runs for every capitalised word
@@ -46,7 +46,8 @@ def words_of(text: str, index: NameIndex) -> list[Token]:
         start = m.start()
         raw, word, size = base(m.group())
         append(Token(start, start + size, word, raw))
-    lowered = text.lower()
+    if lowered is None:  # text.lower(), unless the caller has it
+        lowered = text.lower()
     if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
         size = len(text)
         for word in index.lower_words:
