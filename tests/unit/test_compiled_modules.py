@@ -36,3 +36,41 @@ def test_compiled_module_is_built_from_its_source(source: str) -> None:
     assert loaded.stat().st_mtime >= path.stat().st_mtime, (
         f"{loaded.name} is older than {source}: build again with `pip install --no-deps -e .` "
         "(scripts/bootstrap.sh does), or delete the .so files to run the sources")
+
+
+#: Run in a child interpreter: every module setup.py compiles is imported from its ``.py`` source instead.
+_SOURCES_ONLY = """
+import importlib.util, sys
+from pathlib import Path
+root = Path(sys.argv.pop(1))
+names = {source.removesuffix(".py").replace("/", "."): root / source for source in sys.argv.pop(1).split(",")}
+class SourcesOnly:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        return importlib.util.spec_from_file_location(name, names[name]) if name in names else None
+sys.meta_path.insert(0, SourcesOnly)
+import runpy
+import rights.redaction.names as probe
+print("loaded from", Path(probe.__file__).suffix)
+runpy.run_path(str(root / "bench" / "redaction_fingerprint.py"), run_name="__main__")
+"""
+
+
+def test_the_sources_propose_what_the_build_proposes() -> None:
+    """Where no compiler is at hand the ``.py`` files run: they must propose the same, to the character.
+
+    Both runs hash every proposal over the fingerprint bench's sets (generated notes, requests of 25, 5 and 1,
+    and the same notes altered: case, accents, glued punctuation); one imports the compiled modules (when
+    built), the other their sources.
+    """
+    import subprocess
+    import sys
+
+    args = ["--notes", "200"]
+    built = subprocess.run([sys.executable, str(ROOT / "bench" / "redaction_fingerprint.py"), *args], cwd=ROOT,
+                           capture_output=True, text=True, check=True, timeout=300)
+    plain = subprocess.run([sys.executable, "-c", _SOURCES_ONLY, str(ROOT), ",".join(compiled_sources()), *args],
+                           cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
+    marker, _, hashes = plain.stdout.partition("\n")
+    assert marker == "loaded from .py"
+    assert len(built.stdout.splitlines()) == 6 and hashes == built.stdout
