@@ -52,6 +52,14 @@ class ScheduleWorker(Worker):
             self._keep_ticking()
         return super().work(*args, **kwargs)
 
+    @property
+    def dequeue_timeout(self) -> int:
+        # An idle worker blocks in its wait for a job, and RQ runs maintenance only between waits: with RQ's
+        # wait (its worker TTL less 15 s, 405 s) an idle worker would take over a dead worker's scheduler, and
+        # so move its retries and the schedule's tick, only minutes later. Waking each maintenance round keeps
+        # the promise above; a wake-up is one Redis command.
+        return min(super().dequeue_timeout, MAINTENANCE_SECONDS)
+
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
         if self._long_running:

@@ -174,3 +174,18 @@ def test_notify_template_ids_are_read_as_kind_id_pairs(monkeypatch: pytest.Monke
     monkeypatch.setenv("RIGHTS_CLOSE_UNANSWERED_DAYS", "10")
     with pytest.raises(config.ConfigError, match="RIGHTS_CLOSE_UNANSWERED_DAYS"):
         config.load("development")
+
+
+def test_an_idle_worker_wakes_for_each_maintenance_round() -> None:
+    """RQ runs maintenance (taking over a dead worker's scheduler, so its retries and the tick move again) only
+    between waits for a job; an idle worker must not wait longer than a round."""
+    import fakeredis
+    from rq import Queue, Worker
+
+    from rights.schedule.worker import MAINTENANCE_SECONDS, ScheduleWorker
+
+    connection = fakeredis.FakeStrictRedis()
+    queue = Queue("rights-test-idle", connection=connection)
+    assert Worker([queue], connection=connection).dequeue_timeout > MAINTENANCE_SECONDS  # RQ's own: minutes
+    worker = ScheduleWorker([queue], connection=connection, maintenance_interval=MAINTENANCE_SECONDS)
+    assert worker.dequeue_timeout <= MAINTENANCE_SECONDS
