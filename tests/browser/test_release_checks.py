@@ -118,6 +118,8 @@ def test_parent_request_release_waits_for_its_checks(live_server, browser) -> No
         # Staff pages use the page width; the search log prints without the site's navigation.
         assert page.locator("main").bounding_box()["width"] > 1000  # type: ignore[index]
         page.get_by_role("link", name="Search log").first.click()
+        page.wait_for_url("**/search-log")  # the click returns before the next page has loaded
+        page.wait_for_load_state()
         page.emulate_media(media="print")
         assert not page.locator(".govuk-service-navigation").is_visible()
         assert not page.locator(".govuk-header").is_visible()
