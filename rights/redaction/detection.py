@@ -28,12 +28,10 @@ def detect(text: str, context: RedactionContext) -> list[Span]:
     out = list(spans.values())
     # A word inside an email, address or date is part of that identifier, not a name on its own. Names
     # need no deduplication: they come one after another, never overlapping, and no other detector
-    # finds a name. The characters identifiers cover, marked once per note, answer "inside one?" per
-    # name with a search in C.
-    taken = bytearray(len(text))
-    for span in found:
-        taken[span.start:span.end] = b"\x01" * (span.end - span.start)  # same length: the offsets stay
-    out.extend(span for span in find_names(text, index, lowered) if taken.find(1, span.start, span.end) < 0)
+    # finds a name. A note has a few identifiers: each name is compared with each, in compiled code.
+    for span in find_names(text, index, lowered):
+        if not _covers_any(found, span.start, span.end):
+            out.append(span)
     # By start, the longer first: two stable sorts in C rather than a tuple key per span.
     out.sort(key=_END, reverse=True)
     out.sort(key=_START)
@@ -41,6 +39,14 @@ def detect(text: str, context: RedactionContext) -> list[Span]:
 
 
 _START, _END = attrgetter("start"), attrgetter("end")
+
+
+def _covers_any(spans: list[Span], start: int, end: int) -> bool:
+    """Whether any of ``spans`` covers a character of ``start``..``end``."""
+    for span in spans:  # noqa: SIM110 (a loop, not any() over a generator: this runs for every name)
+        if span.start < end and start < span.end and span.start < span.end:
+            return True
+    return False
 
 
 def propose(text: str | None, context: RedactionContext) -> list[Proposal]:

@@ -14,34 +14,45 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Final
 
 import phonenumbers
 from stdnum import iban as std_iban
 
 from rights import identifiers
 from rights.redaction.model import Kind, RedactionConfig
-from rights.redaction.shapes import Literals, matches, occurrences, shape_of, starts
+from rights.redaction.shapes import (
+    Literals,
+    digit_runs,
+    loose_shape_of,
+    matches,
+    non_ascii_decimals,
+    occurrences,
+    shape_of,
+    starts,
+)
 from rights.redaction.spans import Span
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+_MONTHS: Final = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|" \
-            r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH_RE: Final = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 
 # ---------------------------------------------------------------- patterns
 
-_EMAIL = re.compile(r"(?<![\w.+-])\w[\w.%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL: Final = re.compile(r"(?<![\w.+-])\w[\w.%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Identifiers are written in ASCII digits and capitals: ASCII classes make each pass about a third faster.
 # Where a pattern would start with a look-behind or \b ("no word character before"), it starts instead
 # with the character class and checks the character before it afterwards ("[A-Z](?<!\w[A-Z])" is
 # "\b[A-Z]"): the same matches, but the engine can then skip ahead to the characters that can start one
 # instead of trying every position (two to five times faster per pass).
-_A = re.ASCII
-_PHONE = re.compile(r"\+(?<![\w+]\+)44\s?\(?0?\)?\s?\d(?:[ \-]?\d){8,9}(?!\d)"
+_A: Final = re.ASCII
+_PHONE: Final = re.compile(r"\+(?<![\w+]\+)44\s?\(?0?\)?\s?\d(?:[ \-]?\d){8,9}(?!\d)"
                     r"|0(?<![\w+]0)\d(?:[ \-]?\d){8,9}(?!\d)"
                     r"|\((?<![\w+]\()0\d{3,4}\)\s?\d{3}\s?\d{3,4}(?!\d)", _A)
-_POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE | _A)
-_STREET_WORDS = (
+_POSTCODE: Final = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b",
+                              re.IGNORECASE | _A)
+_STREET_WORDS: Final = (
     "road", "rd", "street", "st", "avenue", "ave", "lane", "ln", "close", "drive", "dr", "way", "crescent",
     "court", "ct", "place", "gardens", "terrace", "grove", "walk", "square", "hill", "mews", "row", "park", "view",
     "rise", "green", "parade", "fields", "meadow", "meadows", "bank", "gate", "croft", "end", "wharf", "yard",
@@ -49,57 +60,54 @@ _STREET_WORDS = (
 # A house number (after "Flat 3, " or not), one to three capitalised words, a street word, maybe a town:
 # (Flat|Apartment|Unit \d+,? )?\b\d{1,4}..., written as one branch per first character (see above).
 # Possessive (*+, ++) where what follows cannot match what was taken: the same matches, an eighth faster.
-_ADDRESS_REST = (
+_ADDRESS_REST: Final = (
     r"\d{0,3}+[A-Za-z]?,?\s++(?:[A-Z][\w'’-]*+\s++){1,3}(?:" + "|".join(w.title() for w in _STREET_WORDS) + r")\b\.?"
     r"(?:,\s*[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2}(?=[,.;\s]|$))?"
 )
-_ADDRESS = re.compile(
+_ADDRESS: Final = re.compile(
     r"[FAU\d](?<!\w.)(?:" + "|".join(f"(?<={w[0]}){w[1:]}\\s+\\d+[A-Za-z]?,?\\s+\\d" + _ADDRESS_REST
                                       for w in ("Flat", "Apartment", "Unit"))
     + r"|(?<=\d)" + _ADDRESS_REST + ")"
 )
-_NHS = re.compile(r"\d(?<!\d\d)\d{2}[ -]?\d{3}[ -]?\d{4}(?![\d])", _A)
+_NHS: Final = re.compile(r"\d(?<!\d\d)\d{2}[ -]?\d{3}[ -]?\d{4}(?![\d])", _A)
 # HMRC: first letter not D F I Q U V; second not D F I O Q U V; some prefixes never issued; suffix A-D.
-_NINO = re.compile(r"([A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-D])\b", _A)
-_NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
-_DATE = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r",?\s+\d{4}"
+_NINO: Final = re.compile(
+    r"([A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-D])\b", _A)
+_NINO_BAD_PREFIXES: Final = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+_DATE: Final = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r",?\s+\d{4}"
          r"|" + _MONTH_RE + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
          r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))")
-_DOB = re.compile(r"[BbDd](?<!\w.)(?i:(?<=[Bb])orn(?:\s+on)?|(?<=[Dd])\.?o\.?b\.?|(?<=[Dd])ate\s+of\s+birth)"
+_DOB: Final = re.compile(r"[BbDd](?<!\w.)(?i:(?<=[Bb])orn(?:\s+on)?|(?<=[Dd])\.?o\.?b\.?|(?<=[Dd])ate\s+of\s+birth)"
                   r"(?i:\s*(?:is|was)?\s*[:\-]?\s*(?:on\s+)?(" + _DATE + r"))")  # \b(?:born|dob|date of birth) ...
 # Current format (since 2001): two letters, age identifier (02-25 March, 51-75 September), three letters.
-_VEHICLE = re.compile(r"([A-HJ-PR-Y](?<!\w[A-Z])[A-HJ-PR-Y])(\d{2}) ?([A-HJ-PR-Z]{3})\b", _A)
+_VEHICLE: Final = re.compile(r"([A-HJ-PR-Y](?<!\w[A-Z])[A-HJ-PR-Y])(\d{2}) ?([A-HJ-PR-Z]{3})\b", _A)
 # 12-34-56 or 12 34 56: one branch after the common start, so the engine skips ahead to digits
-_SORT_CODE = re.compile(r"\d(?<!\w\d)\d(?:-\d{2}-\d{2}| \d{2} \d{2})\b", _A)
-_ACCOUNT = re.compile(r"\d(?<![\d-]\d)\d{7}(?![\d-])", _A)
-_BANK_CUE = re.compile(r"sort\s*code|account|acc(?:t)?\.?\s*(?:no|number)|bank", re.IGNORECASE)
-_IBAN = re.compile(r"G(?<!\wG)B\d{2} ?[A-Z]{4}(?: ?\d{2,4}){4}\b", _A)
-_UPN = re.compile(r"[A-HJ-NP-RT-Z](?<!\w[A-Z])\d{11}[0-9A-HJ-NP-RT-Z]\b", _A)
+_SORT_CODE: Final = re.compile(r"\d(?<!\w\d)\d(?:-\d{2}-\d{2}| \d{2} \d{2})\b", _A)
+_ACCOUNT: Final = re.compile(r"\d(?<![\d-]\d)\d{7}(?![\d-])", _A)
+_BANK_CUE: Final = re.compile(r"sort\s*code|account|acc(?:t)?\.?\s*(?:no|number)|bank", re.IGNORECASE)
+_IBAN: Final = re.compile(r"G(?<!\wG)B\d{2} ?[A-Z]{4}(?: ?\d{2,4}){4}\b", _A)
+_UPN: Final = re.compile(r"[A-HJ-NP-RT-Z](?<!\w[A-Z])\d{11}[0-9A-HJ-NP-RT-Z]\b", _A)
 
 # The postcode pattern (case-insensitive, starting with \b) is tried by the engine at every letter.
 # Every postcode holds its inward code (a digit, two letters) two to five characters after its start, so
 # :func:`_near` looks for that first and tries the pattern only where a postcode would start:
-# (pattern, anchor, fewest and most characters from start to anchor). Not worth it for the patterns
-# that start with a capital (NI number, plate, UPN): digits are too common an anchor.
+# (pattern, anchor, fewest and most characters from start to anchor). The anchors themselves are
+# looked for only where the note's loose shape (letters of either case "A") has a digit and two letters.
+# Not worth it for the patterns that start with a capital (NI number, plate, UPN): digits are too common
+# an anchor.
 _Anchored = tuple[re.Pattern[str], re.Pattern[str], int, int]
-_POSTCODE_NEAR: _Anchored = (_POSTCODE, re.compile(r"\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE | _A), 2, 5)
+_POSTCODE_NEAR: Final[_Anchored] = (_POSTCODE, re.compile(r"\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE | _A), 2, 5)
+_INWARD_AT: Final[Literals] = ((b"0AA", 0),)
 
-# Where a pattern can start: literals of the note's shape (:mod:`rights.redaction.shapes`: digits "0",
-# capitals "A", the rest "."), each with the match's offset. An account number is eight digits after no
-# digit, a sort code "00.00.00" after no word character, a UPN a capital and eleven digits, an NI number
-# two capitals, maybe a space, two digits, a plate two capitals, two digits, maybe a space, a capital.
-# Only rare literals pay: trying an NHS number at every three digits costs what the full pass does.
-_ACCOUNT_AT: Literals = ((b".00000000", 1), (b"A00000000", 1))
-_SORT_CODE_AT: Literals = ((b".00.00.00", 1),)
-_UPN_AT: Literals = ((b"A" + b"0" * 11, 0),)
-_NINO_AT: Literals = ((b"AA00", 0), (b"AA.00", 0))
-_VEHICLE_AT: Literals = ((b"AA00A", 0), (b"AA00.A", 0))
+# Patterns that start at or just before a number are tried only at the runs of digits of the right length
+# (the ``_*_starts`` functions below), found once per note (:func:`~rights.redaction.shapes.digit_runs`),
+# and the note's shape (digits "0", capitals "A", the rest ".") tells what comes before each run.
 # Every date of birth starts with one of these in lower case (no other character is a case variant of
 # their letters to the pattern): born, dob, d.ob, do.b, d.o.b, date of birth.
-_DOB_STARTS = ("born", "dob", "d.o", "do.", "date")
+_DOB_STARTS: Final = ("born", "dob", "d.o", "do.", "date")
 
 # Quick gates: skip a pattern entirely when the text has nothing that could start a match.
-_HAS_DIGIT_RUN = re.compile(r"\d\d")
+_HAS_DIGIT_RUN: Final = re.compile(r"\d\d")
 
 
 def _digits(value: str) -> str:
@@ -141,10 +149,10 @@ def vehicle_valid(value: str) -> bool:
     return 2 <= age <= 29 or 51 <= age <= 79
 
 
-_GB = phonenumbers.PhoneMetadata.metadata_for_region("GB")
-_GB_NATIONAL = re.compile(_GB.general_desc.national_number_pattern)
-_GB_LENGTHS = frozenset(_GB.general_desc.possible_length)
-_PHONE_SHAPE = re.compile(r"\+?[\d ()\-]+", _A)
+_GB: Final = phonenumbers.PhoneMetadata.metadata_for_region("GB")
+_GB_NATIONAL: Final = re.compile(_GB.general_desc.national_number_pattern)
+_GB_LENGTHS: Final = frozenset(_GB.general_desc.possible_length)
+_PHONE_SHAPE: Final = re.compile(r"\+?[\d ()\-]+", _A)
 
 
 def phone_valid(value: str) -> str | None:
@@ -182,7 +190,7 @@ def _gb_national(value: str) -> str | None:
     return national
 
 
-_NON_DIGIT = re.compile(r"\D")
+_NON_DIGIT: Final = re.compile(r"\D")
 
 
 @lru_cache(maxsize=4096)
@@ -238,24 +246,25 @@ def find_identifiers(text: str, config: RedactionConfig, lowered: str | None = N
     """
     out: list[Span] = []
     add, shape = out.append, shape_of(text)
+    runs = digit_runs(shape)  # where numbers are: most identifiers start at one
     if "@" in text:
         for m in _emails(text):
             add(Span(m.start(), m.end(), Kind.EMAIL, f"email:{m.group().lower()}", "email address"))
     lowered = text.lower() if lowered is None else lowered
     if _HAS_DIGIT_RUN.search(text) is not None:  # phones, long numbers, dates and bank details need digits
-        _phones(text, out)
-        _numbers(text, shape, out)
+        _phones(text, shape, runs, out)
+        _numbers(text, shape, runs, out)
         if "born" in lowered or "birth" in lowered or "dob" in lowered or "d.o.b" in lowered:
             _dobs(text, lowered, out)
     if "sort" in lowered or "account" in lowered or "acc" in lowered or "bank" in lowered:
-        _bank(text, shape, out)
-    for m in _near(*_POSTCODE_NEAR, text):
+        _bank(text, shape, runs, out)
+    for m in _postcodes(text):
         compact = m.group().upper().replace(" ", "")
         add(Span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode"))
-    for m in _ADDRESS.finditer(text):
+    for m in matches(_ADDRESS, text, _address_starts(text, shape, runs)):
         first = m.group().split(",")[0] if not m.group().startswith(("Flat", "Apartment", "Unit")) else m.group()
         add(Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address"))
-    for m in matches(_VEHICLE, text, starts(shape, _VEHICLE_AT)):
+    for m in matches(_VEHICLE, text, _vehicle_starts(shape, runs)):
         if vehicle_valid(m.group()):
             add(Span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                      "vehicle registration (current UK format)"))
@@ -267,7 +276,7 @@ def find_identifiers(text: str, config: RedactionConfig, lowered: str | None = N
     return out
 
 
-_LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.%+'-")
+_LOCAL_PART: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.%+'-")
 
 
 def _emails(text: str) -> Iterator[re.Match[str]]:
@@ -293,28 +302,130 @@ def _emails(text: str) -> Iterator[re.Match[str]]:
         pos = m.end()
 
 
-def _near(pattern: re.Pattern[str], anchor: re.Pattern[str], nearest: int, farthest: int,
+def _postcodes(text: str) -> Iterator[re.Match[str]]:
+    """``_POSTCODE.finditer(text)``: tried only before its anchors, found where the loose shape says."""
+    pattern, anchor, nearest, farthest = _POSTCODE_NEAR
+    match = anchor.match
+    anchors = [at for at in starts(loose_shape_of(text), _INWARD_AT) if match(text, at) is not None]
+    return _near(pattern, anchors, nearest, farthest, text)
+
+
+def _near(pattern: re.Pattern[str], anchors: list[int], nearest: int, farthest: int,
           text: str) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)``, trying the pattern only ``nearest`` to ``farthest`` characters before
-    each place ``anchor`` matches (every match of ``pattern`` holds an anchor that far from its start).
+    each of ``anchors`` (every place, in order, where the anchor matches: every match of ``pattern`` holds
+    an anchor that far from its start).
 
     The anchors are taken in order, overlapping ones too, and the starts before each are tried in
     order, each once: the first that matches is the leftmost match, as a full pass would find it.
     """
     tried = 0  # starts before this have failed, or lie inside the last match
-    found = anchor.search(text, nearest)
-    while found is not None:
-        at = found.start()
+    after = nearest  # the next anchor worth trying is at or after this
+    for at in anchors:
+        if at < after:
+            continue
         for start in range(max(tried, at - farthest), at - nearest + 1):
             m = pattern.match(text, start)
             if m is not None:
                 yield m
                 tried = m.end()
-                found = anchor.search(text, tried + nearest)
+                after = tried + nearest
                 break
         else:
             tried = max(tried, at - nearest + 1)
-            found = anchor.search(text, at + 1)
+            after = at + 1
+
+
+def _address_starts(text: str, shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
+    """Where a street address can start: "Flat", "Apartment" or "Unit", or a house number: a run of at most
+    four digits after no word character, followed by what the pattern needs (:func:`_street_follows`).
+
+    The pattern is not ASCII-only (its \\d takes other scripts' digits): those are added from
+    :func:`~rights.redaction.shapes.non_ascii_decimals` in a note that has any character outside ASCII.
+    """
+    found = [start for start, end in runs
+             if end - start <= 4 and shape[start] == _OTHER and _street_follows(text, end)]
+    if not text.isascii():
+        found.extend(non_ascii_decimals(text))
+    for word in ("Flat", "Apartment", "Unit"):
+        if word in text:
+            found.extend(occurrences(text, word))
+    found.sort()
+    return found
+
+
+def _street_follows(text: str, at: int) -> bool:
+    """Whether what follows a house number's digits can go on as the address pattern needs: maybe a letter,
+    maybe a comma, white space, then a capital ("12a, Oak Road"). Most numbers in a note fail here (dates,
+    times, ages) without a pattern call; another script's digit after them is left to the pattern."""
+    size = len(text)
+    if at < size and text[at].isdecimal():
+        return True
+    if at < size and ("a" <= text[at] <= "z" or "A" <= text[at] <= "Z"):
+        at += 1
+    if at < size and text[at] == ",":
+        at += 1
+    if at >= size or not text[at].isspace():
+        return False
+    while at < size and text[at].isspace():
+        at += 1
+    return at < size and "A" <= text[at] <= "Z"
+
+
+def _phone_starts(text: str, shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
+    """Where a phone number can start: "+44", "(0", or a run of two digits or more starting with "0" after
+    no word character."""
+    found = [start for start, end in runs if end - start >= 2 and text[start] == "0" and shape[start] == _OTHER]
+    if "+44" in text:
+        found.extend(occurrences(text, "+44"))
+    if "(0" in text:
+        found.extend(occurrences(text, "(0"))
+    found.sort()
+    return found
+
+
+def _nhs_starts(runs: list[tuple[int, int]]) -> list[int]:
+    """An NHS number's digits up to its first space or hyphen, if any: 3 (3-3-4), 6 (6-4) or 10."""
+    return [start for start, end in runs if end - start == 3 or end - start == 6 or end - start == 10]
+
+
+def _upn_starts(shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
+    """A UPN: a capital, then eleven digits and a digit or a capital (a run of eleven or twelve)."""
+    return [start - 1 for start, end in runs if 11 <= end - start <= 12 and shape[start] == _CAPITAL]
+
+
+def _nino_starts(shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
+    """An NI number: two capitals, maybe a space, then six digits in pairs maybe spaced (a run of 2, 4 or 6)."""
+    found: list[int] = []
+    for start, end in runs:
+        if (end - start == 2 or end - start == 4 or end - start == 6) and start >= 2:
+            if shape[start] == _CAPITAL and shape[start - 1] == _CAPITAL:
+                found.append(start - 2)
+            elif (start >= 3 and shape[start] == _OTHER and shape[start - 1] == _CAPITAL
+                  and shape[start - 2] == _CAPITAL):
+                found.append(start - 3)  # a space between
+    return found
+
+
+def _vehicle_starts(shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
+    """A plate: two capitals, then two digits (a run of two), maybe a space, three capitals."""
+    return [start - 2 for start, end in runs
+            if end - start == 2 and start >= 2 and shape[start] == _CAPITAL and shape[start - 1] == _CAPITAL]
+
+
+def _sort_code_starts(shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
+    """A sort code: two digits after no word character, then two pairs after hyphens or spaces."""
+    return [start for start, end in runs if end - start == 2 and shape[start] == _OTHER]
+
+
+def _account_starts(runs: list[tuple[int, int]]) -> list[int]:
+    """An account number: eight digits, no more."""
+    return [start for start, end in runs if end - start == 8]
+
+
+# Bytes of the shape: shape[start] is the character before a run of digits starting at ``start``.
+_OTHER: Final = ord(".")
+_CAPITAL: Final = ord("A")
 
 
 def _person_ids(pattern: re.Pattern[str], needed: str, text: str) -> Iterator[re.Match[str]]:
@@ -361,10 +472,10 @@ def address_key(first_line: str) -> str:
     return "address:" + _NOT_KEY.sub(" ", first_line.lower()).strip()
 
 
-_NOT_KEY = re.compile(r"[^a-z0-9]+")
-_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
-_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
-_SPACES = re.compile(r"\s+")
+_NOT_KEY: Final = re.compile(r"[^a-z0-9]+")
+_NUMERIC_DATE: Final = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
+_ORDINAL: Final = re.compile(r"(\d)(st|nd|rd|th)\b")
+_SPACES: Final = re.compile(r"\s+")
 
 
 # The validators, remembered by value: a request's records repeat the same numbers (the subject's NHS
@@ -375,22 +486,22 @@ _upn_ok = lru_cache(maxsize=4096)(identifiers.upn_valid)
 _iban_ok = lru_cache(maxsize=4096)(std_iban.is_valid)
 
 
-def _phones(text: str, out: list[Span]) -> None:
-    for m in _PHONE.finditer(text):
+def _phones(text: str, shape: bytes, runs: list[tuple[int, int]], out: list[Span]) -> None:
+    for m in matches(_PHONE, text, _phone_starts(text, shape, runs)):
         if e164 := _phone_ok(m.group()):
             out.append(Span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number"))
 
 
-def _numbers(text: str, shape: bytes, out: list[Span]) -> None:
-    for m in _NHS.finditer(text):  # three digits are common: a full pass finds them as fast
+def _numbers(text: str, shape: bytes, runs: list[tuple[int, int]], out: list[Span]) -> None:
+    for m in matches(_NHS, text, _nhs_starts(runs)):
         if _nhs_ok(m.group()):
             out.append(Span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid"))
-    for m in matches(_NINO, text, starts(shape, _NINO_AT)):
+    for m in matches(_NINO, text, _nino_starts(shape, runs)):
         if m.group(1) not in _NINO_BAD_PREFIXES:
             value = "".join(m.groups())
             out.append(Span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
                             "National Insurance number, HMRC prefix rules"))
-    for m in matches(_UPN, text, starts(shape, _UPN_AT)):
+    for m in matches(_UPN, text, _upn_starts(shape, runs)):
         if _upn_ok(m.group()):
             out.append(Span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}",
                             "unique pupil number, check letter valid"))
@@ -403,7 +514,12 @@ def _numbers(text: str, shape: bytes, out: list[Span]) -> None:
 def _dobs(text: str, lowered: str, out: list[Span]) -> None:
     """Dates of birth, the pattern tried only where a cue starts (a full pass tries it at every b and d)."""
     if len(lowered) == len(text):  # lower() kept every offset
-        found = matches(_DOB, text, sorted(at for cue in _DOB_STARTS for at in occurrences(lowered, cue)))
+        where: list[int] = []
+        for cue in _DOB_STARTS:
+            if cue in lowered:  # most notes have one or two of them: a test is cheaper than a search loop
+                where.extend(occurrences(lowered, cue))
+        where.sort()
+        found = matches(_DOB, text, where)
     else:
         found = _DOB.finditer(text)
     for m in found:
@@ -411,10 +527,10 @@ def _dobs(text: str, lowered: str, out: list[Span]) -> None:
             out.append(Span(m.start(1), m.end(1), Kind.DOB, f"dob:{when.isoformat()}", "date of birth"))
 
 
-def _bank(text: str, shape: bytes, out: list[Span]) -> None:
-    for pattern, literals, what in ((_SORT_CODE, _SORT_CODE_AT, "sort code"),
-                                    (_ACCOUNT, _ACCOUNT_AT, "bank account number")):
-        for m in matches(pattern, text, starts(shape, literals)):
+def _bank(text: str, shape: bytes, runs: list[tuple[int, int]], out: list[Span]) -> None:
+    for pattern, where, what in ((_SORT_CODE, _sort_code_starts(shape, runs), "sort code"),
+                                 (_ACCOUNT, _account_starts(runs), "bank account number")):
+        for m in matches(pattern, text, where):
             window = text[max(0, m.start() - 60):m.start()]
             if _BANK_CUE.search(window):
                 out.append(Span(m.start(), m.end(), Kind.BANK, f"bank:{_digits(m.group())}", f"{what} (bank details)"))

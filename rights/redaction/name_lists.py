@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Final
 
-TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "master", "prof", "rev"})
-POLICE_TITLES = frozenset({"pc", "dc", "ds", "di", "sgt", "insp"})
-CALENDAR = frozenset({
+TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "master", "prof", "rev"})
+POLICE_TITLES: Final = frozenset({"pc", "dc", "ds", "di", "sgt", "insp"})
+CALENDAR: Final = frozenset({
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues",
     "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -21,14 +22,14 @@ CALENDAR = frozenset({
     "christmas", "easter",
 })
 # Words before a name that say it is a person's, most often a relative's or acquaintance's ("her friend").
-STRONG_RELATIONS = frozenset({
+STRONG_RELATIONS: Final = frozenset({
     "partner", "mother", "mum", "father", "dad", "stepfather", "stepmother", "step-father", "step-mother",
     "stepdad", "stepmum", "step-dad", "step-mum", "aunt", "auntie", "uncle", "friend", "called", "named",
     "sister", "brother", "half-brother", "half-sister", "cousin", "nan", "nana", "gran", "granny",
     "grandmother", "grandma", "grandad", "grandfather", "neighbour", "boyfriend", "girlfriend", "carer", "son",
     "daughter", "baby", "husband", "wife", "niece", "nephew", "classmate", "sibling", "lodger", "flatmate",
 })
-WEAK_RELATIONS = STRONG_RELATIONS | frozenset({
+WEAK_RELATIONS: Final = STRONG_RELATIONS | frozenset({
     "known as", "ex", "peer", "child", "children", "spoke to", "visited", "met", "by", "with", "and", "to",
     "from", "for",
 })
@@ -36,14 +37,14 @@ WEAK_RELATIONS = STRONG_RELATIONS | frozenset({
 
 # Words that end a place's name, not a person's ("Brook Street", "Summer term"). Words that are also common
 # surnames (Hill, Green, Wood, Hall, Park) are left out: "Lucy Green" is a person.
-PLACE_WORDS = frozenset({
+PLACE_WORDS: Final = frozenset({
     "street", "road", "avenue", "lane", "close", "drive", "way", "court", "cottage", "farm", "school", "academy",
     "college", "centre", "term", "holiday", "holidays", "ward", "unit", "surgery", "gardens", "primary", "nursery",
     "estate", "crescent", "grove", "terrace", "mews", "hospital", "clinic", "team", "service", "services",
     "council", "church",
 })
-PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "le", "la", "al", "el",
-                       "bin", "bint", "ibn", "ap", "ter", "ten", "dos", "das"})
+PARTICLES: Final = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "le", "la", "al",
+                              "el", "bin", "bint", "ibn", "ap", "ter", "ten", "dos", "das"})
 
 
 @cache

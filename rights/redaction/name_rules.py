@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Final
 
 from rights.redaction.name_lists import (
     CALENDAR,
@@ -40,14 +41,14 @@ def tail_phrase(before: str, phrases: frozenset[str]) -> bool:
     return len(words) > 1 and f"{words[-2]} {words[-1]}" in phrases
 
 
-_AFTER_CUE = re.compile(
+_AFTER_CUE: Final = re.compile(
     r"^(?:'s\b|’s\b|\s+(?:said|says|told|tells|reported|reports|stated|explained|asked|shouted|texted|phoned|"
     r"disclosed|alleged|admitted|denied|agreed|refused|lives|lived|is|was|has|had|and|who)\b)",
     re.IGNORECASE,
 )
 
 
-_PLACE_AFTER = re.compile(r"^\s+(?:" + "|".join(w.title() for w in sorted(PLACE_WORDS)) + r")\b")
+_PLACE_AFTER: Final = re.compile(r"^\s+(?:" + "|".join(w.title() for w in sorted(PLACE_WORDS)) + r")\b")
 
 
 def accept(text: str, lead: Token, first: Token, words: list[Token], folded: Sequence[str], titled: bool,
@@ -141,8 +142,9 @@ def in_context(text: str, lead: Token, first: Token, words: list[Token], folded:
         _cued(text, lead, first, strong=False) or _AFTER_CUE.match(text[first.end:first.end + 12]) is not None)
 
 
-_DATE_BEFORE = re.compile(r"(?:\b(?:in|on|of|by|since|until|till|from|to|during|next|last|early|late|mid|this|every|"
-                          r"before|after|until|end|start|beginning)|\d(?:st|nd|rd|th)?)\s*$", re.IGNORECASE)
+_DATE_BEFORE: Final = re.compile(r"(?:\b(?:in|on|of|by|since|until|till|from|to|during|next|last|early|late|mid|"
+                                 r"this|every|before|after|until|end|start|beginning)|\d(?:st|nd|rd|th)?)\s*$",
+                                 re.IGNORECASE)
 
 
 def _date_context(text: str, start: int, end: int) -> bool:
@@ -151,8 +153,8 @@ def _date_context(text: str, start: int, end: int) -> bool:
         text[end:end + 4]) is not None
 
 
-_DIGIT_AFTER = re.compile(r"^\s*\d")
-_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an|this|that|of)\s+$", re.IGNORECASE)
+_DIGIT_AFTER: Final = re.compile(r"^\s*\d")
+_ARTICLE_BEFORE: Final = re.compile(r"\b(?:the|a|an|this|that|of)\s+$", re.IGNORECASE)
 
 
 def _preceded_by_article(text: str, start: int) -> bool:
@@ -160,10 +162,10 @@ def _preceded_by_article(text: str, start: int) -> bool:
 
 
 # "Mum will bring her": a relation noun as the subject of the sentence makes the next word its verb
-_SUBJECT_NOUN = re.compile(r"(?:^|[.!?]\s+|\n)(?:mum|dad|mother|father|nan|gran|carer|she|he|they|i|we)\s+$",
+_SUBJECT_NOUN: Final = re.compile(r"(?:^|[.!?]\s+|\n)(?:mum|dad|mother|father|nan|gran|carer|she|he|they|i|we)\s+$",
                            re.IGNORECASE)
-_PARTICULARS = re.compile(r"^\s*[,(]?\s*(?:dob|d\.o\.b|born|aged?|nhs|date of birth)\b", re.IGNORECASE)
-_REPORTING = re.compile(r"^\s+(?:said|says|told|reported|stated|explained|asked|disclosed)\b")
+_PARTICULARS: Final = re.compile(r"^\s*[,(]?\s*(?:dob|d\.o\.b|born|aged?|nhs|date of birth)\b", re.IGNORECASE)
+_REPORTING: Final = re.compile(r"^\s+(?:said|says|told|reported|stated|explained|asked|disclosed)\b")
 
 
 def _cued(text: str, lead: Token, first: Token, *, strong: bool) -> bool:
@@ -197,13 +199,13 @@ def professional_cue(before: str, after: str, index: NameIndex) -> bool:
 
 # What the role pattern after a name (people_index._role_phrases) can start with, after white space: a comma,
 # a bracket, a dash, or "is" / "the" in any case (a letter outside ASCII may be a case variant: tried too).
-_ROLE_AFTER_FIRST = frozenset(",(-–iItT")
+_ROLE_AFTER_FIRST: Final = frozenset(",(-–iItT")
 
 
 def role_after(after: str, pattern: re.Pattern[str]) -> bool:
     """``pattern.match(after)``, not tried when the first character after white space cannot start it
     (most names are followed by a verb or "and": a look at one character instead of a pattern call)."""
     rest = after.lstrip()  # the characters str.isspace() and the pattern's \s both skip
-    if not rest or (rest[0] not in _ROLE_AFTER_FIRST and rest[0].isascii()):
+    if not rest or (rest[0] not in _ROLE_AFTER_FIRST and ord(rest[0]) < 128):  # isascii(), as a compiled test
         return False
     return pattern.match(after) is not None

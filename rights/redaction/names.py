@@ -25,8 +25,9 @@ capitalised words are a name, from cues).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Final
 
 from rights.redaction.identifiers import address_key
 from rights.redaction.model import Kind, Person
@@ -46,7 +47,7 @@ from rights.redaction.words import Token, joined, words_of
 
 __all__ = ["NameIndex", "find_names", "index_for", "involved_addresses"]
 
-_NAME = Kind.NAME  # a member read through its enum class goes through a Python-level descriptor
+_NAME: Final = Kind.NAME  # a member read through its enum class goes through a Python-level descriptor
 
 
 def find_names(text: str, index: NameIndex, lowered: str | None = None) -> Iterator[Span]:
@@ -105,7 +106,7 @@ def _plain_capitals(word: str) -> bool:
     return word not in TITLES and word not in POLICE_TITLES and not is_namelike(word)
 
 
-def _mention(text: str, tokens: Sequence[Token], i: int, index: NameIndex) -> tuple[Span, int] | None:
+def _mention(text: str, tokens: list[Token], i: int, index: NameIndex) -> tuple[Span, int] | None:
     n = len(tokens)
     tok = tokens[i]
     word = tok.word

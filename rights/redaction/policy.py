@@ -27,6 +27,7 @@ withholds it or redacts by page region.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from rights.names import fold
 from rights.redaction.codes import THIRD_PARTY
@@ -35,7 +36,7 @@ from rights.redaction.model import Kind, Person, RedactionContext, Whose
 from rights.redaction.spans import Proposal, Span
 from rights.sources.base import Identity
 
-NO_TEXT_LAYER = "no text layer (a scan): withhold the record or redact by page region"
+NO_TEXT_LAYER: Final = "no text layer (a scan): withhold the record or redact by page region"
 
 
 def needs_officer(text: str | None) -> str | None:
@@ -187,7 +188,7 @@ def decide(spans: Iterable[Span], context: RedactionContext, subject_is_child: b
 _Answers = tuple[frozenset[str], frozenset[str], dict[tuple[object, ...], tuple[tuple[Whose, str], tuple[Person, ...]]],
                  dict[tuple[str, int, str], tuple[Whose, str]]]
 _BY_CONTEXT: dict[tuple[int, bool], tuple[RedactionContext, _Answers]] = {}
-_BY_CONTEXT_MAX = 64
+_BY_CONTEXT_MAX: Final = 64
 
 
 def _answers(context: RedactionContext, subject_is_child: bool) -> _Answers:

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import Final
 
 _DIGITS, _CAPITALS = b"0123456789", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_TABLE = bytes(ord("0") if b in _DIGITS else ord("A") if b in _CAPITALS else ord(".") for b in range(256))
+_TABLE: Final = bytes(ord("0") if b in _DIGITS else ord("A") if b in _CAPITALS else ord(".") for b in range(256))
+_LOOSE_TABLE: Final = bytes(ord("0") if b in _DIGITS else ord("A") if b in _CAPITALS + _CAPITALS.lower() else ord(".")
+                     for b in range(256))
 
 # (literal, offset): the pattern can start ``offset`` bytes after where the literal is in the shape
 Literals = Sequence[tuple[bytes, int]]
@@ -30,6 +33,52 @@ def shape_of(text: str) -> bytes:
     """``.`` (the character before the note's start, which is none) then the note's shape, one byte a
     character: any character outside ASCII is replaced by one ``?``, so offsets stay those of the text."""
     return b"." + text.encode("ascii", "replace").translate(_TABLE)
+
+
+def loose_shape_of(text: str) -> bytes:
+    """:func:`shape_of` with letters of either case ``A``: for patterns that ignore case (ASCII only)."""
+    return b"." + text.encode("ascii", "replace").translate(_LOOSE_TABLE)
+
+
+def digit_runs(shape: bytes) -> list[tuple[int, int]]:
+    """Each run of ASCII digits in the text whose shape this is, as its start and end in the text, in order.
+
+    Why: a pattern that starts at a number (an NHS number, a sort code, a house number) is tried only at
+    the runs of a length it can start with, instead of a pass testing every character. One walk over the
+    shape's bytes, compiled (``setup.py``): a few instructions a byte, where a method call per run to find
+    the next digit costs more.
+    """
+    runs: list[tuple[int, int]] = []
+    size = len(shape)
+    at = 1
+    while at < size:
+        if shape[at] == _ZERO:
+            end = at + 1
+            while end < size and shape[end] == _ZERO:
+                end += 1
+            runs.append((at - 1, end - 1))  # the shape is one longer than the text: its first byte is before it
+            at = end
+        at += 1  # after a run: the byte that ended it is no digit
+    return runs
+
+
+_ZERO: Final = ord("0")
+
+
+def non_ascii_decimals(text: str) -> list[int]:
+    """Where ``text`` has a digit outside ASCII (what a pattern's ``\\d`` takes, not ASCII-only), in order.
+
+    The shape cannot say (every character outside ASCII is ``.`` there); the note's other characters are
+    found as the ``?`` that ASCII encoding puts in their place, a few per note at most.
+    """
+    raw = text.encode("ascii", "replace")
+    found: list[int] = []
+    at = raw.find(b"?")
+    while at >= 0:
+        if text[at].isdecimal():  # what the pattern engine's \\d is outside ASCII
+            found.append(at)
+        at = raw.find(b"?", at + 1)
+    return found
 
 
 def starts(shape: bytes, literals: Literals) -> list[int]:

@@ -12,18 +12,22 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 from operator import attrgetter
+from typing import Final
 
 from rights.names import fold
 from rights.redaction.name_lists import PARTICLES, POLICE_TITLES, TITLES
 from rights.redaction.people_index import NameIndex
 
-_PARTICLE_GAP = re.compile(r" (?:" + "|".join(sorted(PARTICLES)) + r")(?: (?:" + "|".join(sorted(PARTICLES))
-                           + r"))? ")
-_SENTENCE_END = frozenset(".!?:;\n•*>|")
-_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ž](?<![\w'’].)[\w'’]*(?:-[^\W\d_][\w'’]*)*")
+_PARTICLE_GAP: Final = re.compile(r" (?:" + "|".join(sorted(PARTICLES)) + r")(?: (?:" + "|".join(sorted(PARTICLES))
+                                  + r"))? ")
+# The shortest and longest gap _PARTICLE_GAP can match (" da ", " della della "): most gaps between two
+# capitalised words are longer, and are not tried.
+_PARTICLE_GAP_SIZES: Final = (min(map(len, PARTICLES)) + 2, 2 * max(map(len, PARTICLES)) + 3)
+_SENTENCE_END: Final = frozenset(".!?:;\n•*>|")
+_WORD: Final = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ž](?<![\w'’].)[\w'’]*(?:-[^\W\d_][\w'’]*)*")
 # The same words in a text of ASCII only (most notes): ASCII classes test each character in fewer steps.
-_ASCII_WORD = re.compile(r"[A-Z](?<![\w'].)[\w']*(?:-[^\W\d_][\w']*)*", re.ASCII)
-_POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
+_ASCII_WORD: Final = re.compile(r"[A-Z](?<![\w'].)[\w']*(?:-[^\W\d_][\w']*)*", re.ASCII)
+_POSSESSIVE: Final = re.compile(r"(?:['’]s|s['’])$")
 
 
 class Token:
@@ -40,12 +44,7 @@ class Token:
 
 def words_of(text: str, index: NameIndex, lowered: str | None = None) -> list[Token]:
     """The capitalised words of ``text``, and listed people's name words written in lower case, by start."""
-    tokens: list[Token] = []
-    append, base = tokens.append, _base  # locals: this loop runs for every capitalised word
-    for m in (_ASCII_WORD if text.isascii() else _WORD).finditer(text):
-        start = m.start()
-        raw, word, size = base(m.group())
-        append(Token(start, start + size, word, raw))
+    tokens = _walk_words(text, _classes(text))
     if lowered is None:  # text.lower(), unless the caller has it
         lowered = text.lower()
     if len(lowered) == len(text):  # lower() kept every offset (true but for a few rare letters)
@@ -66,10 +65,95 @@ def words_of(text: str, index: NameIndex, lowered: str | None = None) -> list[To
     return tokens
 
 
-_START = attrgetter("start")
+_START: Final = attrgetter("start")
 
 
-@lru_cache(maxsize=65536)
+def _classes(text: str) -> bytes:
+    """Each character's class for :func:`_walk_words`, one byte a character.
+
+    ASCII characters by a table (one C call for the note); the few others (accented names, curly
+    apostrophes) are found as the ``?`` that ASCII encoding puts in their place and classed one by one.
+    """
+    raw = text.encode("ascii", "replace")
+    classes = raw.translate(_CLASSES)
+    if text.isascii():
+        return classes
+    fixed = bytearray(classes)
+    at = raw.find(b"?")
+    while at >= 0:
+        ch = text[at]
+        if ch != "?":
+            fixed[at] = _class_of(ch)
+        at = raw.find(b"?", at + 1)
+    return bytes(fixed)
+
+
+@lru_cache(maxsize=4096)
+def _class_of(ch: str) -> int:
+    """The class of a character outside ASCII, as ``_WORD`` sees it (Unicode word characters)."""
+    if "À" <= ch <= "Ö" or "Ø" <= ch <= "Þ" or "Ā" <= ch <= "ž":
+        return _UPPER  # what a word can start with (letters all: tests/unit/test_redaction_fast_paths.py)
+    if ch == "’":
+        return _WORDLIKE
+    if ch.isalnum():  # the engine's \w outside ASCII; a letter is a word character that is no digit
+        return _WORDLIKE if ch.isdecimal() else _LETTER
+    return _OTHER
+
+
+def _walk_words(text: str, classes: bytes) -> list[Token]:
+    """The words ``_WORD`` finds in ``text``, as tokens, from one walk over its characters' classes.
+
+    Why not the pattern: the engine tests a character class at every character of the note; here each
+    character's class is one byte, made by a table in C (:func:`_classes`), and read by compiled code.
+    The pattern is a capital after no word character or apostrophe, word characters or apostrophes, then
+    any number of a hyphen, a letter, word characters or apostrophes; the walk takes the same, greedily,
+    and goes on after each word as a full pass does (``tests/unit/test_redaction_fast_paths.py`` compares
+    the two).
+    """
+    tokens: list[Token] = []
+    size = len(classes)
+    at = 0
+    while at < size:
+        if classes[at] == _UPPER and (at == 0 or classes[at - 1] < _WORDLIKE):
+            end = at + 1
+            while end < size and classes[end] >= _WORDLIKE:
+                end += 1
+            while end + 1 < size and classes[end] == _HYPHEN and classes[end + 1] >= _LETTER:
+                end += 2
+                while end < size and classes[end] >= _WORDLIKE:
+                    end += 1
+            found = text[at:end]
+            raw, word, length = _based(found)
+            tokens.append(Token(at, at + length, word, raw))
+            at = end
+        else:
+            at += 1
+    return tokens
+
+
+# A character's class for _walk_words: ordered so that "word character or apostrophe" (the pattern's
+# [\w'’]) is at least _WORDLIKE, a letter at least _LETTER, and _UPPER is what a word starts with.
+_OTHER: Final = 0
+_HYPHEN: Final = 1
+_WORDLIKE: Final = 2
+_LETTER: Final = 3
+_UPPER: Final = 4
+_CLASSES: Final = bytes(_UPPER if chr(b).isupper() and b < 128 else _LETTER if chr(b).islower() and b < 128
+                        else _WORDLIKE if chr(b) in "0123456789_'" else _HYPHEN if chr(b) == "-" else _OTHER
+                        for b in range(256))
+_BASES: Final[dict[str, tuple[str, str, int]]] = {}  # _base's answers (a dict: a call per word costs more)
+
+
+def _based(found: str) -> tuple[str, str, int]:
+    """:func:`_base`, remembered for the most recent 65,536 words (then forgotten at once)."""
+    known = _BASES.get(found)
+    if known is None:
+        if len(_BASES) >= 65536:
+            _BASES.clear()
+        known = _BASES[found] = _base(found)
+    return known
+
+
 def _base(raw: str) -> tuple[str, str, int]:
     """A word without its possessive ending (Nowak's, James'), its folded form, and its length."""
     p = _POSSESSIVE.search(raw)
@@ -89,7 +173,7 @@ def _fold_word(raw: str) -> str:
     return fold(raw).replace(" ", "")
 
 
-_NOT_ASCII_NAME = re.compile(r"[^a-z-]")
+_NOT_ASCII_NAME: Final = re.compile(r"[^a-z-]")
 
 
 def sentence_start(text: str, start: int) -> bool:
@@ -105,6 +189,6 @@ def joined(text: str, a: Token, b: Token) -> bool:
         return False
     if gap.strip(" ") == "" and len(gap) <= 2:
         return True
-    if _PARTICLE_GAP.fullmatch(gap):
+    if _PARTICLE_GAP_SIZES[0] <= len(gap) <= _PARTICLE_GAP_SIZES[1] and _PARTICLE_GAP.fullmatch(gap):
         return True  # Van der Berg, Da Silva written with a small particle
     return gap.strip(" ") == "." and (len(a.raw) == 1 or a.word in TITLES or a.word in POLICE_TITLES)
