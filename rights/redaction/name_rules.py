@@ -10,7 +10,6 @@ run this), and are kept apart from the index of listed people they consult.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Final
 
 from rights.redaction.name_lists import (
@@ -30,10 +29,12 @@ from rights.redaction.words import Token, sentence_start
 
 def tail_phrase(before: str, phrases: frozenset[str]) -> bool:
     """Whether ``before`` ends (spaces, commas, colons aside) with one of ``phrases`` (one or two words)."""
-    stripped = before.rstrip(" \t,:")
-    if stripped == before.rstrip(" \t") and not before[-1:].isspace():
-        return False  # the name must follow a space: "grandmother" does not end in "mother"
-    words = stripped[-40:].lower().rsplit(None, 2)  # the last two words are all a phrase can be
+    if not before:
+        return False
+    last = before[-1]
+    if last != " " and last != "," and last != ":" and not last.isspace():
+        return False  # the name must follow a space, a comma or a colon: "grandmother" does not end in "mother"
+    words = before.rstrip(" \t,:")[-40:].lower().rsplit(None, 2)  # the last two words are all a phrase can be
     if not words:
         return False
     if words[-1] in phrases:
@@ -51,14 +52,7 @@ _AFTER_CUE: Final = re.compile(
 _PLACE_AFTER: Final = re.compile(r"^\s+(?:" + "|".join(w.title() for w in sorted(PLACE_WORDS)) + r")\b")
 
 
-def accept(text: str, lead: Token, first: Token, words: list[Token], folded: Sequence[str], titled: bool,
-           initial: str | None, index: NameIndex) -> bool:
-    """Whether these capitalised words are a person's name (listed, titled, in the lists with cues)."""
-    verdict = settled(folded, titled, initial, index)
-    return verdict if verdict is not None else in_context(text, lead, first, words, folded, titled, initial, index)
-
-
-def _named(folded: Sequence[str], index: NameIndex) -> bool:
+def _named(folded: tuple[str, ...], index: NameIndex) -> bool:
     """Some word is a listed person's."""
     listed = index.listed_words
     for w in folded:  # noqa: SIM110 (a loop, not any() over a generator: this runs for every candidate name)
@@ -67,8 +61,9 @@ def _named(folded: Sequence[str], index: NameIndex) -> bool:
     return False
 
 
-def settled(folded: Sequence[str], titled: bool, initial: str | None, index: NameIndex) -> bool | None:
-    """What the words alone say of :func:`accept`: True or False, or None when the text around them decides.
+def settled(folded: tuple[str, ...], titled: bool, initial: str | None, index: NameIndex) -> bool | None:
+    """Whether these capitalised words are a person's name, from the words alone (listed, titled, on the lists):
+    True or False, or None when the text around them decides (:func:`in_context`).
 
     Why apart: most names in a request are listed people's, written with a title or in full, and the
     words settle those; the caller remembers this answer per request and reads the text around a name
@@ -88,9 +83,9 @@ def settled(folded: Sequence[str], titled: bool, initial: str | None, index: Nam
     return None
 
 
-def in_context(text: str, lead: Token, first: Token, words: list[Token], folded: Sequence[str], titled: bool,
+def in_context(text: str, lead: Token, first: Token, words: list[Token], folded: tuple[str, ...], titled: bool,
                initial: str | None, index: NameIndex) -> bool:
-    """:func:`accept` for words :func:`settled` leaves open: cues in the text around them decide."""
+    """Whether these words are a name, where :func:`settled` leaves it open: cues in the text around them decide."""
     if _named(folded, index):
         word = folded[0]
         if (len(folded) == 1 and word in ordinary_words() and not titled and initial is None

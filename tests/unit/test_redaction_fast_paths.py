@@ -255,3 +255,23 @@ def test_roles_written_as_a_tree_match_where_the_plain_alternatives_do() -> None
     assert 1000 < sum(answers) < len(texts) - 1000
     assert [tree.match(t) is not None for t in texts] == answers
     assert alternatives_tree(("sw", "Social worker", "sergeant", "s")) == "s(?:(?:ergeant|ocial\\ worker|w))?"
+
+
+def test_tail_phrase_answers_as_its_plain_reading() -> None:
+    from rights.redaction.name_lists import STRONG_RELATIONS, WEAK_RELATIONS
+    from rights.redaction.name_rules import tail_phrase
+
+    def plain(before: str, phrases: frozenset[str]) -> bool:  # the rule as first written
+        stripped = before.rstrip(" \t,:")
+        if stripped == before.rstrip(" \t") and not before[-1:].isspace():
+            return False
+        words = stripped[-40:].lower().rsplit(None, 2)
+        return bool(words) and (words[-1] in phrases or (len(words) > 1 and f"{words[-2]} {words[-1]}" in phrases))
+
+    texts = _texts(["her ", "friend", "Friend", "mother", "grandmother", "known", " as", "spoke to", ",", ":", " ",
+                    "\t", "\n", "\u2003", "x", "and", "AND", "partner", "-", ";", "İ"], 14)
+    texts.append("")
+    for phrases in (STRONG_RELATIONS, WEAK_RELATIONS):
+        answers = [plain(t, phrases) for t in texts]
+        assert 300 < sum(answers) < len(texts) - 1000
+        assert [tail_phrase(t, phrases) for t in texts] == answers
