@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Final
 
+from mypy_extensions import i64
+
 _DIGITS, _CAPITALS = b"0123456789", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _TABLE: Final = bytes(ord("0") if b in _DIGITS else ord("A") if b in _CAPITALS else ord(".") for b in range(256))
 _LOOSE_TABLE: Final = bytes(ord("0") if b in _DIGITS else ord("A") if b in _CAPITALS + _CAPITALS.lower() else ord(".")
@@ -49,8 +51,9 @@ def digit_runs(shape: bytes) -> list[tuple[int, int]]:
     the next digit costs more.
     """
     runs: list[tuple[int, int]] = []
-    size = len(shape)
-    at = 1
+    size: i64 = len(shape)  # machine integers, compiled: no boxing nor overflow checks per byte
+    at: i64 = 1
+    end: i64 = 0
     while at < size:
         if shape[at] == _ZERO:
             end = at + 1

@@ -14,6 +14,8 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Final
 
+from mypy_extensions import i64
+
 from rights.names import fold
 from rights.redaction.name_lists import PARTICLES, POLICE_TITLES, TITLES
 from rights.redaction.people_index import NameIndex
@@ -111,8 +113,9 @@ def _walk_words(text: str, classes: bytes) -> list[Token]:
     the two).
     """
     tokens: list[Token] = []
-    size = len(classes)
-    at = 0
+    size: i64 = len(classes)  # machine integers, compiled: no boxing nor overflow checks per character
+    at: i64 = 0
+    end: i64 = 0
     while at < size:
         if classes[at] == _UPPER and (at == 0 or classes[at - 1] < _WORDLIKE):
             end = at + 1
