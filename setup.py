@@ -26,9 +26,9 @@ from setuptools import Extension, setup
 #: its frozen dataclasses cost more to build; the objects made per mention live in ``spans`` instead.
 COMPILED = (
     "rights/redaction/detection.py", "rights/redaction/identifiers.py", "rights/redaction/name_lists.py",
-    "rights/redaction/name_rules.py", "rights/redaction/names.py", "rights/redaction/people_index.py",
-    "rights/redaction/policy.py", "rights/redaction/shapes.py", "rights/redaction/spans.py",
-    "rights/redaction/words.py",
+    "rights/redaction/name_rules.py", "rights/redaction/names.py", "rights/redaction/pattern_starts.py",
+    "rights/redaction/people_index.py", "rights/redaction/policy.py", "rights/redaction/shapes.py",
+    "rights/redaction/spans.py", "rights/redaction/words.py",
 )
 
 

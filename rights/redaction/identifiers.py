@@ -21,16 +21,21 @@ from stdnum import iban as std_iban
 
 from rights import identifiers
 from rights.redaction.model import Kind, RedactionConfig
-from rights.redaction.shapes import (
-    Literals,
-    digit_runs,
-    loose_shape_of,
-    matches,
-    non_ascii_decimals,
-    occurrences,
-    shape_of,
-    starts,
+from rights.redaction.pattern_starts import (
+    account_starts,
+    address_starts,
+    compiled,
+    near,
+    nhs_starts,
+    nino_starts,
+    person_ids,
+    phone_starts,
+    required_text,
+    sort_code_starts,
+    upn_starts,
+    vehicle_starts,
 )
+from rights.redaction.shapes import Literals, digit_runs, loose_shape_of, matches, occurrences, shape_of, starts
 from rights.redaction.spans import Span
 
 _MONTHS: Final = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -90,7 +95,7 @@ _UPN: Final = re.compile(r"[A-HJ-NP-RT-Z](?<!\w[A-Z])\d{11}[0-9A-HJ-NP-RT-Z]\b",
 
 # The postcode pattern (case-insensitive, starting with \b) is tried by the engine at every letter.
 # Every postcode holds its inward code (a digit, two letters) two to five characters after its start, so
-# :func:`_near` looks for that first and tries the pattern only where a postcode would start:
+# :func:`near` looks for that first and tries the pattern only where a postcode would start:
 # (pattern, anchor, fewest and most characters from start to anchor). The anchors themselves are
 # looked for only where the note's loose shape (letters of either case "A") has a digit and two letters.
 # Not worth it for the patterns that start with a capital (NI number, plate, UPN): digits are too common
@@ -100,8 +105,7 @@ _POSTCODE_NEAR: Final[_Anchored] = (_POSTCODE, re.compile(r"\d[ABD-HJLNP-UW-Z]{2
 _INWARD_AT: Final[Literals] = ((b"0AA", 0),)
 
 # Patterns that start at or just before a number are tried only at the runs of digits of the right length
-# (the ``_*_starts`` functions below), found once per note (:func:`~rights.redaction.shapes.digit_runs`),
-# and the note's shape (digits "0", capitals "A", the rest ".") tells what comes before each run.
+# (:mod:`rights.redaction.pattern_starts`), found once per note (:func:`~rights.redaction.shapes.digit_runs`).
 # Every date of birth starts with one of these in lower case (no other character is a case variant of
 # their letters to the pattern): born, dob, d.ob, do.b, d.o.b, date of birth.
 _DOB_STARTS: Final = ("born", "dob", "d.o", "do.", "date")
@@ -261,15 +265,15 @@ def find_identifiers(text: str, config: RedactionConfig, lowered: str | None = N
     for m in _postcodes(text):
         compact = m.group().upper().replace(" ", "")
         add(Span(m.start(), m.end(), Kind.POSTCODE, f"postcode:{compact[:-3]} {compact[-3:]}", "postcode"))
-    for m in matches(_ADDRESS, text, _address_starts(text, shape, runs)):
+    for m in matches(_ADDRESS, text, address_starts(text, shape, runs)):
         first = m.group().split(",")[0] if not m.group().startswith(("Flat", "Apartment", "Unit")) else m.group()
         add(Span(m.start(), m.end(), Kind.ADDRESS, address_key(first), "street address"))
-    for m in matches(_VEHICLE, text, _vehicle_starts(shape, runs)):
+    for m in matches(_VEHICLE, text, vehicle_starts(shape, runs)):
         if vehicle_valid(m.group()):
             add(Span(m.start(), m.end(), Kind.VEHICLE, f"vehicle:{m.group().replace(' ', '')}",
                      "vehicle registration (current UK format)"))
     for scheme, pattern in config.person_id_patterns:
-        for m in _person_ids(_compiled(pattern), _required_text(pattern), text):
+        for m in person_ids(compiled(pattern), required_text(pattern), text):
             found = m.group()
             value = found[len(scheme):].lstrip(" :#-") if found.upper().startswith(scheme.upper()) else found
             add(Span(m.start(), m.end(), Kind.PERSON_ID, f"person_id:{scheme}:{value}", f"{scheme} person id"))
@@ -307,163 +311,7 @@ def _postcodes(text: str) -> Iterator[re.Match[str]]:
     pattern, anchor, nearest, farthest = _POSTCODE_NEAR
     match = anchor.match
     anchors = [at for at in starts(loose_shape_of(text), _INWARD_AT) if match(text, at) is not None]
-    return _near(pattern, anchors, nearest, farthest, text)
-
-
-def _near(pattern: re.Pattern[str], anchors: list[int], nearest: int, farthest: int,
-          text: str) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)``, trying the pattern only ``nearest`` to ``farthest`` characters before
-    each of ``anchors`` (every place, in order, where the anchor matches: every match of ``pattern`` holds
-    an anchor that far from its start).
-
-    The anchors are taken in order, overlapping ones too, and the starts before each are tried in
-    order, each once: the first that matches is the leftmost match, as a full pass would find it.
-    """
-    tried = 0  # starts before this have failed, or lie inside the last match
-    after = nearest  # the next anchor worth trying is at or after this
-    for at in anchors:
-        if at < after:
-            continue
-        for start in range(max(tried, at - farthest), at - nearest + 1):
-            m = pattern.match(text, start)
-            if m is not None:
-                yield m
-                tried = m.end()
-                after = tried + nearest
-                break
-        else:
-            tried = max(tried, at - nearest + 1)
-            after = at + 1
-
-
-def _address_starts(text: str, shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
-    """Where a street address can start: "Flat", "Apartment" or "Unit", or a house number: a run of at most
-    four digits after no word character, followed by what the pattern needs (:func:`_street_follows`).
-
-    The pattern is not ASCII-only (its \\d takes other scripts' digits): those are added from
-    :func:`~rights.redaction.shapes.non_ascii_decimals` in a note that has any character outside ASCII.
-    """
-    found = [start for start, end in runs
-             if end - start <= 4 and shape[start] == _OTHER and _street_follows(text, end)]
-    if not text.isascii():
-        found.extend(non_ascii_decimals(text))
-    for word in ("Flat", "Apartment", "Unit"):
-        if word in text:
-            found.extend(occurrences(text, word))
-    found.sort()
-    return found
-
-
-def _street_follows(text: str, at: int) -> bool:
-    """Whether what follows a house number's digits can go on as the address pattern needs: maybe a letter,
-    maybe a comma, white space, then a capital ("12a, Oak Road"). Most numbers in a note fail here (dates,
-    times, ages) without a pattern call; another script's digit after them is left to the pattern."""
-    size = len(text)
-    if at < size and text[at].isdecimal():
-        return True
-    if at < size and ("a" <= text[at] <= "z" or "A" <= text[at] <= "Z"):
-        at += 1
-    if at < size and text[at] == ",":
-        at += 1
-    if at >= size or not text[at].isspace():
-        return False
-    while at < size and text[at].isspace():
-        at += 1
-    return at < size and "A" <= text[at] <= "Z"
-
-
-def _phone_starts(text: str, shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
-    """Where a phone number can start: "+44", "(0", or a run of two digits or more starting with "0" after
-    no word character."""
-    found = [start for start, end in runs if end - start >= 2 and text[start] == "0" and shape[start] == _OTHER]
-    if "+44" in text:
-        found.extend(occurrences(text, "+44"))
-    if "(0" in text:
-        found.extend(occurrences(text, "(0"))
-    found.sort()
-    return found
-
-
-def _nhs_starts(runs: list[tuple[int, int]]) -> list[int]:
-    """An NHS number's digits up to its first space or hyphen, if any: 3 (3-3-4), 6 (6-4) or 10."""
-    return [start for start, end in runs if end - start == 3 or end - start == 6 or end - start == 10]
-
-
-def _upn_starts(shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
-    """A UPN: a capital, then eleven digits and a digit or a capital (a run of eleven or twelve)."""
-    return [start - 1 for start, end in runs if 11 <= end - start <= 12 and shape[start] == _CAPITAL]
-
-
-def _nino_starts(shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
-    """An NI number: two capitals, maybe a space, then six digits in pairs maybe spaced (a run of 2, 4 or 6)."""
-    found: list[int] = []
-    for start, end in runs:
-        if (end - start == 2 or end - start == 4 or end - start == 6) and start >= 2:
-            if shape[start] == _CAPITAL and shape[start - 1] == _CAPITAL:
-                found.append(start - 2)
-            elif (start >= 3 and shape[start] == _OTHER and shape[start - 1] == _CAPITAL
-                  and shape[start - 2] == _CAPITAL):
-                found.append(start - 3)  # a space between
-    return found
-
-
-def _vehicle_starts(shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
-    """A plate: two capitals, then two digits (a run of two), maybe a space, three capitals."""
-    return [start - 2 for start, end in runs
-            if end - start == 2 and start >= 2 and shape[start] == _CAPITAL and shape[start - 1] == _CAPITAL]
-
-
-def _sort_code_starts(shape: bytes, runs: list[tuple[int, int]]) -> list[int]:
-    """A sort code: two digits after no word character, then two pairs after hyphens or spaces."""
-    return [start for start, end in runs if end - start == 2 and shape[start] == _OTHER]
-
-
-def _account_starts(runs: list[tuple[int, int]]) -> list[int]:
-    """An account number: eight digits, no more."""
-    return [start for start, end in runs if end - start == 8]
-
-
-# Bytes of the shape: shape[start] is the character before a run of digits starting at ``start``.
-_OTHER: Final = ord(".")
-_CAPITAL: Final = ord("A")
-
-
-def _person_ids(pattern: re.Pattern[str], needed: str, text: str) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)``; when every match starts with ``needed``, tried only where it is written.
-
-    A pattern starting with a word boundary cannot skip ahead on its own, so a full pass tries it at every
-    character; a substring search for its first letters is many times faster and finds the same starts.
-    """
-    if not needed:
-        yield from pattern.finditer(text)
-        return
-    at = text.find(needed)
-    while at >= 0:
-        m = pattern.match(text, at)
-        if m is None:
-            at = text.find(needed, at + 1)
-        else:  # not empty: it starts with ``needed``
-            yield m
-            at = text.find(needed, m.end())
-
-
-@lru_cache(maxsize=64)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-@lru_cache(maxsize=64)
-def _required_text(pattern: str) -> str:
-    """Letters every match of ``pattern`` starts with, when it plainly says so (r"\\bLCS..." -> "LCS"), or "".
-
-    A pass over a note without them cannot match and is skipped. Only a leading ``\\b`` then letters and
-    digits count, never a pattern with flags, alternatives or a quantifier on the last of them.
-    """
-    m = re.match(r"\\b([A-Za-z0-9]+)(.?)", pattern)
-    if m is None or "|" in pattern or "(?" in pattern:
-        return ""
-    letters = m.group(1)
-    return letters if m.group(2) not in ("?", "*", "{") else letters[:-1]
+    return near(pattern, anchors, nearest, farthest, text)
 
 
 @lru_cache(maxsize=4096)
@@ -487,21 +335,21 @@ _iban_ok = lru_cache(maxsize=4096)(std_iban.is_valid)
 
 
 def _phones(text: str, shape: bytes, runs: list[tuple[int, int]], out: list[Span]) -> None:
-    for m in matches(_PHONE, text, _phone_starts(text, shape, runs)):
+    for m in matches(_PHONE, text, phone_starts(text, shape, runs)):
         if e164 := _phone_ok(m.group()):
             out.append(Span(m.start(), m.end(), Kind.PHONE, f"phone:{e164}", "UK phone number"))
 
 
 def _numbers(text: str, shape: bytes, runs: list[tuple[int, int]], out: list[Span]) -> None:
-    for m in matches(_NHS, text, _nhs_starts(runs)):
+    for m in matches(_NHS, text, nhs_starts(runs)):
         if _nhs_ok(m.group()):
             out.append(Span(m.start(), m.end(), Kind.NHS, f"nhs:{_digits(m.group())}", "NHS number, check digit valid"))
-    for m in matches(_NINO, text, _nino_starts(shape, runs)):
+    for m in matches(_NINO, text, nino_starts(shape, runs)):
         if m.group(1) not in _NINO_BAD_PREFIXES:
             value = "".join(m.groups())
             out.append(Span(m.start(), m.end(), Kind.NINO, f"nino:{value}",
                             "National Insurance number, HMRC prefix rules"))
-    for m in matches(_UPN, text, _upn_starts(shape, runs)):
+    for m in matches(_UPN, text, upn_starts(shape, runs)):
         if _upn_ok(m.group()):
             out.append(Span(m.start(), m.end(), Kind.UPN, f"upn:{m.group()}",
                             "unique pupil number, check letter valid"))
@@ -528,8 +376,8 @@ def _dobs(text: str, lowered: str, out: list[Span]) -> None:
 
 
 def _bank(text: str, shape: bytes, runs: list[tuple[int, int]], out: list[Span]) -> None:
-    for pattern, where, what in ((_SORT_CODE, _sort_code_starts(shape, runs), "sort code"),
-                                 (_ACCOUNT, _account_starts(runs), "bank account number")):
+    for pattern, where, what in ((_SORT_CODE, sort_code_starts(shape, runs), "sort code"),
+                                 (_ACCOUNT, account_starts(runs), "bank account number")):
         for m in matches(pattern, text, where):
             window = text[max(0, m.start() - 60):m.start()]
             if _BANK_CUE.search(window):

@@ -7,8 +7,9 @@ import pickle
 
 import pytest
 
-from rights.redaction.identifiers import _phone_parsed, _required_text, phone_valid
+from rights.redaction.identifiers import _phone_parsed, phone_valid
 from rights.redaction.model import Kind, Whose
+from rights.redaction.pattern_starts import required_text
 from rights.redaction.spans import PROPOSAL_FIELDS, SPAN_FIELDS, Proposal, Span
 
 
@@ -46,7 +47,7 @@ def test_phone_fast_path_agrees_with_phonenumbers(value: str) -> None:
     (r"(?i)\bLCS\d+", ""), (r"\bLCS|\bEHM", ""), (r"LCS\d+", ""),
 ])
 def test_person_id_passes_are_skipped_only_for_text_every_match_starts_with(pattern: str, needed: str) -> None:
-    assert _required_text(pattern) == needed
+    assert required_text(pattern) == needed
 
 
 def test_nhs_check_digit_shortcut_agrees_with_python_stdnum() -> None:
@@ -104,18 +105,18 @@ def test_postcodes_tried_before_an_inward_code_are_what_a_full_scan_finds() -> N
 def test_person_ids_tried_where_their_letters_are_written_are_what_a_full_scan_finds() -> None:
     import re
 
-    from rights.redaction.identifiers import _person_ids, _required_text
     from rights.redaction.model import DEFAULT_PERSON_ID_PATTERNS
+    from rights.redaction.pattern_starts import person_ids, required_text
 
     texts = _texts(["LCS", "CRN", "PRN", "EHM", "L", " ", ":", "#", "-", "12", "123456", "1234567", "A", "B1234CD",
                     "x", "LC"], 3)
     texts += ["LCS 1234567", "LCS1234567LCS 123456", "xLCS 123456", "LCSLCS 123456", "CRN A123456 PRN B1234CD"]
     for _, source in DEFAULT_PERSON_ID_PATTERNS:
-        pattern, needed = re.compile(source), _required_text(source)
+        pattern, needed = re.compile(source), required_text(source)
         assert needed  # the default patterns all take the fast path
         full = [[m.span() for m in pattern.finditer(t)] for t in texts]
         assert sum(map(len, full)) > 5
-        assert [[m.span() for m in _person_ids(pattern, needed, t)] for t in texts] == full
+        assert [[m.span() for m in person_ids(pattern, needed, t)] for t in texts] == full
 
 
 def test_lower_case_listed_names_are_put_in_place_once() -> None:
@@ -173,6 +174,7 @@ def test_digit_runs_are_the_runs_of_ascii_digits() -> None:
 
 def test_patterns_tried_at_the_runs_of_digits_they_start_at_are_what_a_full_scan_finds() -> None:
     from rights.redaction import identifiers as ids
+    from rights.redaction import pattern_starts as ps
     from rights.redaction.shapes import digit_runs, matches, shape_of
 
     texts = _texts(["AB", "ab", "QQ", "G", "Z", "12", "123456", "12345678901", "1234", " ", "  ", "-", "\t", "_",
@@ -190,11 +192,11 @@ def test_patterns_tried_at_the_runs_of_digits_they_start_at_are_what_a_full_scan
     def starts(name: str, t: str) -> list[int]:
         shape = shape_of(t)
         runs = digit_runs(shape)
-        return {"upn": lambda: ids._upn_starts(shape, runs), "nino": lambda: ids._nino_starts(shape, runs),
-                "vehicle": lambda: ids._vehicle_starts(shape, runs), "account": lambda: ids._account_starts(runs),
-                "sort code": lambda: ids._sort_code_starts(shape, runs), "nhs": lambda: ids._nhs_starts(runs),
-                "phone": lambda: ids._phone_starts(t, shape, runs),
-                "address": lambda: ids._address_starts(t, shape, runs)}[name]()
+        return {"upn": lambda: ps.upn_starts(shape, runs), "nino": lambda: ps.nino_starts(shape, runs),
+                "vehicle": lambda: ps.vehicle_starts(shape, runs), "account": lambda: ps.account_starts(runs),
+                "sort code": lambda: ps.sort_code_starts(shape, runs), "nhs": lambda: ps.nhs_starts(runs),
+                "phone": lambda: ps.phone_starts(t, shape, runs),
+                "address": lambda: ps.address_starts(t, shape, runs)}[name]()
 
     for name, pattern in (("upn", ids._UPN), ("nino", ids._NINO), ("vehicle", ids._VEHICLE), ("account", ids._ACCOUNT),
                           ("sort code", ids._SORT_CODE), ("nhs", ids._NHS), ("phone", ids._PHONE),
