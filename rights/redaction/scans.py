@@ -85,26 +85,14 @@ def can_show(content_type: str | None) -> bool:
 
 def page_count(data: bytes, content_type: str | None, limits: DocumentLimits | None = None) -> int:
     """How many pages the scan has (an image is one)."""
-    if content_type in IMAGE_TYPES:
-        return 1
-    if content_type != PDF_TYPE:
-        raise ScanError("Only PDF, JPEG and PNG scans can be shown and redacted by region.")
-    import pikepdf
-
-    try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            pages = len(pdf.pages)
-    except pikepdf.PdfError as exc:
-        raise ScanError("The scan's PDF is damaged and cannot be read.") from exc
-    limits = limits or from_environment()
-    if pages > min(MAX_PAGES, limits.max_pdf_pages):
-        raise ScanError(f"The scan has {pages} pages; at most {MAX_PAGES} can be redacted by region: withhold it.")
-    return pages
+    return page_layout(data, content_type, 1, limits)[0]
 
 
-def page_ratio(data: bytes, content_type: str | None, page: int) -> float:
-    """Height over width of page ``page`` as it is drawn (a rotated PDF page turned), for laying out its
-    image and the regions over it before the image itself is drawn."""
+def page_layout(data: bytes, content_type: str | None, requested: int,
+                limits: DocumentLimits | None = None) -> tuple[int, int, float]:
+    """The scan's page count, the page to show (``requested``, kept within the scan) and that page's height
+    over width as it is drawn (a rotated PDF page turned), for laying out its image and the regions over it
+    before the image itself is drawn. One reading of the file for all three: the review page needs each."""
     if content_type in IMAGE_TYPES:
         from PIL import Image, ImageOps
 
@@ -113,13 +101,21 @@ def page_ratio(data: bytes, content_type: str | None, page: int) -> float:
                 width, height = ImageOps.exif_transpose(opened).size
         except (OSError, Image.DecompressionBombError) as exc:
             raise ScanError("The scan's image cannot be read.") from exc
-        return height / width if width else 1.0
+        return 1, 1, height / width if width else 1.0
+    if content_type != PDF_TYPE:
+        raise ScanError("Only PDF, JPEG and PNG scans can be shown and redacted by region.")
     import pikepdf
 
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            if not 1 <= page <= len(pdf.pages):
-                raise ScanError(f"Page {page} is not in this scan.")
+            pages = len(pdf.pages)
+            limits = limits or from_environment()
+            if pages > min(MAX_PAGES, limits.max_pdf_pages):
+                raise ScanError(f"The scan has {pages} pages; at most {MAX_PAGES} can be redacted by region: "
+                                "withhold it.")
+            if pages == 0:
+                return 0, 0, 1.0  # nothing to show: the caller says so
+            page = min(max(requested, 1), pages)
             sheet = pdf.pages[page - 1]
             x0, y0, x1, y1 = (float(v) for v in sheet.cropbox)  # what pdftoppm draws
             turned = int(sheet.obj.get("/Rotate", 0)) % 180 == 90
@@ -128,7 +124,7 @@ def page_ratio(data: bytes, content_type: str | None, page: int) -> float:
     width, height = abs(x1 - x0), abs(y1 - y0)
     if turned:
         width, height = height, width
-    return height / width if width else 1.0
+    return pages, page, height / width if width else 1.0
 
 
 def page_image(data: bytes, content_type: str | None, page: int, limits: DocumentLimits | None = None, *,

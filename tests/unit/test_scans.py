@@ -59,7 +59,10 @@ def test_burning_paints_the_region_black_and_leaves_the_rest() -> None:
 def test_a_pdf_scan_is_drawn_page_by_page_with_its_regions_painted_out() -> None:
     data = scan_pdf(pages=3)
     assert scans.page_count(data, "application/pdf") == 3
-    assert scans.page_ratio(data, "application/pdf", 1) == pytest.approx(1100 / 850)
+    pages, page, ratio = scans.page_layout(data, "application/pdf", 1)
+    assert (pages, page) == (3, 1) and ratio == pytest.approx(1100 / 850)
+    assert scans.page_layout(data, "application/pdf", 9)[:2] == (3, 3)  # kept within the scan
+    assert scans.page_layout(data, "application/pdf", 0)[:2] == (3, 1)
     left, top, width, height = SCAN_SECRET_BOX
     pages = scans.burned_pages(data, "application/pdf", [Region(2, left, top, width, height, "TP")])
     assert len(pages) == 3
@@ -85,7 +88,7 @@ def test_an_image_scan_is_one_page() -> None:
     Image.new("RGB", (300, 400), BAND).save(buffer, "PNG")
     data = buffer.getvalue()
     assert scans.page_count(data, "image/png") == 1
-    assert scans.page_ratio(data, "image/png", 1) == pytest.approx(4 / 3)
+    assert scans.page_layout(data, "image/png", 2) == (1, 1, pytest.approx(4 / 3))
     (png,) = scans.burned_pages(data, "image/png", [Region(1, 0, 0, 0.5, 0.5, "TP")])
     image = Image.open(io.BytesIO(png))
     assert image.getpixel((10, 10)) == (0, 0, 0) and image.getpixel((290, 390)) == BAND

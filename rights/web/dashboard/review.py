@@ -74,9 +74,9 @@ def _scan_view(db_session: Session, record: Any, requested: int, who: str) -> tu
     """The scan's page ``requested`` (clamped to the scan), or why it cannot be shown."""
     try:
         data = regions.scan_file(record, rt().files)
-        total = scans.page_count(data, record.content_type)
-        page = min(max(requested, 1), total)
-        ratio = scans.page_ratio(data, record.content_type, page)
+        total, page, ratio = scans.page_layout(data, record.content_type, requested)
+        if not total:
+            raise scans.ScanError("The scan has no pages to show.")
     except (CaseError, scans.ScanError, ValueError) as exc:
         return None, str(exc)
     height = round(SCAN_WIDTH * ratio)
