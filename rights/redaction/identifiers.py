@@ -39,7 +39,7 @@ from rights.redaction.shapes import Literals, digit_runs, loose_shape_of, matche
 from rights.redaction.spans import Span
 
 _MONTHS: Final = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+                  "november", "december")
 _MONTH_RE: Final = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 
@@ -53,8 +53,8 @@ _EMAIL: Final = re.compile(r"(?<![\w.+-])\w[\w.%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0
 # instead of trying every position (two to five times faster per pass).
 _A: Final = re.ASCII
 _PHONE: Final = re.compile(r"\+(?<![\w+]\+)44\s?\(?0?\)?\s?\d(?:[ \-]?\d){8,9}(?!\d)"
-                    r"|0(?<![\w+]0)\d(?:[ \-]?\d){8,9}(?!\d)"
-                    r"|\((?<![\w+]\()0\d{3,4}\)\s?\d{3}\s?\d{3,4}(?!\d)", _A)
+                           r"|0(?<![\w+]0)\d(?:[ \-]?\d){8,9}(?!\d)"
+                           r"|\((?<![\w+]\()0\d{3,4}\)\s?\d{3}\s?\d{3,4}(?!\d)", _A)
 _POSTCODE: Final = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b",
                               re.IGNORECASE | _A)
 _STREET_WORDS: Final = (
@@ -80,10 +80,11 @@ _NINO: Final = re.compile(
     r"([A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-D])\b", _A)
 _NINO_BAD_PREFIXES: Final = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 _DATE: Final = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r",?\s+\d{4}"
-         r"|" + _MONTH_RE + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
-         r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))")
+                r"|" + _MONTH_RE + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+                r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))")
+# \b(?:born|dob|date of birth) ..., written to start with its first letter (see above)
 _DOB: Final = re.compile(r"[BbDd](?<!\w.)(?i:(?<=[Bb])orn(?:\s+on)?|(?<=[Dd])\.?o\.?b\.?|(?<=[Dd])ate\s+of\s+birth)"
-                  r"(?i:\s*(?:is|was)?\s*[:\-]?\s*(?:on\s+)?(" + _DATE + r"))")  # \b(?:born|dob|date of birth) ...
+                         r"(?i:\s*(?:is|was)?\s*[:\-]?\s*(?:on\s+)?(" + _DATE + r"))")
 # Current format (since 2001): two letters, age identifier (02-25 March, 51-75 September), three letters.
 _VEHICLE: Final = re.compile(r"([A-HJ-PR-Y](?<!\w[A-Z])[A-HJ-PR-Y])(\d{2}) ?([A-HJ-PR-Z]{3})\b", _A)
 # 12-34-56 or 12 34 56: one branch after the common start, so the engine skips ahead to digits

@@ -158,7 +158,7 @@ def _preceded_by_article(text: str, start: int) -> bool:
 
 # "Mum will bring her": a relation noun as the subject of the sentence makes the next word its verb
 _SUBJECT_NOUN: Final = re.compile(r"(?:^|[.!?]\s+|\n)(?:mum|dad|mother|father|nan|gran|carer|she|he|they|i|we)\s+$",
-                           re.IGNORECASE)
+                                  re.IGNORECASE)
 _PARTICULARS: Final = re.compile(r"^\s*[,(]?\s*(?:dob|d\.o\.b|born|aged?|nhs|date of birth)\b", re.IGNORECASE)
 _REPORTING: Final = re.compile(r"^\s+(?:said|says|told|reported|stated|explained|asked|disclosed)\b")
 

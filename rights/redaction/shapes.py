@@ -25,7 +25,7 @@ from mypy_extensions import i64
 _DIGITS, _CAPITALS = b"0123456789", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _TABLE: Final = bytes(ord("0") if b in _DIGITS else ord("A") if b in _CAPITALS else ord(".") for b in range(256))
 _LOOSE_TABLE: Final = bytes(ord("0") if b in _DIGITS else ord("A") if b in _CAPITALS + _CAPITALS.lower() else ord(".")
-                     for b in range(256))
+                            for b in range(256))
 
 # (literal, offset): the pattern can start ``offset`` bytes after where the literal is in the shape
 Literals = Sequence[tuple[bytes, int]]
