@@ -183,10 +183,10 @@ def _role_phrases(roles: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[st
 
 def alternatives_tree(words: tuple[str, ...]) -> str:
     """A pattern matching exactly ``words`` (each escaped), with common beginnings written once:
-    ``("sw", "social worker", "sergeant")`` gives ``s(?:ergeant|ocial\\ worker|w)``. Ignoring case
-    is the caller's flag; words are lower-cased first so that "GP" and "gp" share one branch."""
+    ``("sw", "social worker", "sergeant")`` gives ``s(?:ergeant|ocial\\ worker|w)``. Words are kept as
+    written (ignoring case is the caller's flag: lower-casing first is not the same for every letter)."""
     tree: dict[str, dict] = {}
-    for word in {w.lower() for w in words if w}:
+    for word in {w for w in words if w}:
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})

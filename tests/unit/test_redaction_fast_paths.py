@@ -245,18 +245,20 @@ def test_roles_written_as_a_tree_match_where_the_plain_alternatives_do() -> None
     from rights.redaction.model import RedactionConfig
     from rights.redaction.people_index import ROLE_AFTER_NAME, _role_phrases, alternatives_tree
 
-    roles = RedactionConfig(police_are_professionals=True).roles()
+    # the council's roles, and some a council might add in other cases and scripts
+    roles = (*RedactionConfig(police_are_professionals=True).roles(), "Key Worker", "İmam", "Straße", "SW")
     _, tree = _role_phrases(roles)
     plain = re.compile(ROLE_AFTER_NAME.format(
         roles="|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True))), re.IGNORECASE)
     starts = [" ", ", ", " (", " is ", " the ", "-", " IS THE ", ",", "x"]
     texts = [starts[i % len(starts)] + t for i, t in enumerate(_texts(
         ["the ", "a ", "her ", "An ", *roles, *(r.upper() for r in roles), "s", "sw", "social", "worker", "x", " ",
-         "-", "ſ", "\u212a", "'s", "guardian's", "nurses", "Dr"], 13))]
+         "-", "ſ", "\u212a", "'s", "guardian's", "nurses", "Dr", "imam", "i̇mam", "strasse", "STRASSE"], 13))]
     answers = [plain.match(t) is not None for t in texts]
     assert 1000 < sum(answers) < len(texts) - 1000
     assert [tree.match(t) is not None for t in texts] == answers
-    assert alternatives_tree(("sw", "Social worker", "sergeant", "s")) == "s(?:(?:ergeant|ocial\\ worker|w))?"
+    assert alternatives_tree(("sw", "social worker", "sergeant", "s")) == "s(?:(?:ergeant|ocial\\ worker|w))?"
+    assert alternatives_tree(("GP", "gp")) == "(?:GP|gp)"
 
 
 def test_tail_phrase_answers_as_its_plain_reading() -> None:
