@@ -68,20 +68,25 @@ def digit_runs(shape: bytes) -> list[tuple[int, int]]:
 _ZERO: Final = ord("0")
 
 
-def non_ascii_decimals(text: str) -> list[int]:
-    """Where ``text`` has a digit outside ASCII (what a pattern's ``\\d`` takes, not ASCII-only), in order.
-
-    The shape cannot say (every character outside ASCII is ``.`` there); the note's other characters are
-    found as the ``?`` that ASCII encoding puts in their place, a few per note at most.
-    """
+def outside_ascii(text: str) -> list[int]:
+    """Where ``text`` has a character outside ASCII, in order: found as the ``?`` that ASCII encoding puts in
+    its place (a few per note at most; a ``?`` written in the note is left out)."""
     raw = text.encode("ascii", "replace")
     found: list[int] = []
     at = raw.find(b"?")
     while at >= 0:
-        if text[at].isdecimal():  # what the pattern engine's \\d is outside ASCII
+        if text[at] != "?":
             found.append(at)
         at = raw.find(b"?", at + 1)
     return found
+
+
+def non_ascii_decimals(text: str) -> list[int]:
+    """Where ``text`` has a digit outside ASCII (what a pattern's ``\\d`` takes, not ASCII-only), in order.
+
+    The shape cannot say: every character outside ASCII is ``.`` there.
+    """
+    return [at for at in outside_ascii(text) if text[at].isdecimal()]  # the pattern engine's \\d outside ASCII
 
 
 def starts(shape: bytes, literals: Literals) -> list[int]:

@@ -19,6 +19,7 @@ from mypy_extensions import i64
 from rights.names import fold
 from rights.redaction.name_lists import PARTICLES, POLICE_TITLES, TITLES
 from rights.redaction.people_index import NameIndex
+from rights.redaction.shapes import outside_ascii
 
 _PARTICLE_GAP: Final = re.compile(r" (?:" + "|".join(sorted(PARTICLES)) + r")(?: (?:" + "|".join(sorted(PARTICLES))
                                   + r"))? ")
@@ -74,19 +75,14 @@ def _classes(text: str) -> bytes:
     """Each character's class for :func:`_walk_words`, one byte a character.
 
     ASCII characters by a table (one C call for the note); the few others (accented names, curly
-    apostrophes) are found as the ``?`` that ASCII encoding puts in their place and classed one by one.
+    apostrophes: :func:`~rights.redaction.shapes.outside_ascii`) are classed one by one.
     """
-    raw = text.encode("ascii", "replace")
-    classes = raw.translate(_CLASSES)
+    classes = text.encode("ascii", "replace").translate(_CLASSES)
     if text.isascii():
         return classes
     fixed = bytearray(classes)
-    at = raw.find(b"?")
-    while at >= 0:
-        ch = text[at]
-        if ch != "?":
-            fixed[at] = _class_of(ch)
-        at = raw.find(b"?", at + 1)
+    for at in outside_ascii(text):
+        fixed[at] = _class_of(text[at])
     return bytes(fixed)
 
 
