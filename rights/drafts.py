@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from rights import tokens, uploads
@@ -53,7 +54,7 @@ class Drafts:
         self.cipher = cipher
         self.idle = idle
 
-    def load(self, session: Session, token: str | None, now: datetime | None = None, *,
+    def load(self, session: Session | Connection, token: str | None, now: datetime | None = None, *,
              lock: bool = False, keep_alive: bool = False) -> dict[str, Any] | None:
         """The answers for ``token``; None when there is no such draft or it has expired.
 
@@ -74,7 +75,8 @@ class Drafts:
             self._keep_alive(session, row_id, found.expires_at, now)
         return answers
 
-    def save(self, session: Session, token: str, answers: dict[str, Any], now: datetime | None = None) -> None:
+    def save(self, session: Session | Connection, token: str, answers: dict[str, Any],
+             now: datetime | None = None) -> None:
         """Store the answers: an UPDATE of the draft's row, or an INSERT for the first answer (no read first)."""
         now = now or utcnow()
         values = {"row_id": _row_id(token), "now": now, "expires": now + self.idle,
@@ -93,7 +95,7 @@ class Drafts:
         if expires is not None:
             self._keep_alive(session, row_id, expires, now or utcnow())
 
-    def _keep_alive(self, session: Session, row_id: str, expires_at: datetime, now: datetime) -> None:
+    def _keep_alive(self, session: Session | Connection, row_id: str, expires_at: datetime, now: datetime) -> None:
         expires = now + self.idle
         if expires_at < expires - TOUCH_GRANULARITY:
             session.execute(_MOVE_EXPIRY, {"row_id": row_id, "expires": expires})

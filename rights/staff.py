@@ -9,8 +9,9 @@ Imports: :mod:`rights.models`, :mod:`rights.permissions`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from rights.models import User
@@ -39,9 +40,26 @@ def assignable_staff(session: Session) -> list[StaffMember]:
     return [StaffMember(r.id, r.name, r.role) for r in session.execute(_ASSIGNABLE)]
 
 
+_NAMES_KEY = "rights_staff_names"
+
+
 def staff_names(session: Session) -> dict[str, str]:
-    """Every member of staff's display name, keyed by the actor reference the logs store (``user:ID``)."""
-    return {f"user:{uid}": name for uid, name in session.execute(_NAMES)}
+    """Every member of staff's display name, keyed by the actor reference the logs store (``user:ID``).
+
+    Read once per transaction (the case page's timeline, search panel and release panel each name staff: the
+    whole table three times a view) and forgotten at the next flush or the transaction's end, so a name
+    changed in the same transaction is read again.
+    """
+    names: dict[str, str] | None = session.info.get(_NAMES_KEY)
+    if names is None:
+        names = session.info[_NAMES_KEY] = {f"user:{uid}": name for uid, name in session.execute(_NAMES)}
+    return dict(names)  # the caller's own copy
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_names(session: Session, *_args: Any) -> None:
+    session.info.pop(_NAMES_KEY, None)
 
 
 __all__ = ["StaffMember", "assignable_staff", "staff_names"]

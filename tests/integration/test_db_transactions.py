@@ -1,0 +1,82 @@
+"""``Database.transaction`` and ``Database.statements`` on PostgreSQL: what commits, what rolls back, and which
+connection a web request's transactions run on (``one_connection``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from rights.drafts import Drafts, new_token
+
+
+def _drafts(rt) -> Drafts:
+    return Drafts(rt.cipher, timedelta(minutes=30))
+
+
+def test_statements_commit_on_success_and_roll_back_on_error(rt) -> None:
+    store, kept, lost = _drafts(rt), new_token(), new_token()
+    with rt.db.statements() as connection:
+        store.save(connection, kept, {"who": {"role": "self_adult"}})
+
+    def fails_after_writing() -> None:
+        with rt.db.statements() as connection:
+            store.save(connection, lost, {"who": {"role": "parent"}})
+            raise RuntimeError("the page failed after writing")
+
+    with pytest.raises(RuntimeError):
+        fails_after_writing()
+    with rt.db.transaction() as session:  # seen from an ORM transaction of its own
+        assert store.load(session, kept) == {"who": {"role": "self_adult"}}
+        assert store.load(session, lost) is None
+
+
+def test_a_requests_transactions_share_one_connection_and_a_nested_one_gets_its_own(rt) -> None:
+    checkouts: list[int] = []
+    listener = lambda dbapi_connection, record, proxy: checkouts.append(id(dbapi_connection))  # noqa: E731
+    event.listen(rt.db.engine, "checkout", listener)
+    store, token = _drafts(rt), new_token()
+    try:
+        with rt.db.one_connection():
+            with rt.db.statements() as connection:
+                store.save(connection, token, {"step": 1})
+            with rt.db.transaction() as session:
+                assert store.load(session, token) == {"step": 1}
+            with rt.db.statements() as connection:
+                assert store.load(connection, token) == {"step": 1}
+                with rt.db.statements() as nested:  # the lent connection is busy: a pooled one of its own
+                    assert nested is not connection
+                    store.save(nested, token, {"step": 2})
+                with rt.db.transaction() as nested_session:
+                    assert nested_session.connection() is not connection
+        assert len(checkouts) == 3 and checkouts[1] != checkouts[0] != checkouts[2]
+    finally:
+        event.remove(rt.db.engine, "checkout", listener)
+    with rt.db.statements() as connection:  # outside a request: a pooled connection, committed as before
+        assert store.load(connection, token) == {"step": 2}
+
+
+def test_staff_names_are_read_once_per_transaction_and_again_after_a_change(rt) -> None:
+    from rights.models import User
+    from rights.staff import staff_names
+    from tests.integration.staff_support import make_staff
+
+    officer = make_staff(rt, "officer", name="Olivia Officer")
+    reads: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: reads.append(statement)  # noqa: E731
+    event.listen(rt.db.engine, "before_cursor_execute", listener)
+    try:
+        with rt.db.transaction() as session:
+            first = staff_names(session)
+            first[f"user:{officer.id}"] = "changed by a caller"  # a copy: the next reader is unaffected
+            assert staff_names(session)[f"user:{officer.id}"] == "Olivia Officer"
+            assert sum("FROM users" in s for s in reads) == 1
+            session.get(User, officer.id).name = "Olivia Renamed"
+            session.flush()
+            assert staff_names(session)[f"user:{officer.id}"] == "Olivia Renamed"
+        with rt.db.transaction() as session:
+            staff_names(session)
+        assert sum("SELECT users.id, users.name" in s for s in reads) == 3
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", listener)
