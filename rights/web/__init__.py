@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,8 +15,8 @@ from typing import Any
 from flask import Flask, current_app, g, render_template, request, send_from_directory, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_limiter.util import get_qualified_name, get_remote_address
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from itsdangerous import BadSignature
@@ -32,6 +33,7 @@ from rights.web.templating import (
     RememberedMacros,
     RightsEnvironment,
     govuk_attributes,
+    remember_blank_fields,
     use_direct_field_macros,
 )
 
@@ -42,6 +44,46 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 def limit(name: str) -> Any:
     """A rate limit by its config key (``config.RATE_LIMITS``), read per request so settings can tune it."""
     return lambda: str(current_app.config.get(name) or config.RATE_LIMITS[name][1])
+
+
+#: The views with a rate limit, by Flask-Limiter's name for them: the methods it counts (None: every method)
+#: and its ``exempt_when``. Filled by :func:`rate_limit`, read by :func:`_no_limit_applies`.
+_RATE_LIMITED: dict[str, tuple[frozenset[str] | None, Callable[[], bool] | None]] = {}
+
+
+def rate_limit(name: str, *, methods: list[str] | None = None,
+               exempt_when: Callable[[], bool] | None = None) -> Callable[[Any], Any]:
+    """``@limiter.limit`` with the limit of config key ``name`` (see :func:`limit`), registered so that the
+    requests it cannot count skip Flask-Limiter altogether (:func:`_no_limit_applies`). Every rate limit
+    in the app is declared through here (``tests/unit/test_architecture.py`` holds to it)."""
+    decorate = limiter.limit(limit(name), methods=methods, exempt_when=exempt_when)
+
+    def apply(view: Any) -> Any:
+        allowed = frozenset(m.upper() for m in methods) if methods else None
+        _RATE_LIMITED[get_qualified_name(view)] = (allowed, exempt_when)
+        return decorate(view)
+
+    return apply
+
+
+@limiter.request_filter
+def _no_limit_applies() -> bool:
+    """Whether no rate limit can count this request: its view has none, or not for this method, or its
+    ``exempt_when`` says so. Flask-Limiter then returns at once.
+
+    Why: the app has no default or application-wide limits, only some views' own (sending a request,
+    uploads, codes, sign-in), yet Flask-Limiter resolved every view's limits twice per request (before the
+    request, and again in the view's wrapper) to find none that apply. That was about a twentieth of a
+    portal page's CPU (``bench/load.py``). What it does when a limit applies is unchanged.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return False  # Flask-Limiter decides (it exempts a request that matched no route)
+    declared = _RATE_LIMITED.get(get_qualified_name(view))
+    if declared is None:
+        return True
+    methods, exempt_when = declared
+    return (methods is not None and request.method not in methods) or (exempt_when is not None and exempt_when())
 
 login_manager = LoginManager()
 
@@ -95,10 +137,17 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
                                if rt.queue.inline else None)
 
     csrf.init_app(app)
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        # _no_limit_applies skips every view without a limit of its own: app-wide limits would never count.
+        raise config.ConfigError("app-wide rate limits are not supported: declare them on views (rate_limit)")
     limiter.init_app(app)
     WTFormsHelpers(app)
     use_direct_field_macros()
-    login_manager.init_app(app)
+    remember_blank_fields()
+    # current_user as a global, looked up when a template reads it (staff pages), rather than Flask-Login's
+    # context processor, which loaded the user (and hashed the address and browser) for every page drawn.
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "strong"
 
@@ -201,6 +250,16 @@ class _PageSessionInterface(SecureCookieSessionInterface):
     """
 
     session_class = _PageSession
+    _signing: tuple[Any, Any] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        """Flask's serializer, made once per key rather than twice a request (making one serialises a test
+        value to learn the format)."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        signing = self._signing
+        if signing is None or signing[0] != keys:
+            signing = self._signing = (keys, super().get_signing_serializer(app))
+        return signing[1]
 
     def open_session(self, app: Flask, request: Any) -> _PageSession | None:
         serializer = self.get_signing_serializer(app)

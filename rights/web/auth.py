@@ -29,7 +29,7 @@ from forms.auth import CodeForm, NewPasswordForm, SignInForm, SignOutForm
 from rights import users
 from rights.models import Role, User
 from rights.users.signin import DEVICE_LIFETIME
-from rights.web import ASSET_ENDPOINTS, limit, limiter
+from rights.web import ASSET_ENDPOINTS, rate_limit
 from rights.web.access import public, staff
 from rights.web.helpers import client_ip, rt
 
@@ -120,7 +120,7 @@ def enforce_staff_session() -> Any:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
+@rate_limit("AUTH_LIMIT_SIGN_IN", methods=["POST"])
 def sign_in() -> Any:
     if current_user.is_authenticated and session.get("mfa_ok"):
         return redirect(home_for(current_user.role))
@@ -158,7 +158,7 @@ def _check_code(form: CodeForm, template: str, context: dict[str, Any]) -> Any:
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
+@rate_limit("AUTH_LIMIT_SIGN_IN", methods=["POST"])
 def code() -> Any:
     with rt().db.transaction() as db_session:
         waiting = users.pending(db_session, _pending_token(), "code") is not None
@@ -173,7 +173,7 @@ def code() -> Any:
 
 @bp.route("/sign-in/set-up-authenticator", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
+@rate_limit("AUTH_LIMIT_SIGN_IN", methods=["POST"])
 def enrol() -> Any:
     try:
         with rt().db.transaction() as db_session:
@@ -207,7 +207,7 @@ def set_password_link(token: str) -> Any:
 
 @bp.route("/set-password", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("AUTH_LIMIT_SIGN_IN"), methods=["POST"])
+@rate_limit("AUTH_LIMIT_SIGN_IN", methods=["POST"])
 def set_password() -> Any:
     token = session.get(LINK)
     with rt().db.transaction() as db_session:

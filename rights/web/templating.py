@@ -28,6 +28,8 @@ The furniture every page draws the same way (skip link, header, navigation, phas
 through :class:`RememberedMacros`: GOV.UK macros are functions of their parameters, so the HTML is kept per
 process by macro and parameters. Only for furniture: never for parameters holding what someone typed, a
 token or anything personal (the staff navigation carries the CSRF token, so it is drawn each time).
+:func:`remember_blank_fields` does the same for form fields that are blank (no value, nothing sent, no error):
+what a question page shows everyone who first reaches it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any
 
@@ -160,14 +162,62 @@ def _absent_val(value: Mapping[str, Any]) -> bool:
 
 
 def _holds_markup(value: Any) -> bool:
-    """Whether ``value`` (a macro's parameters) holds Markup anywhere: JSON writes it as a plain string."""
-    if isinstance(value, Markup):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_markup(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_markup(v) for v in value)
+    """Whether ``value`` (a macro's parameters) holds Markup anywhere: JSON writes it as a plain string.
+
+    A walk with a list rather than recursion and generators: it runs for every remembered macro and blank
+    field drawn, and plain strings, numbers and dicts are most of what it meets.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is bool or kind is int or item is None:
+            continue
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif isinstance(item, Markup):
+            return True
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
     return False
+
+
+class HtmlMemo:
+    """A bounded, per-process memo of HTML by key: the most recently used ``size`` entries are kept."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._memo: OrderedDict[str, Markup] = OrderedDict()
+        self._lock = threading.Lock()  # the development server and the demo serve from threads
+
+    def get_or_make(self, key: str, make: Callable[[], Markup]) -> Markup:
+        with self._lock:
+            html = self._memo.get(key)
+            if html is not None:
+                self._memo.move_to_end(key)
+                return html
+        html = make()
+        with self._lock:
+            self._memo[key] = html
+            if len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memo.clear()
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys, most recently used last (a copy: safe while other threads draw)."""
+        with self._lock:
+            return iter(list(self._memo))
 
 
 class RememberedMacros:
@@ -175,22 +225,52 @@ class RememberedMacros:
     parameters (a bounded memo; see the module for what may go through it)."""
 
     def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._memo: OrderedDict[str, Markup] = OrderedDict()
-        self._lock = threading.Lock()  # the development server and the demo serve from threads
+        self._memo = HtmlMemo(size)
 
     def __call__(self, macro: Any, params: dict[str, Any]) -> Markup:
         if _holds_markup(params):  # the key below would not tell "&amp;" as Markup from "&amp;" as text
             return Markup(macro(params))  # noqa: S704 - autoescaped macro output
         key = f"{macro.name}:{json.dumps(params, sort_keys=True, default=str)}"
-        with self._lock:
-            html = self._memo.get(key)
-            if html is not None:
-                self._memo.move_to_end(key)
-                return html
-        html = Markup(macro(params))  # noqa: S704 - autoescaped macro output
-        with self._lock:
-            self._memo[key] = html
-            if len(self._memo) > self.size:
-                self._memo.popitem(last=False)
-        return html
+        return self._memo.get_or_make(key, lambda: Markup(macro(params)))  # noqa: S704 - autoescaped macro output
+
+
+def blank(field: Any) -> bool:
+    """Whether a form field shows only the form's own words: no value, nothing sent for it, no error.
+
+    A date field's sent parts, a file, a choice made or a default value all make it not blank.
+    """
+    if field.errors or getattr(field, "process_errors", None):
+        return False
+    data = field.data
+    if not (data is None or data == "" or data is False or (isinstance(data, list | tuple) and not data)):
+        return False
+    return not field.raw_data or all(value in ("", None) for value in field.raw_data)
+
+
+#: The HTML of blank fields (:func:`remember_blank_fields`), by widget, template and parameters.
+BLANK_FIELDS = HtmlMemo(size=512)
+
+
+def remember_blank_fields() -> None:
+    """Have every GOV.UK form widget reuse the HTML of a blank field drawn with the same parameters.
+
+    Why: a question page is first shown empty to everyone who reaches it, and its fields (radios with their
+    choices, inputs, buttons) went through GOV.UK's macros every time, the largest part of drawing a portal
+    page. A macro's HTML is a function of its parameters, so the memo is keyed by them (built as before, then
+    serialised); only fields :func:`blank` admits go through it, so nothing anyone typed or chose is kept.
+    Parameters holding Markup, or anything JSON cannot write as it is, are drawn as before.
+    """
+    from govuk_frontend_wtf.gov_form_base import GovFormBase
+
+    def call(self: Any, field: Any, **kwargs: Any) -> Markup:
+        params = self.map_gov_params(field, **kwargs)
+        if not blank(field) or _holds_markup(params):
+            return self.render(params)  # type: ignore[no-any-return]
+        try:
+            key = f"{type(self).__module__}.{type(self).__qualname__}:{self.template}:" + json.dumps(
+                params, sort_keys=True)
+        except (TypeError, ValueError):  # a value JSON cannot write as it is: no key that stands for it
+            return self.render(params)  # type: ignore[no-any-return]
+        return BLANK_FIELDS.get_or_make(key, lambda: self.render(params))
+
+    GovFormBase.__call__ = call  # type: ignore[method-assign]

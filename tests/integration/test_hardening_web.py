@@ -77,6 +77,51 @@ def test_rate_limits_come_from_the_environment(rt, settings, monkeypatch) -> Non
     assert statuses == [400, 400, 429]
 
 
+def test_every_rate_limited_view_is_declared_through_rate_limit(app) -> None:  # noqa: F811
+    """The limiter skips views not declared through ``rate_limit``: a limit added any other way would
+    silently never count, so every view Flask-Limiter knows a limit for must be in the declared set."""
+    from flask_limiter.util import get_qualified_name
+
+    from rights.web import _RATE_LIMITED, limiter
+
+    limited = {get_qualified_name(view) for view in app.view_functions.values()} & set(
+        limiter._marked_for_limiting)  # Flask-Limiter's own record of the views it was asked to limit
+    assert limited, "no view has a rate limit: the walk found nothing"
+    assert limited <= set(_RATE_LIMITED), sorted(limited - set(_RATE_LIMITED))
+
+
+def test_requests_no_limit_counts_skip_the_limiter_and_the_rest_are_counted(rt, settings, monkeypatch) -> None:
+    """GETs of a POST-limited page, answers that upload nothing and pages without a limit never reach the
+    limiter's storage; the requests a limit counts still do, and are refused past it."""
+    monkeypatch.setenv("RIGHTS_RATE_LIMIT_UPLOAD", "2 per minute")
+    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SUBMIT", "1 per minute")
+    fresh = config.load("test", database_url=settings.database_url, redis_url=settings.redis_url,
+                        queue_name=settings.queue_name, upload_dir=settings.upload_dir,
+                        ratelimit_storage_uri="memory://")
+    application = portal_app(fresh)
+    from rights.web import limiter
+
+    hits: list[str] = []
+    resolved: list[str | None] = []
+    real_hit, real_resolve = limiter.limiter.hit, limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limiter, "hit", lambda item, *ids, cost=1: hits.append(ids[-1]) or real_hit(
+        item, *ids, cost=cost))
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda app_, endpoint=None, *a, **k: resolved.append(endpoint) or real_resolve(
+                            app_, endpoint, *a, **k))
+    portal = Portal(application.test_client())
+    portal.token()
+    for _ in range(5):
+        assert portal.client.get("/request/who").status_code == 200
+        assert portal.client.get("/request/check").status_code in (200, 302)
+        assert portal.client.get("/").status_code == 200
+    for _ in range(4):  # an answer with no file: exempt from the upload limit
+        assert portal.post("/request/who", {"role": "self_adult"}).status_code == 302
+    assert hits == [] and resolved == []
+    statuses = [portal.post("/request/check", {"declaration": "y"}).status_code for _ in range(2)]
+    assert statuses[-1] == 429 and len(hits) == 2 and resolved
+
+
 def test_gunicorn_without_rights_env_refuses_to_serve() -> None:
     """A real gunicorn: the worker fails to boot with the one-line reason, and the server exits."""
     env = {k: v for k, v in os.environ.items() if k not in ("RIGHTS_ENV", "SERVER_SOFTWARE")}

@@ -17,7 +17,7 @@ from rights import progress
 from rights.bundles import release, versions
 from rights.clock import LONDON
 from rights.models import BundleVersion, RightsRequest
-from rights.web import limit, limiter
+from rights.web import rate_limit
 from rights.web.access import public
 from rights.web.helpers import client_ip, download, rt
 from rights.web.portal import bp
@@ -44,7 +44,7 @@ def _granted(db_session: Any, link_id: str, request_id: int) -> bool:
 
 @bp.route("/download/<link_id>", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("PORTAL_LIMIT_CODE_REQUEST"), methods=["POST"])
+@rate_limit("PORTAL_LIMIT_CODE_REQUEST", methods=["POST"])
 def download_start(link_id: str) -> Any:
     with rt().db.transaction() as db_session:
         link = release.open_link(db_session, link_id)
@@ -68,7 +68,7 @@ def download_start(link_id: str) -> Any:
 
 @bp.route("/download/<link_id>/code", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("PORTAL_LIMIT_CODE_CHECK"), methods=["POST"])
+@rate_limit("PORTAL_LIMIT_CODE_CHECK", methods=["POST"])
 def download_code(link_id: str) -> Any:
     pending = session.get(CHALLENGE_KEY)
     if not isinstance(pending, dict) or pending.get("link") != link_id:

@@ -19,7 +19,7 @@ from rights import progress, uploads
 from rights.cases import replies
 from rights.errors import CaseError
 from rights.models import RightsRequest
-from rights.web import limit, limiter
+from rights.web import rate_limit
 from rights.web.access import public
 from rights.web.helpers import client_ip, rt, today
 from rights.web.portal import bp
@@ -39,7 +39,7 @@ MESSAGES = {
 
 @bp.route("/progress", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("PORTAL_LIMIT_CODE_REQUEST"), methods=["POST"])
+@rate_limit("PORTAL_LIMIT_CODE_REQUEST", methods=["POST"])
 def progress_start() -> Any:
     form = ProgressStartForm()
     if request.method == "POST" and form.validate():
@@ -54,7 +54,7 @@ def progress_start() -> Any:
 
 @bp.route("/progress/code", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("PORTAL_LIMIT_CODE_CHECK"), methods=["POST"])
+@rate_limit("PORTAL_LIMIT_CODE_CHECK", methods=["POST"])
 def progress_code() -> Any:
     challenge = session.get(CHALLENGE_KEY)
     if not isinstance(challenge, str):
@@ -122,7 +122,7 @@ def progress_status() -> Any:
 
 @bp.post("/progress/send/<what>")
 @public
-@limiter.limit(limit("PORTAL_LIMIT_UPLOAD"))
+@rate_limit("PORTAL_LIMIT_UPLOAD")
 def progress_send(what: str) -> Any:
     """Upload proof of identity or authority asked for: checked, encrypted, and the clock restarts today."""
     if what not in ("proof_of_id", "authority"):
@@ -152,7 +152,7 @@ def progress_send(what: str) -> Any:
 
 @bp.post("/progress/answer")
 @public
-@limiter.limit(limit("PORTAL_LIMIT_UPLOAD"))
+@rate_limit("PORTAL_LIMIT_UPLOAD")
 def progress_answer() -> Any:
     """Answer the council's clarification question: the paused time limit runs again from today."""
     form = ClarificationAnswerForm()  # the body first, as for an upload

@@ -25,7 +25,7 @@ from forms.portal import (
 )
 from rights import journey, privacy_notice, submission, uploads
 from rights.vocabulary import KIND_IN_LETTERS, KIND_IN_LETTERS_ABOUT
-from rights.web import limit, limiter
+from rights.web import rate_limit
 from rights.web.access import public
 from rights.web.helpers import client_ip, rt, today
 from rights.web.portal import bp
@@ -54,8 +54,8 @@ def load_answers() -> dict[str, Any] | None:
     if token is None:
         return None
     store = drafts()
-    with rt().db.transaction() as db_session:
-        return store.load(db_session, token, keep_alive=True)
+    with rt().db.statements() as connection:  # two Core statements at most: no ORM session (rights.db)
+        return store.load(connection, token, keep_alive=True)
 
 
 def save_answers(answers: dict[str, Any]) -> None:
@@ -65,8 +65,8 @@ def save_answers(answers: dict[str, Any]) -> None:
 
         token = new_token()
         session[DRAFT_KEY] = token
-    with rt().db.transaction() as db_session:
-        drafts().save(db_session, token, answers)
+    with rt().db.statements() as connection:
+        drafts().save(connection, token, answers)
 
 
 def _changing() -> bool:
@@ -139,7 +139,7 @@ def begin() -> Response:
 
 @bp.route("/request/<step>", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("PORTAL_LIMIT_UPLOAD"), methods=["POST"], exempt_when=_not_upload)
+@rate_limit("PORTAL_LIMIT_UPLOAD", methods=["POST"], exempt_when=_not_upload)
 def question(step: str) -> Any:
     if step not in journey.BY_NAME:
         abort(404)
@@ -284,7 +284,7 @@ def timed_out() -> str:
 
 @bp.route("/request/check", methods=["GET", "POST"])
 @public
-@limiter.limit(limit("PORTAL_LIMIT_SUBMIT"), methods=["POST"])
+@rate_limit("PORTAL_LIMIT_SUBMIT", methods=["POST"])
 def check() -> Any:
     answers = load_answers()
     if answers is None:
