@@ -24,8 +24,9 @@ of that commit; ``--ref-dir PATH``: another checkout), one after the other, the 
    in once (password, then the TOTP code), then read the case list (my cases, all cases, a name search:
    3 tasks in 5) and case pages (2 in 5).
 4. Reads the CPU time (user + system) of the gunicorn master and workers from ``/proc/<pid>/stat`` before and
-   after the measured run and divides it by the requests locust sent: app CPU milliseconds per request. The
-   RQ worker's CPU is shown apart (the jobs the pages queue: acknowledgements, progress codes, matching).
+   after the measured run and divides it by the requests locust sent: app CPU milliseconds per request (the
+   system time's share shown apart). The RQ worker's CPU is shown apart (the jobs the pages queue:
+   acknowledgements, progress codes, matching).
 
 Prints, per request type and in total: requests, requests per second, p50, p95 and p99 in milliseconds
 (locust's own percentiles, rounded to two figures above 100 ms) and errors; app CPU per request; the load

@@ -55,7 +55,7 @@ def rate_limit(name: str, *, methods: list[str] | None = None,
                exempt_when: Callable[[], bool] | None = None) -> Callable[[Any], Any]:
     """``@limiter.limit`` with the limit of config key ``name`` (see :func:`limit`), registered so that the
     requests it cannot count skip Flask-Limiter altogether (:func:`_no_limit_applies`). Every rate limit
-    in the app is declared through here (``tests/unit/test_architecture.py`` holds to it)."""
+    in the app is declared through here (``tests/integration/test_hardening_web.py`` holds to it)."""
     decorate = limiter.limit(limit(name), methods=methods, exempt_when=exempt_when)
 
     def apply(view: Any) -> Any:
@@ -84,6 +84,7 @@ def _no_limit_applies() -> bool:
         return True
     methods, exempt_when = declared
     return (methods is not None and request.method not in methods) or (exempt_when is not None and exempt_when())
+
 
 login_manager = LoginManager()
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,13 +57,18 @@ def test_portal_positions_accept_zero_and_refuse_huge(rt, settings) -> None:
     assert client.post("/request/previous-addresses/remove/0").status_code == 400  # routed; CSRF refuses it
 
 
-def test_rate_limits_come_from_the_environment(rt, settings, monkeypatch) -> None:
-    monkeypatch.setenv("RIGHTS_RATE_LIMIT_CODE_REQUEST", "2 per minute")
-    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SIGN_IN", "2 per minute")
+def _app_with_limits(settings, monkeypatch, **limits: str) -> Any:
+    """The portal app with these rate limits set from the environment (``RIGHTS_RATE_LIMIT_<NAME>``)."""
+    for name, value in limits.items():
+        monkeypatch.setenv(f"RIGHTS_RATE_LIMIT_{name}", value)
     fresh = config.load("test", database_url=settings.database_url, redis_url=settings.redis_url,
                         queue_name=settings.queue_name, upload_dir=settings.upload_dir,
                         ratelimit_storage_uri="memory://")
-    application = portal_app(fresh)
+    return portal_app(fresh)
+
+
+def test_rate_limits_come_from_the_environment(rt, settings, monkeypatch) -> None:
+    application = _app_with_limits(settings, monkeypatch, CODE_REQUEST="2 per minute", SIGN_IN="2 per minute")
     portal = Portal(application.test_client())
     statuses = [portal.post("/progress", {"reference": "SAR-2026-00001", "email": "a@example.org"}).status_code
                 for _ in range(3)]
@@ -93,12 +99,7 @@ def test_every_rate_limited_view_is_declared_through_rate_limit(app) -> None:  #
 def test_requests_no_limit_counts_skip_the_limiter_and_the_rest_are_counted(rt, settings, monkeypatch) -> None:
     """GETs of a POST-limited page, answers that upload nothing and pages without a limit never reach the
     limiter's storage; the requests a limit counts still do, and are refused past it."""
-    monkeypatch.setenv("RIGHTS_RATE_LIMIT_UPLOAD", "2 per minute")
-    monkeypatch.setenv("RIGHTS_RATE_LIMIT_SUBMIT", "1 per minute")
-    fresh = config.load("test", database_url=settings.database_url, redis_url=settings.redis_url,
-                        queue_name=settings.queue_name, upload_dir=settings.upload_dir,
-                        ratelimit_storage_uri="memory://")
-    application = portal_app(fresh)
+    application = _app_with_limits(settings, monkeypatch, UPLOAD="2 per minute", SUBMIT="1 per minute")
     from rights.web import limiter
 
     hits: list[str] = []
