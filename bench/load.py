@@ -575,6 +575,13 @@ def main() -> None:
         print(json.dumps(seed(args.seed_into, args.officers, args.cases, 20261130)))
         return
     sys.path.insert(0, str(ROOT))
+    for ref in args.ref or []:  # before anything is started: one clear line for a commit git does not know
+        if subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                          capture_output=True).returncode:
+            parser.error(f"--ref {ref}: no such commit in this repository")
+    for directory in args.ref_dir or []:
+        if not (Path(directory) / "rights").is_dir():
+            parser.error(f"--ref-dir {directory}: not a Rights Desk checkout (no rights/ folder)")
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
