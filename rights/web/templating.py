@@ -207,6 +207,20 @@ class HtmlMemo:
                 self._memo.popitem(last=False)
         return html
 
+    def of_params(self, name: str, params: dict[str, Any], draw: Callable[[], Markup]) -> Markup:
+        """What ``draw()`` gives for a macro's ``params``, remembered under ``name`` and the parameters.
+
+        Drawn each time when the parameters hold Markup (JSON writes "&amp;" as Markup and as text alike,
+        and the two draw differently) or anything JSON cannot write as it is (no key stands for it).
+        """
+        if _holds_markup(params):
+            return draw()
+        try:
+            key = f"{name}:{json.dumps(params, sort_keys=True)}"
+        except (TypeError, ValueError):
+            return draw()
+        return self.get_or_make(key, draw)
+
     def clear(self) -> None:
         with self._lock:
             self._memo.clear()
@@ -228,10 +242,7 @@ class RememberedMacros:
         self._memo = HtmlMemo(size)
 
     def __call__(self, macro: Any, params: dict[str, Any]) -> Markup:
-        if _holds_markup(params):  # the key below would not tell "&amp;" as Markup from "&amp;" as text
-            return Markup(macro(params))  # noqa: S704 - autoescaped macro output
-        key = f"{macro.name}:{json.dumps(params, sort_keys=True, default=str)}"
-        return self._memo.get_or_make(key, lambda: Markup(macro(params)))  # noqa: S704 - autoescaped macro output
+        return self._memo.of_params(macro.name, params, lambda: Markup(macro(params)))  # noqa: S704 - autoescaped
 
 
 def blank(field: Any) -> bool:
@@ -264,13 +275,9 @@ def remember_blank_fields() -> None:
 
     def call(self: Any, field: Any, **kwargs: Any) -> Markup:
         params = self.map_gov_params(field, **kwargs)
-        if not blank(field) or _holds_markup(params):
+        if not blank(field):
             return self.render(params)  # type: ignore[no-any-return]
-        try:
-            key = f"{type(self).__module__}.{type(self).__qualname__}:{self.template}:" + json.dumps(
-                params, sort_keys=True)
-        except (TypeError, ValueError):  # a value JSON cannot write as it is: no key that stands for it
-            return self.render(params)  # type: ignore[no-any-return]
-        return BLANK_FIELDS.get_or_make(key, lambda: self.render(params))
+        widget = f"{type(self).__module__}.{type(self).__qualname__}:{self.template}"
+        return BLANK_FIELDS.of_params(widget, params, lambda: self.render(params))
 
     GovFormBase.__call__ = call  # type: ignore[method-assign]
