@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
@@ -19,6 +20,83 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 MEMO_SIZE = 256
+
+
+def _holds_markup(value: Any) -> bool:
+    """Whether ``value`` (a macro's parameters) holds Markup anywhere: JSON writes it as a plain string.
+
+    A walk with a list rather than recursion and generators: it runs for every remembered macro and blank
+    field drawn, and plain strings, numbers and dicts are most of what it meets.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is bool or kind is int or item is None:
+            continue
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif isinstance(item, Markup):
+            return True
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
+class HtmlMemo:
+    """A bounded, per-process memo of HTML by key: the most recently used ``size`` entries are kept.
+
+    The one memo of drawn HTML: the selects below, and the web layer's remembered furniture and blank fields
+    (``rights.web.templating``), which imports it from here because forms must not import the web layer.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._memo: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()  # the development server and the demo serve from threads
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Markup]) -> Markup:
+        with self._lock:
+            html = self._memo.get(key)
+            if html is not None:
+                self._memo.move_to_end(key)
+                return html
+        html = make()
+        with self._lock:
+            self._memo[key] = html
+            if len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return html
+
+    def of_params(self, name: str, params: dict[str, Any], draw: Callable[[], Markup]) -> Markup:
+        """What ``draw()`` gives for a macro's ``params``, remembered under ``name`` and the parameters.
+
+        Drawn each time when the parameters hold Markup (JSON writes "&amp;" as Markup and as text alike,
+        and the two draw differently) or anything JSON cannot write as it is (no key stands for it).
+        """
+        if _holds_markup(params):
+            return draw()
+        try:
+            key = f"{name}:{json.dumps(params, sort_keys=True)}"
+        except (TypeError, ValueError):
+            return draw()
+        return self.get_or_make(key, draw)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memo.clear()
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        """The keys, most recently used last (a copy: safe while other threads draw)."""
+        with self._lock:
+            return iter(list(self._memo))
 
 
 def _choices_key(choices: Any) -> tuple[tuple[Any, ...], ...] | None:
@@ -43,30 +121,18 @@ class MemoGovSelect(GovSelect):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._memo: OrderedDict[str, Markup] = OrderedDict()
-        self._by_field: OrderedDict[Any, Markup] = OrderedDict()
-        self._lock = threading.Lock()  # the development server and the demo serve from threads
+        self._memo = HtmlMemo(MEMO_SIZE)
+        self._by_field = HtmlMemo(MEMO_SIZE)
 
     def clear(self) -> None:
-        with self._lock:
-            self._memo.clear()
-            self._by_field.clear()
+        self._memo.clear()
+        self._by_field.clear()
 
     def __call__(self, field: Any, **kwargs: Any) -> Markup:
         fkey = self._field_key(field, kwargs)
         if fkey is None:
             return super().__call__(field, **kwargs)  # type: ignore[no-any-return]
-        with self._lock:
-            html = self._by_field.get(fkey)
-            if html is not None:
-                self._by_field.move_to_end(fkey)
-                return html
-        html = super().__call__(field, **kwargs)
-        with self._lock:
-            self._by_field[fkey] = html
-            if len(self._by_field) > MEMO_SIZE:
-                self._by_field.popitem(last=False)
-        return html
+        return self._by_field.get_or_make(fkey, lambda: super(MemoGovSelect, self).__call__(field, **kwargs))
 
     @staticmethod
     def _field_key(field: Any, kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -82,15 +148,4 @@ class MemoGovSelect(GovSelect):
         return key
 
     def render(self, params: dict[str, Any]) -> Markup:
-        key = json.dumps(params, sort_keys=True, default=str)
-        with self._lock:
-            html = self._memo.get(key)
-            if html is not None:
-                self._memo.move_to_end(key)
-                return html
-        html = super().render(params)
-        with self._lock:
-            self._memo[key] = html
-            if len(self._memo) > MEMO_SIZE:
-                self._memo.popitem(last=False)
-        return html
+        return self._memo.of_params("select", params, lambda: super(MemoGovSelect, self).render(params))

@@ -34,11 +34,8 @@ what a question page shows everyone who first reaches it.
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +44,8 @@ from flask.templating import Environment
 from jinja2 import Undefined
 from jinja2.filters import do_indent
 from markupsafe import Markup, escape
+
+from forms.widgets import HtmlMemo
 
 #: A field template that only imports one macro and calls it with ``params`` (all of govuk_frontend_wtf's).
 FIELD_TEMPLATE = re.compile(r"""\A\s*\{%-?\s*from\s+(['"])([^'"]+)\1\s+import\s+(\w+)\s*-?%\}\s*"""
@@ -159,79 +158,6 @@ def govuk_attributes(attributes: Any) -> Markup:
 def _absent_val(value: Mapping[str, Any]) -> bool:
     """Jinja's ``value.val in [undefined, null]``: only a missing (undefined) ``val`` is in that list."""
     return "val" not in value or isinstance(value["val"], Undefined)
-
-
-def _holds_markup(value: Any) -> bool:
-    """Whether ``value`` (a macro's parameters) holds Markup anywhere: JSON writes it as a plain string.
-
-    A walk with a list rather than recursion and generators: it runs for every remembered macro and blank
-    field drawn, and plain strings, numbers and dicts are most of what it meets.
-    """
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        kind = type(item)
-        if kind is str or kind is bool or kind is int or item is None:
-            continue
-        if kind is dict:
-            pending.extend(item.values())
-        elif kind is list or kind is tuple:
-            pending.extend(item)
-        elif isinstance(item, Markup):
-            return True
-        elif isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple):
-            pending.extend(item)
-    return False
-
-
-class HtmlMemo:
-    """A bounded, per-process memo of HTML by key: the most recently used ``size`` entries are kept."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._memo: OrderedDict[str, Markup] = OrderedDict()
-        self._lock = threading.Lock()  # the development server and the demo serve from threads
-
-    def get_or_make(self, key: str, make: Callable[[], Markup]) -> Markup:
-        with self._lock:
-            html = self._memo.get(key)
-            if html is not None:
-                self._memo.move_to_end(key)
-                return html
-        html = make()
-        with self._lock:
-            self._memo[key] = html
-            if len(self._memo) > self.size:
-                self._memo.popitem(last=False)
-        return html
-
-    def of_params(self, name: str, params: dict[str, Any], draw: Callable[[], Markup]) -> Markup:
-        """What ``draw()`` gives for a macro's ``params``, remembered under ``name`` and the parameters.
-
-        Drawn each time when the parameters hold Markup (JSON writes "&amp;" as Markup and as text alike,
-        and the two draw differently) or anything JSON cannot write as it is (no key stands for it).
-        """
-        if _holds_markup(params):
-            return draw()
-        try:
-            key = f"{name}:{json.dumps(params, sort_keys=True)}"
-        except (TypeError, ValueError):
-            return draw()
-        return self.get_or_make(key, draw)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._memo.clear()
-
-    def __len__(self) -> int:
-        return len(self._memo)
-
-    def __iter__(self) -> Iterator[str]:
-        """The keys, most recently used last (a copy: safe while other threads draw)."""
-        with self._lock:
-            return iter(list(self._memo))
 
 
 class RememberedMacros:

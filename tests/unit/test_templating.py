@@ -104,7 +104,8 @@ def test_a_remembered_select_is_the_html_govuk_renders(app_context: Any, monkeyp
 
 
 def test_the_memo_is_bounded(app_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(widgets, "MEMO_SIZE", 3)
+    monkeypatch.setattr(widget._memo, "size", 3)
+    monkeypatch.setattr(widget._by_field, "size", 3)
     widget.clear()
     for value in ("", "1", "2", "1", "x", "y"):
         _select(value)()
