@@ -38,7 +38,18 @@ from rights.web.templating import (
 )
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+class _ViewLimiter(Limiter):
+    """Flask-Limiter, entered only by requests a view's own limit can count (:func:`_no_limit_applies`)."""
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if _no_limit_applies():
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+
+limiter = _ViewLimiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
 def limit(name: str) -> Any:
@@ -66,15 +77,16 @@ def rate_limit(name: str, *, methods: list[str] | None = None,
     return apply
 
 
-@limiter.request_filter
 def _no_limit_applies() -> bool:
     """Whether no rate limit can count this request: its view has none, or not for this method, or its
-    ``exempt_when`` says so. Flask-Limiter then returns at once.
+    ``exempt_when`` says so. :class:`_ViewLimiter` then does not enter Flask-Limiter at all.
 
     Why: the app has no default or application-wide limits, only some views' own (sending a request,
     uploads, codes, sign-in), yet Flask-Limiter resolved every view's limits twice per request (before the
     request, and again in the view's wrapper) to find none that apply. That was about a twentieth of a
-    portal page's CPU (``bench/load.py``). What it does when a limit applies is unchanged.
+    portal page's CPU (``bench/load.py``). As a request filter it still left Flask-Limiter's evaluation of
+    an empty list of limits (meta limits, exemption scopes) twice a request: another thirtieth of a page.
+    What it does when a limit applies is unchanged.
     """
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None:

@@ -1,13 +1,18 @@
-"""``Database.transaction`` and ``Database.statements`` on PostgreSQL: what commits, what rolls back, and which
-connection a web request's transactions run on (``one_connection``)."""
+"""``Database.transaction`` and ``Database.statements`` on PostgreSQL: what commits, what rolls back, which
+connection a web request's transactions run on (``one_connection``), and that a pooled connection the server
+closed is never lent (``check_on_checkout``)."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.pool import NullPool
 
+from rights import db as db_module
+from rights.db import Database
 from rights.drafts import Drafts, new_token
 
 
@@ -80,3 +85,51 @@ def test_staff_names_are_read_once_per_transaction_and_again_after_a_change(rt) 
         assert sum("SELECT users.id, users.name" in s for s in reads) == 3
     finally:
         event.remove(rt.db.engine, "before_cursor_execute", listener)
+
+
+# ---------------------------------------------------------------- connections checked before they are lent
+
+
+def _backend(db) -> int:
+    with db.transaction() as session:
+        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(pg_url: str, pid: int) -> None:
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    admin.dispose()
+    time.sleep(0.2)  # the server's notice reaches the pooled socket
+
+
+@pytest.mark.parametrize("idle_limit", [30.0, 0.0], ids=["recently-returned", "idle"])
+def test_a_connection_the_server_closed_is_replaced_not_lent(pg_url, monkeypatch, idle_limit) -> None:
+    """Recently returned: its socket is readable (the server's goodbye), so no round trip is needed to see
+    it is dead. Idle past the limit: pinged, as pool_pre_ping did. Either way the next transaction runs."""
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", idle_limit)
+    db = Database(pg_url, pool_size=1, max_overflow=0)
+    try:
+        first = _backend(db)
+        _terminate(pg_url, first)
+        second = _backend(db)  # no "server closed the connection unexpectedly"
+        assert second != first
+    finally:
+        db.dispose()
+
+
+def test_a_live_connection_back_recently_is_lent_without_a_round_trip(pg_url, monkeypatch) -> None:
+    db = Database(pg_url, pool_size=1, max_overflow=0)
+    pings: list[object] = []
+    real = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: pings.append(conn) or real(conn))
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        pids = {_backend(db) for _ in range(5)}
+        assert len(pids) == 1 and pings == []  # one connection, reused, never pinged
+        assert statements == ["SELECT pg_backend_pid()"] * 5
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+        assert _backend(db) in pids and len(pings) == 1  # idle past the limit: pinged, then lent
+    finally:
+        db.dispose()
