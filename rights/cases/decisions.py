@@ -90,14 +90,17 @@ _SEARCHES_UNSETTLED = select(func.count()).select_from(SearchTask).where(
     SearchTask.request_id == bindparam("request_id"), SearchTask.confirmed_at.is_(None))
 
 
-def matches_undecided(session: Session, request_id: int) -> int:
-    """Candidates the matcher left for an officer (needs review) that nobody has accepted or rejected."""
-    return session.scalar(_MATCHES_UNDECIDED, {"request_id": request_id}) or 0
+# Both in one statement: one round trip on every case page rather than two.
+_SEARCH_COUNTS = select(_MATCHES_UNDECIDED.scalar_subquery().label("matches_undecided"),
+                        _SEARCHES_UNSETTLED.scalar_subquery().label("searches_unsettled"))
 
 
-def searches_unsettled(session: Session, request_id: int) -> int:
-    """Search tasks neither confirmed by their record holder nor closed by an officer with a reason."""
-    return session.scalar(_SEARCHES_UNSETTLED, {"request_id": request_id}) or 0
+def search_counts(session: Session, request_id: int) -> dict[str, int]:
+    """``matches_undecided``: candidates the matcher left for an officer (needs review) that nobody has
+    accepted or rejected; ``searches_unsettled``: search tasks neither confirmed by their record holder nor
+    closed by an officer with a reason."""
+    counts = session.execute(_SEARCH_COUNTS, {"request_id": request_id}).one()
+    return {"matches_undecided": counts.matches_undecided or 0, "searches_unsettled": counts.searches_unsettled or 0}
 
 
 def check_facts(session: Session, request: RightsRequest) -> dict[str, Any]:
@@ -110,8 +113,7 @@ def check_facts(session: Session, request: RightsRequest) -> dict[str, Any]:
         "parental_responsibility_checked": bool(details.get("parental_responsibility")),
         "competence_recorded": bool(details.get("competence")),
         "authority_verified": bool(request.authority_verified),
-        "matches_undecided": matches_undecided(session, request.id),
-        "searches_unsettled": searches_unsettled(session, request.id),
+        **search_counts(session, request.id),
         "overridden": frozenset((details.get("overrides") or {}).keys()),
     }
 

@@ -29,6 +29,7 @@ from rights.users.sessions import LAST_SEEN_GRANULARITY
 from rights.web.access import public
 from rights.web.helpers import MAX_ID
 from rights.web.templating import (
+    CSRF_TOKEN_SLOT,
     GOVUK_OVERRIDES,
     RememberedMacros,
     RightsEnvironment,
@@ -136,6 +137,7 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     app.jinja_env.trim_blocks = True
     app.jinja_env.globals["govuk_attributes_html"] = govuk_attributes
     app.jinja_env.globals["remembered"] = RememberedMacros()
+    app.jinja_env.globals["csrf_token_slot"] = CSRF_TOKEN_SLOT
     app.jinja_env.lstrip_blocks = True
 
     rt = runtime.init(settings)

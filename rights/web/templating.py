@@ -27,7 +27,8 @@ joins; :func:`indent` joins plain text and marks the whole safe (the same HTML).
 The furniture every page draws the same way (skip link, header, navigation, phase banner, back link) goes
 through :class:`RememberedMacros`: GOV.UK macros are functions of their parameters, so the HTML is kept per
 process by macro and parameters. Only for furniture: never for parameters holding what someone typed, a
-token or anything personal (the staff navigation carries the CSRF token, so it is drawn each time).
+token or anything personal. The staff navigation, whose sign-out form carries the page's CSRF token, is
+remembered with a slot the token fills as the page is drawn (:meth:`RememberedMacros.with_csrf_token`).
 :func:`remember_blank_fields` does the same for form fields that are blank (no value, nothing sent, no error):
 what a question page shows everyone who first reaches it.
 """
@@ -169,6 +170,38 @@ class RememberedMacros:
 
     def __call__(self, macro: Any, params: dict[str, Any]) -> Markup:
         return self._memo.of_params(macro.name, params, lambda: Markup(macro(params)))  # noqa: S704 - autoescaped
+
+    def with_csrf_token(self, macro: Any, params: dict[str, Any]) -> Markup:
+        """The macro's HTML, remembered with :data:`CSRF_TOKEN_SLOT` where the page's CSRF token goes; the
+        token of the page being drawn replaces it each time.
+
+        Why: the staff navigation ends with the sign-out form, whose token changes with every page while the
+        rest (the links a role sees) does not; it was drawn through GOV.UK's macro on every staff page, a
+        twentieth of a case page's CPU. The parameters may hold Markup (the sign-out form, our template's):
+        it is keyed apart from text with the same characters.
+        """
+        from flask_wtf.csrf import generate_csrf
+
+        html = self._memo.of_params(f"{macro.name}+csrf", _markup_tagged(params),
+                                    lambda: Markup(macro(params)))  # noqa: S704 - autoescaped
+        if CSRF_TOKEN_SLOT not in html:  # signed out: no form, and no token made for nothing
+            return html
+        return html.replace(CSRF_TOKEN_SLOT, generate_csrf())  # Markup.replace escapes the token
+
+
+#: Stands for the page's CSRF token in HTML remembered by :meth:`RememberedMacros.with_csrf_token`.
+CSRF_TOKEN_SLOT = "rights-csrf-token-slot"  # noqa: S105 - a placeholder, not a secret
+
+
+def _markup_tagged(value: Any) -> Any:
+    """``value`` with each Markup string written as ``{"markup": text}``, so that a key tells it from text."""
+    if isinstance(value, Markup):
+        return {"markup": str(value)}
+    if isinstance(value, dict):
+        return {k: _markup_tagged(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_markup_tagged(v) for v in value]
+    return value
 
 
 def blank(field: Any) -> bool:

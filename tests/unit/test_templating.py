@@ -282,6 +282,50 @@ def test_pages_draw_their_furniture_through_the_memo(app_context: Any) -> None:
         again.split('nonce="')[1].split('"')[0], "")
 
 
+def test_the_staff_navigation_is_remembered_with_each_pages_own_csrf_token(app_context: Any) -> None:
+    """Drawn once per set of links; every page gets its own token in the sign-out form, and the HTML is what
+    the GOV.UK macro draws with that token in place."""
+    from flask import g, session
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import Markup
+
+    from rights.web.templating import CSRF_TOKEN_SLOT, RememberedMacros
+
+    navigation = app_context.jinja_env.get_template(
+        "govuk_frontend_jinja/components/service-navigation/macro.html").module.govukServiceNavigation
+    drawn: list[dict[str, Any]] = []
+
+    class Counted:
+        name = navigation.name
+
+        def __call__(self, params: dict[str, Any]) -> Any:
+            drawn.append(params)
+            return navigation(params)
+
+    def params(form: str, active: bool) -> dict[str, Any]:
+        return {"serviceName": "Rights Desk", "serviceUrl": "/staff/",
+                "navigation": [{"text": "Cases", "href": "/staff/cases", "active": active}],
+                "slots": {"navigationEnd": Markup(form)}}
+
+    form = f'<li><form method="post"><input name="csrf_token" value="{CSRF_TOKEN_SLOT}"></form></li>'
+    remembered = RememberedMacros()
+    tokens = []
+    for _page in range(3):
+        session.clear()
+        g.pop("csrf_token", None)  # a new visitor: a new token
+        html = remembered.with_csrf_token(Counted(), params(form, True))
+        token = generate_csrf()
+        tokens.append(token)
+        assert CSRF_TOKEN_SLOT not in html and f'value="{token}"' in html
+        assert html == navigation(params(form.replace(CSRF_TOKEN_SLOT, token), True))
+    assert len(drawn) == 1 and len(set(tokens)) == 3
+    remembered.with_csrf_token(Counted(), params(form, False))  # other links: drawn again
+    as_text = params(form, True)
+    as_text["slots"]["navigationEnd"] = form  # the same characters as text: keyed apart from the Markup
+    remembered.with_csrf_token(Counted(), as_text)
+    assert len(drawn) == 3
+
+
 def test_the_case_lists_links_are_the_case_pages_addresses(app_context: Any) -> None:
     from flask import render_template_string, url_for
 
