@@ -91,6 +91,38 @@ class Database:
                     yield connection
 
     @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """Core statements each committed as it runs: no BEGIN and COMMIT round trips around them.
+
+        Only for statements that stand alone, where no two must succeed or fail together: a portal page
+        reads its draft with one SELECT (moving its expiry with an UPDATE at most once a minute) and an answer
+        writes it with one UPDATE (an INSERT for the first). Why: on PostgreSQL each round trip costs about
+        as much CPU as the statement, and a transaction of one statement is three of them (BEGIN, the
+        statement, COMMIT): a third of what a portal page spent on its database. Shares
+        :meth:`one_connection`'s connection as :meth:`transaction` does, and gives it back as it found it.
+        On SQLite (the demo) it is :meth:`statements`.
+        """
+        if self.engine.dialect.name == "sqlite":
+            with self.statements() as connection:
+                yield connection
+            return
+        with self._lent() as connection:
+            if connection is None:
+                with self.engine.connect() as own:  # the pool resets the isolation level on return
+                    yield own.execution_options(isolation_level="AUTOCOMMIT")
+                return
+            usual = connection.get_execution_options().get("isolation_level") or connection.default_isolation_level
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                yield connection
+            finally:
+                # SQLAlchemy began a Transaction object for the statements; ending it sends nothing (the
+                # server has no transaction open) but lets the isolation level be set back.
+                if connection.in_transaction():
+                    connection.rollback()
+                connection.execution_options(isolation_level=usual)
+
+    @contextmanager
     def _lent(self) -> Iterator[Connection | None]:
         """The connection :meth:`one_connection` lends, if this block has one free; else None (pooled)."""
         held = self._held.get()

@@ -72,7 +72,10 @@ class RightsEnvironment(Environment):
         # catching that AttributeError was most of each ``params.x`` in the GOV.UK macros).
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
             return obj[attribute]
-        return super().getattr(obj, attribute)
+        try:  # Jinja's first step, without the call into it: most lookups are attributes (a case list's rows)
+            return getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
 
 
 def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> Any:

@@ -62,6 +62,39 @@ def test_a_requests_transactions_share_one_connection_and_a_nested_one_gets_its_
         assert store.load(connection, token) == {"step": 2}
 
 
+def test_autocommit_statements_stand_alone_and_the_requests_connection_is_given_back_transactional(rt) -> None:
+    """No transaction is open on the server while an autocommit block's statements run (no BEGIN, no COMMIT),
+    each is committed as it runs, and the request's next transaction on the same connection still rolls
+    back as a whole."""
+    from psycopg.pq import TransactionStatus
+
+    store, kept, undone = _drafts(rt), new_token(), new_token()
+
+    def nested_autocommit_fails(outer: object) -> None:
+        with rt.db.autocommit() as own:  # nested: a pooled connection of its own, also autocommit
+            assert own is not outer
+            store.save(own, undone, {"step": 1})
+            raise RuntimeError("the page failed after writing")
+
+    def transaction_fails() -> None:
+        with rt.db.statements() as connection:  # the request's connection, transactional again
+            store.save(connection, kept, {"step": 2})
+            assert connection.connection.dbapi_connection.info.transaction_status is TransactionStatus.INTRANS
+            raise RuntimeError("the page failed after writing")
+
+    with rt.db.one_connection():
+        with rt.db.autocommit() as connection:
+            store.save(connection, kept, {"step": 1})
+            assert connection.connection.dbapi_connection.info.transaction_status is TransactionStatus.IDLE
+            with pytest.raises(RuntimeError):  # nothing to roll back: the save is already committed
+                nested_autocommit_fails(connection)
+        with pytest.raises(RuntimeError):
+            transaction_fails()
+    with rt.db.statements() as connection:
+        assert store.load(connection, kept) == {"step": 1}  # the transaction's write was rolled back
+        assert store.load(connection, undone) == {"step": 1}  # autocommit: kept despite the error
+
+
 def test_staff_names_are_read_once_per_transaction_and_again_after_a_change(rt) -> None:
     from rights.models import User
     from rights.staff import staff_names

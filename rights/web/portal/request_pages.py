@@ -54,7 +54,7 @@ def load_answers() -> dict[str, Any] | None:
     if token is None:
         return None
     store = drafts()
-    with rt().db.statements() as connection:  # two Core statements at most: no ORM session (rights.db)
+    with rt().db.autocommit() as connection:  # two Core statements at most, each standing alone (rights.db)
         return store.load(connection, token, keep_alive=True)
 
 
@@ -65,7 +65,7 @@ def save_answers(answers: dict[str, Any]) -> None:
 
         token = new_token()
         session[DRAFT_KEY] = token
-    with rt().db.statements() as connection:
+    with rt().db.autocommit() as connection:  # an UPDATE, or the first answer's INSERT
         drafts().save(connection, token, answers)
 
 
