@@ -58,9 +58,15 @@ _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 class RightsEnvironment(Environment):
     """Flask's Jinja environment, whose templates hold their globals as a flat dict, with a quicker
-    ``params.label`` for plain dicts and a quicker ``indent`` filter for Markup (see the module)."""
+    ``params.label`` for plain dicts, a quicker ``indent`` filter for Markup and an unbounded template cache
+    (see the module)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A plain dict of compiled templates rather than Jinja's LRU cache of 400: each look-up there moved the
+        # template to the front of a deque (a scan comparing weak references), and every ``{% from ... import
+        # %}`` and form field looks a template up, some 50 a page: about a fifteenth of a simple page's CPU.
+        # The templates are a fixed set (about 160 files, ours and GOV.UK's), so nothing needs evicting.
+        kwargs.setdefault("cache_size", -1)
         super().__init__(*args, **kwargs)
         self.filters["indent"] = indent
 

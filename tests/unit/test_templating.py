@@ -36,6 +36,14 @@ def test_flat_globals_render_what_jinja_renders() -> None:
     assert ours == "<p>Hello, Sam</p>|Hello|global function"
 
 
+def test_compiled_templates_are_kept_in_a_plain_dict(app_context: Any) -> None:
+    """Every template the app loads stays compiled, looked up by key (no LRU bookkeeping per look-up)."""
+    env = app_context.jinja_env
+    assert type(env.cache) is dict
+    first = env.get_template("portal/timed_out.html")
+    assert env.get_template("portal/timed_out.html") is first
+
+
 def test_a_templates_own_globals_sit_over_the_environments() -> None:
     from flask import Flask
 
