@@ -1,6 +1,6 @@
 """Benchmark: the service under load, through gunicorn on PostgreSQL and Redis, driven by locust.
 
-Run: ``.venv/bin/python bench/load.py [--users 50] [--duration 180] [--ref COMMIT ...] [--profile DIR]``
+Run: ``.venv/bin/python bench/load.py [--users 50] [--duration 180] [--ref COMMIT ...] [--rounds N] [--profile DIR]``
 (needs ``pip install -e '.[bench]'`` for locust; ``--locust PATH`` runs a locust installed elsewhere, and
 ``--profile-with PATH`` a py-spy).
 
@@ -31,9 +31,11 @@ of that commit; ``--ref-dir PATH``: another checkout), one after the other, the 
 Prints, per request type and in total: requests, requests per second, p50, p95 and p99 in milliseconds
 (locust's own percentiles, rounded to two figures above 100 ms) and errors; app CPU per request; the load
 average at start and end (the machine's other work shows in every figure); and the ratios to each
-baseline. ``--profile DIR`` samples the workers with py-spy (``--gil``: only while they hold the GIL, so
-CPU rather than waiting) and prints the functions they spent it in; sampling costs CPU, so a profiled run's
-figures are not the ones to compare.
+baseline. ``--rounds N`` measures every checkout N times, taking turns, and prints each checkout's app CPU
+pooled over its rounds with the ratio round by round (the machine's speed drifts within minutes; one run
+each puts that drift into the ratio). ``--profile DIR`` samples the workers with py-spy (``--gil``: only
+while they hold the GIL, so CPU rather than waiting) and prints the functions they spent it in; sampling
+costs CPU, so a profiled run's figures are not the ones to compare.
 """
 
 from __future__ import annotations
@@ -547,6 +549,27 @@ def compare(current: Result, baseline: Result) -> None:
           f"({current.cpu_ms_per_request / baseline.cpu_ms_per_request:.2f}x)")
 
 
+def pooled(results: list[Result], labels: list[str]) -> None:
+    """Each checkout's app CPU over all its rounds (total CPU over total requests), and this checkout's ratio to
+    each baseline pooled and round by round.
+
+    Why rounds: the machine's speed drifts by 10-20% within minutes, and one baseline run followed by one run
+    of this checkout puts the drift into the ratio; taking turns spreads it over both.
+    """
+    mine = [r for r in results if r.label.startswith(labels[-1])]
+
+    def per_request(runs: list[Result]) -> float:
+        return 1000 * sum(r.app_cpu_s for r in runs) / max(1, sum(r.requests for r in runs))
+
+    print(f"\npooled over {len(mine)} rounds: {labels[-1]} {per_request(mine):.2f} ms per request")
+    for label in labels[:-1]:
+        theirs = [r for r in results if r.label.startswith(label)]
+        each = ", ".join(f"{m.cpu_ms_per_request / t.cpu_ms_per_request:.2f}x"
+                         for m, t in zip(mine, theirs, strict=True))
+        print(f"  against {label}: {per_request(theirs):.2f} ms per request, ratio "
+              f"{per_request(mine) / per_request(theirs):.2f}x (round by round: {each})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
@@ -560,6 +583,8 @@ def main() -> None:
                         "first; may be repeated")
     parser.add_argument("--ref-dir", action="append", type=Path, help="also measure the checkout in this "
                         "directory, first; may be repeated")
+    parser.add_argument("--rounds", type=int, default=1, help="measure every checkout this many times, taking "
+                        "turns (baselines, then this checkout, then again), and pool the figures")
     parser.add_argument("--locust", help="the locust executable (default: this interpreter's, else PATH)")
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--profile", type=Path, help="sample the gunicorn workers with py-spy into this folder "
@@ -582,6 +607,8 @@ def main() -> None:
     for directory in args.ref_dir or []:
         if not (Path(directory) / "rights").is_dir():
             parser.error(f"--ref-dir {directory}: not a Rights Desk checkout (no rights/ folder)")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
@@ -594,17 +621,18 @@ def main() -> None:
                            check=True, capture_output=True)
             worktrees.append(worktree)
             baselines.append((ref, worktree))
-        for name, directory in baselines:
-            results.append(run_one(f"baseline {name}", directory, args))
-            print_result(results[-1])
-            if args.profile:
-                print_profile(args.profile, results[-1].label, args.top)
-        results.append(run_one("this checkout", ROOT, args))
-        print_result(results[-1])
-        if args.profile:
-            print_profile(args.profile, results[-1].label, args.top)
-        for baseline in results[:-1]:
-            compare(results[-1], baseline)
+        checkouts = [(f"baseline {name}", directory) for name, directory in baselines] + [("this checkout", ROOT)]
+        for round_ in range(1, args.rounds + 1):
+            for label, directory in checkouts:
+                label = label if args.rounds == 1 else f"{label} (round {round_})"
+                results.append(run_one(label, directory, args))
+                print_result(results[-1])
+                if args.profile:
+                    print_profile(args.profile, results[-1].label, args.top)
+            for baseline in results[-len(checkouts):-1]:
+                compare(results[-1], baseline)
+        if args.rounds > 1:
+            pooled(results, [label for label, _ in checkouts])
     finally:
         for worktree in worktrees:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=False)
