@@ -13,7 +13,3 @@ app = create_app()
 # it also leaves those pages unwritten, so forked workers keep sharing them.
 gc.freeze()
 
-# A young-generation collection every 700 net allocations ran about once per page, walking the page's own
-# live objects (ORM rows, template contexts) mid-request: 1-2% of a page's CPU. Every 10,000 it runs a few
-# times less often, and most of what a page made is gone by then; older generations as before.
-gc.set_threshold(10_000, 10, 10)

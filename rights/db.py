@@ -210,8 +210,10 @@ def check_on_checkout(engine: Engine) -> None:
         try:
             if idle > PING_AFTER_IDLE_SECONDS:
                 alive = engine.dialect.do_ping(dbapi_connection)
-            else:
-                alive = not select.select([dbapi_connection.fileno()], [], [], 0)[0]
+            else:  # poll, not select: no limit on the descriptor's number
+                waiting = select.poll()
+                waiting.register(dbapi_connection.fileno(), select.POLLIN)
+                alive = not waiting.poll(0)  # readable, hung up or in error: the server is done with it
         except Exception as error:  # closed, broken: replace it
             raise exc.DisconnectionError(str(error)) from error
         if not alive:
