@@ -85,9 +85,9 @@ def _no_limit_applies() -> bool:
     Why: the app has no default or application-wide limits, only some views' own (sending a request,
     uploads, codes, sign-in), yet Flask-Limiter resolved every view's limits twice per request (before the
     request, and again in the view's wrapper) to find none that apply. That was about a twentieth of a
-    portal page's CPU (``bench/load.py``). As a request filter it still left Flask-Limiter's evaluation of
-    an empty list of limits (meta limits, exemption scopes) twice a request: another thirtieth of a page.
-    What it does when a limit applies is unchanged.
+    portal page's CPU (``bench/load.py``). As a request filter it still left Flask-Limiter evaluating an
+    empty list of limits (meta limits, exemption scopes) twice a request. What it does when a limit applies
+    is unchanged.
     """
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None:

@@ -64,7 +64,7 @@ class RightsEnvironment(Environment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # A plain dict of compiled templates rather than Jinja's LRU cache of 400: each look-up there moved the
         # template to the front of a deque (a scan comparing weak references), and every ``{% from ... import
-        # %}`` and form field looks a template up, some 50 a page: about a fifteenth of a simple page's CPU.
+        # %}`` and form field looks a template up, some 50 a page (2% of the portal pages' instructions).
         # The templates are a fixed set (about 160 files, ours and GOV.UK's), so nothing needs evicting.
         kwargs.setdefault("cache_size", -1)
         super().__init__(*args, **kwargs)
@@ -185,9 +185,9 @@ class RememberedMacros:
         token of the page being drawn replaces it each time.
 
         Why: the staff navigation ends with the sign-out form, whose token changes with every page while the
-        rest (the links a role sees) does not; it was drawn through GOV.UK's macro on every staff page, a
-        twentieth of a case page's CPU. The parameters may hold Markup (the sign-out form, our template's):
-        it is keyed apart from text with the same characters.
+        rest (the links a role sees) does not; it was drawn through GOV.UK's macro on every staff page. The
+        parameters may hold Markup (the sign-out form, our template's): it is keyed apart from text with the
+        same characters.
         """
         from flask_wtf.csrf import generate_csrf
 

@@ -241,20 +241,27 @@ def test_the_app_serves_the_python_attributes_to_govuk_components(app_context: A
     assert 'spellcheck="false"' in html and 'data-x="a&#34;b"' in html
 
 
-def test_remembered_furniture_is_the_macros_html_drawn_once_per_parameters(app_context: Any) -> None:
-    from rights.web.templating import RememberedMacros
-
-    env = app_context.jinja_env
-    banner = env.get_template("govuk_frontend_jinja/components/phase-banner/macro.html").module.govukPhaseBanner
+def _counting(app_context: Any, component: str, name: str) -> tuple[Any, list[dict[str, Any]], type]:
+    """A GOV.UK component's macro, the parameters of each call to it, and a stand-in that records them."""
+    macro = getattr(app_context.jinja_env.get_template(
+        f"govuk_frontend_jinja/components/{component}/macro.html").module, name)
     calls: list[dict[str, Any]] = []
 
     class Counted:
-        name = banner.name
+        def __init__(self) -> None:
+            self.name = macro.name
 
         def __call__(self, params: dict[str, Any]) -> Any:
             calls.append(params)
-            return banner(params)
+            return macro(params)
 
+    return macro, calls, Counted
+
+
+def test_remembered_furniture_is_the_macros_html_drawn_once_per_parameters(app_context: Any) -> None:
+    from rights.web.templating import RememberedMacros
+
+    banner, calls, Counted = _counting(app_context, "phase-banner", "govukPhaseBanner")
     remembered = RememberedMacros(size=2)
     beta = {"tag": {"text": "Beta"}, "text": "This is a new service."}
     first = remembered(Counted(), beta)
@@ -299,17 +306,7 @@ def test_the_staff_navigation_is_remembered_with_each_pages_own_csrf_token(app_c
 
     from rights.web.templating import CSRF_TOKEN_SLOT, RememberedMacros
 
-    navigation = app_context.jinja_env.get_template(
-        "govuk_frontend_jinja/components/service-navigation/macro.html").module.govukServiceNavigation
-    drawn: list[dict[str, Any]] = []
-
-    class Counted:
-        name = navigation.name
-
-        def __call__(self, params: dict[str, Any]) -> Any:
-            drawn.append(params)
-            return navigation(params)
-
+    navigation, drawn, Counted = _counting(app_context, "service-navigation", "govukServiceNavigation")
     def params(form: str, active: bool) -> dict[str, Any]:
         return {"serviceName": "Rights Desk", "serviceUrl": "/staff/",
                 "navigation": [{"text": "Cases", "href": "/staff/cases", "active": active}],
