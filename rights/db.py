@@ -120,7 +120,8 @@ class Database:
                 # server has no transaction open) but lets the isolation level be set back.
                 if connection.in_transaction():
                     connection.rollback()
-                connection.execution_options(isolation_level=usual)
+                if not connection.invalidated:  # a connection the error broke is replaced at the next lending
+                    connection.execution_options(isolation_level=usual)
 
     @contextmanager
     def _lent(self) -> Iterator[Connection | None]:
@@ -188,14 +189,14 @@ _RETURNED_AT = "rights_returned_at"
 def check_on_checkout(engine: Engine) -> None:
     """Make sure a pooled connection is alive before lending it: SQLAlchemy's ``pool_pre_ping``, made cheap.
 
-    Why: ``pool_pre_ping`` sends a query to the server at every checkout, one round trip per web request
-    (a ``SELECT 1`` round trip costs the app about 86 µs of CPU on the bench machine), although under load a
-    connection is lent again milliseconds after it came back. Here a connection back within ``PING_AFTER_IDLE_SECONDS``
-    is checked without a round trip: its socket must have nothing to read, since an idle connection is sent
-    nothing unless the server is closing it (a restart, ``pg_terminate_backend``, an idle timeout send their
-    notice and close). A connection idle for longer is pinged as before. Either way a dead one is replaced
-    (``DisconnectionError``: the pool opens another). What neither can see, a peer gone without a word, a
-    ping would only have waited on too.
+    Why: ``pool_pre_ping`` sends a query to the server at every checkout, one round trip per web request (a
+    ``SELECT 1`` round trip costs the app about 86 µs of CPU on the bench machine), although under load a
+    connection is lent again milliseconds after it came back. Here a connection back within
+    ``PING_AFTER_IDLE_SECONDS`` is checked without a round trip: its socket must have nothing to read, since an
+    idle connection is sent nothing unless the server is closing it (a restart, ``pg_terminate_backend``, an
+    idle timeout send their notice and close). A connection idle for longer is pinged as before. Either way a
+    dead one is replaced (``DisconnectionError``: the pool opens another). What neither can see, a peer gone
+    without a word, a ping would only have waited on too.
     """
 
     @event.listens_for(engine, "connect")
