@@ -47,6 +47,17 @@ def _holds_markup(value: Any) -> bool:
     return False
 
 
+def _markup_tagged(value: Any) -> Any:
+    """``value`` with each Markup string written as ``{"markup": text}``, so that a key tells it from text."""
+    if isinstance(value, Markup):
+        return {"markup": str(value)}
+    if isinstance(value, dict):
+        return {k: _markup_tagged(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_markup_tagged(v) for v in value]
+    return value
+
+
 class HtmlMemo:
     """A bounded, per-process memo of HTML by key: the most recently used ``size`` entries are kept.
 
@@ -72,16 +83,23 @@ class HtmlMemo:
                 self._memo.popitem(last=False)
         return html
 
-    def of_params(self, name: str, params: dict[str, Any], draw: Callable[[], Markup]) -> Markup:
+    def of_params(self, name: str, params: dict[str, Any], draw: Callable[[], Markup], *,
+                  markup_keyed: bool = False) -> Markup:
         """What ``draw()`` gives for a macro's ``params``, remembered under ``name`` and the parameters.
 
-        Drawn each time when the parameters hold Markup (JSON writes "&amp;" as Markup and as text alike,
-        and the two draw differently) or anything JSON cannot write as it is (no key stands for it).
+        JSON writes "&amp;" as Markup and as text alike, and the two draw differently: parameters holding
+        Markup are drawn each time, unless ``markup_keyed`` (for HTML our own templates pass), which keys each
+        Markup string apart from text. Anything JSON cannot write as it is is drawn each time too (no key
+        stands for it).
         """
-        if _holds_markup(params):
+        if markup_keyed:
+            keyed: Any = _markup_tagged(params)
+        elif _holds_markup(params):
             return draw()
+        else:
+            keyed = params
         try:
-            key = f"{name}:{json.dumps(params, sort_keys=True)}"
+            key = f"{name}:{json.dumps(keyed, sort_keys=True)}"
         except (TypeError, ValueError):
             return draw()
         return self.get_or_make(key, draw)

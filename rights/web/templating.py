@@ -191,8 +191,8 @@ class RememberedMacros:
         """
         from flask_wtf.csrf import generate_csrf
 
-        html = self._memo.of_params(f"{macro.name}+csrf", _markup_tagged(params),
-                                    lambda: Markup(macro(params)))  # noqa: S704 - autoescaped
+        draw = lambda: Markup(macro(params))  # noqa: E731, S704 - autoescaped macro output
+        html = self._memo.of_params(f"{macro.name}+csrf", params, draw, markup_keyed=True)
         if CSRF_TOKEN_SLOT not in html:  # signed out: no form, and no token made for nothing
             return html
         return html.replace(CSRF_TOKEN_SLOT, generate_csrf())  # Markup.replace escapes the token
@@ -200,17 +200,6 @@ class RememberedMacros:
 
 #: Stands for the page's CSRF token in HTML remembered by :meth:`RememberedMacros.with_csrf_token`.
 CSRF_TOKEN_SLOT = "rights-csrf-token-slot"  # noqa: S105 - a placeholder, not a secret
-
-
-def _markup_tagged(value: Any) -> Any:
-    """``value`` with each Markup string written as ``{"markup": text}``, so that a key tells it from text."""
-    if isinstance(value, Markup):
-        return {"markup": str(value)}
-    if isinstance(value, dict):
-        return {k: _markup_tagged(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_markup_tagged(v) for v in value]
-    return value
 
 
 def blank(field: Any) -> bool:
