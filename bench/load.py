@@ -84,7 +84,7 @@ except ImportError:  # the driver runs without locust installed in its interpret
 
 if HttpUser is not None:
     _CONFIG: dict[str, Any] = json.loads(os.environ.get("BENCH_LOAD_CONFIG", "{}"))
-    _OFFICER_SLOTS = itertools.count(int(os.environ.get("BENCH_LOAD_FIRST_OFFICER", "0")))
+    _OFFICER_SLOTS = itertools.count()  # the same officers in the warm-up and the measured run
     #: Where officers keep their signed-in cookies between the warm-up and the measured run (see run_one).
     _SESSIONS = os.environ.get("BENCH_LOAD_SESSIONS", "")
     _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -447,19 +447,19 @@ def run_one(label: str, app_dir: Path, args: argparse.Namespace) -> Result:
         sessions = work / "sessions"
         sessions.mkdir()
 
-        def load(seconds: int, prefix: Path, first_officer: int) -> None:
+        def load(seconds: int, prefix: Path) -> None:
             subprocess.run(
                 [*locust_command(args.locust), "-f", str(Path(__file__).resolve()), "--headless",
                  "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{seconds}s",
                  "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
                  "--loglevel", "WARNING", "--stop-timeout", "5"],
                 env={**os.environ, "BENCH_LOAD_CONFIG": json.dumps(config_),
-                     "BENCH_LOAD_FIRST_OFFICER": str(first_officer), "BENCH_LOAD_SESSIONS": str(sessions)},
+                     "BENCH_LOAD_SESSIONS": str(sessions)},
                 check=False,
                 **({} if args.verbose else {"stdout": (work / "locust.log").open("ab"), "stderr": subprocess.STDOUT}))
 
         if args.warmup:  # every worker compiles its templates and fills its pools before the measured run
-            load(args.warmup, work / "warmup", 0)
+            load(args.warmup, work / "warmup")
         app_pids = [gunicorn.pid, *children(gunicorn.pid)]  # after the warm-up: a worker may have been replaced
         split_before, wcpu_before, load_before = cpu_split(app_pids), cpu_seconds(worker_pids), os.getloadavg()[0]
         started = time.monotonic()
@@ -469,7 +469,7 @@ def run_one(label: str, app_dir: Path, args: argparse.Namespace) -> Result:
                                    str(args.profile / f"{_slug(label)}-{pid}.folded")],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for pid in (app_pids[1:] if args.profile else [])]
-        load(args.duration, csv_prefix, 0)
+        load(args.duration, csv_prefix)
         seconds = time.monotonic() - started
         for spy in spies:
             spy.wait(60)
@@ -576,14 +576,17 @@ def pooled(results: list[Result], labels: list[str]) -> None:
     Why rounds: the machine's speed drifts by 10-20% within minutes, and one baseline run followed by one run
     of this checkout puts the drift into the ratio; taking turns spreads it over both.
     """
-    mine = [r for r in results if r.label.startswith(labels[-1])]
+    def rounds_of(label: str) -> list[Result]:
+        return [r for r in results if r.label.startswith(f"{label} (round ")]
+
+    mine = rounds_of(labels[-1])
 
     def per_request(runs: list[Result]) -> float:
         return 1000 * sum(r.app_cpu_s for r in runs) / max(1, sum(r.requests for r in runs))
 
     print(f"\npooled over {len(mine)} rounds: {labels[-1]} {per_request(mine):.2f} ms per request")
     for label in labels[:-1]:
-        theirs = [r for r in results if r.label.startswith(label)]
+        theirs = rounds_of(label)
         each = ", ".join(f"{m.cpu_ms_per_request / t.cpu_ms_per_request:.2f}x"
                          for m, t in zip(mine, theirs, strict=True))
         print(f"  against {label}: {per_request(theirs):.2f} ms per request, ratio "
