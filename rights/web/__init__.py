@@ -50,7 +50,10 @@ class _ViewLimiter(Limiter):
         super()._check_request_limit(callable_name, in_middleware)
 
 
-limiter = _ViewLimiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+#: No ``X-RateLimit-*`` headers: filling them read the limit's window from Redis again after every counted
+#: request (a second round trip to the storage beside the hit), for headers no browser acts on. A refusal still
+#: says when to come back (``Retry-After``, from the hit's own result: see ``too_many``).
+limiter = _ViewLimiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
 
 
 def limit(name: str) -> Any:

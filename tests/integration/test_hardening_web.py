@@ -123,6 +123,27 @@ def test_requests_no_limit_counts_skip_the_limiter_and_the_rest_are_counted(rt, 
     assert statuses[-1] == 429 and len(hits) == 2 and resolved
 
 
+def test_a_counted_request_reads_the_limit_once_and_a_refusal_says_when_to_return(settings, monkeypatch) -> None:
+    """A counted request goes to the limiter's storage for its hit alone: no second read of the window to fill
+    ``X-RateLimit-*`` headers. The refusal still carries ``Retry-After`` and the page's wait."""
+    application = _app_with_limits(settings, monkeypatch, SUBMIT="1 per minute")
+    from rights.web import limiter
+
+    windows: list[str] = []
+    real_stats = limiter.limiter.get_window_stats
+    monkeypatch.setattr(limiter.limiter, "get_window_stats",
+                        lambda item, *ids: windows.append(ids[-1]) or real_stats(item, *ids))
+    portal = Portal(application.test_client())
+    portal.token()
+    first = portal.post("/request/check", {"declaration": "y"})
+    assert first.status_code in (200, 302, 400) and windows == []
+    assert not [name for name, _value in first.headers.items() if name.lower().startswith("x-ratelimit")]
+    refused = portal.post("/request/check", {"declaration": "y"})
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "1 minute" in refused.get_data(as_text=True)
+
+
 def test_gunicorn_without_rights_env_refuses_to_serve() -> None:
     """A real gunicorn: the worker fails to boot with the one-line reason, and the server exits."""
     env = {k: v for k, v in os.environ.items() if k not in ("RIGHTS_ENV", "SERVER_SOFTWARE")}
