@@ -124,6 +124,21 @@ class Database:
                     connection.execution_options(isolation_level=usual)
 
     @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """An ORM session for reads that stand alone, on :meth:`autocommit`'s connection: no BEGIN or COMMIT.
+
+        For a check that reads one row set with one statement and writes nothing (the staff session's, on
+        every staff page); anything that writes belongs in :meth:`transaction`. Objects read stay usable
+        after the block, as a transaction's do (nothing is expired).
+        """
+        with self.autocommit() as connection:
+            session = self.sessionmaker(bind=connection)
+            try:
+                yield session
+            finally:
+                session.close()
+
+    @contextmanager
     def _lent(self) -> Iterator[Connection | None]:
         """The connection :meth:`one_connection` lends, if this block has one free; else None (pooled)."""
         held = self._held.get()

@@ -42,7 +42,14 @@ from rights.users.changes import (
     waiting,
     withdraw,
 )
-from rights.users.sessions import SessionCheck, check_session, end_all_sessions, end_session, start_session
+from rights.users.sessions import (
+    SessionCheck,
+    check_session,
+    end_all_sessions,
+    end_session,
+    peek_session,
+    start_session,
+)
 from rights.users.signin import (
     GENERIC_CODE_FAILURE,
     GENERIC_FAILURE,
@@ -86,6 +93,7 @@ __all__ = [
     "normalise_email",
     "open_change",
     "password_problem",
+    "peek_session",
     "pending",
     "request_change",
     "set_active",

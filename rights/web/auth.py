@@ -103,8 +103,11 @@ def enforce_staff_session() -> Any:
             session.clear()
         return None
     idle = timedelta(minutes=rt().settings.staff_idle_minutes)
-    with rt().db.transaction() as db_session:
-        check = users.check_session(db_session, token, idle, ip=client_ip())
+    with rt().db.reading() as db_session:  # most pages: a read, no transaction (see users.peek_session)
+        check = users.peek_session(db_session, token, idle)
+    if check is None:  # the last seen time is due, or the session ends: written in a transaction
+        with rt().db.transaction() as db_session:
+            check = users.check_session(db_session, token, idle, ip=client_ip())
     if check.user_id is not None and str(check.user_id) == session.get("_user_id"):
         g.staff_user = check.user  # Flask-Login's user loader takes it from here (one transaction, not two)
         return None

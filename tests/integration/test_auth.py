@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pyotp
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
@@ -266,6 +267,74 @@ def test_idle_sessions_end_and_the_timeout_is_audited(app, rt) -> None:  # noqa:
     assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
     assert "auth.idle_timeout" in actions(rt)
     assert client.get("/staff/cases").status_code == 302
+
+
+def test_a_staff_page_reads_its_session_without_a_transaction_and_writes_in_one_when_due(app, rt) -> None:  # noqa: F811
+    """Within the minute, the session check is a read with no transaction open on the server (no BEGIN or
+    COMMIT round trips); once the last seen time is due, the check moves it, in a transaction."""
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy import event
+
+    officer = make_staff(rt, "officer")
+    client = signed_in_client(app, rt, officer)
+    statuses: list[TransactionStatus] = []
+
+    def seen(conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def] - after it ran
+        if statement.lstrip().upper().startswith("SELECT") and "staff_sessions" in statement:
+            statuses.append(conn.connection.dbapi_connection.info.transaction_status)
+
+    def last_seen() -> object:
+        with rt.db.transaction() as session:
+            return session.scalars(select(StaffSession.last_seen_at).where(StaffSession.user_id == officer.id)).one()
+
+    engine = app.extensions["rights"].db.engine  # the app's own engine
+    event.listen(engine, "after_cursor_execute", seen)
+    try:
+        assert client.get("/staff/cases").status_code == 200
+        assert statuses == [TransactionStatus.IDLE]  # read in autocommit: nothing to write yet
+        before = utcnow() - timedelta(minutes=2)
+        with rt.db.transaction() as session:
+            session.execute(update(StaffSession).values(last_seen_at=before))
+        statuses.clear()
+        assert client.get("/staff/cases").status_code == 200
+        # The read finds the time due, and the check runs again in a transaction, which writes it.
+        assert statuses == [TransactionStatus.IDLE, TransactionStatus.INTRANS]
+    finally:
+        event.remove(engine, "after_cursor_execute", seen)
+    assert last_seen() > before + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("seen_ago", "active", "ended", "peeked", "checked"), [
+    (timedelta(seconds=5), True, False, "valid", "valid"),
+    (timedelta(seconds=90), True, False, None, "valid"),  # due to move: the peek leaves it to the check
+    (timedelta(minutes=31), True, False, None, "idle"),
+    (timedelta(seconds=5), False, False, None, "inactive"),
+    (timedelta(seconds=5), True, True, "signed_out", "signed_out"),
+])
+def test_peek_answers_only_where_the_check_would_write_nothing(rt, seen_ago, active, ended, peeked,
+                                                               checked) -> None:
+    """``peek_session`` gives ``check_session``'s answer wherever that answer writes nothing, and None
+    (run the check) wherever it writes; it never writes itself."""
+    officer = make_staff(rt, "officer")
+    now = utcnow()
+    with rt.db.transaction() as session:
+        token = users.start_session(session, officer.id, now=now - seen_ago)
+        session.execute(update(StaffSession).values(last_seen_at=now - seen_ago))
+        if ended:
+            users.end_session(session, token)
+        session.get(User, officer.id).active = active
+    idle = timedelta(minutes=30)
+
+    def answer(check: users.SessionCheck | None) -> str | None:
+        return None if check is None else ("valid" if check.user_id == officer.id else check.reason)
+
+    with rt.db.reading() as session:
+        assert answer(users.peek_session(session, token, idle, now=now)) == peeked
+    with rt.db.transaction() as session:
+        assert session.scalars(select(StaffSession.last_seen_at)).one() == now - seen_ago  # the peek wrote nothing
+        assert answer(users.check_session(session, token, idle, now=now)) == checked
+    with rt.db.reading() as session:
+        assert answer(users.peek_session(session, "no such token", idle, now=now)) == "unknown"
 
 
 def test_sign_out_ends_the_session_on_the_server(app, rt) -> None:  # noqa: F811
