@@ -133,8 +133,11 @@ def defer(session: Session, queue: JobQueue, name: str, *args: Any, request_id: 
         except Exception:  # Redis down: the row stays pending and requeue_stale picks it up
             log.exception("could not enqueue job %s; it stays pending for the sweeper", run_id)
             return
-        with engine.begin() as conn:  # only if the worker has not already picked it up (it records its own id)
-            conn.execute(_MARK_QUEUED, {"run_id": run_id, "at": utcnow(), "rq_id": rq_id})
+        # Only if the worker has not already picked it up (it records its own id). One statement standing
+        # alone: committed as it runs, without BEGIN and COMMIT round trips around it.
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                _MARK_QUEUED, {"run_id": run_id, "at": utcnow(), "rq_id": rq_id})
 
     after_commit(session, enqueue)
     return run
