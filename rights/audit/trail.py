@@ -75,10 +75,16 @@ _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(last_id=bindparam("last
 _APPEND = insert(_EVENTS)
 #: Every column of an entry, from the mapping itself: a column added later is written without a change here.
 _FIELDS = tuple(attr.key for attr in AuditEvent.__mapper__.column_attrs)
+#: PostgreSQL, one entry (nearly every audited transaction): the entry inserted and the head moved in one
+#: statement (the insert as a data-modifying WITH), one round trip fewer than the two statements.
+_APPEND_ONE_AND_MOVE = _MOVE_HEAD.add_cte(insert(_EVENTS).values({
+    column: bindparam(f"entry_{name}", type_=column.type)
+    for name in _FIELDS for column in AuditEvent.__mapper__.column_attrs[name].columns}).cte("appended"))
 
 
 def seal(session: Session, events: Iterable[AuditEvent]) -> None:
-    """Number, link and sign ``events`` under the head lock, and insert them.
+    """Number, link and sign ``events`` under the head lock, and insert them (with the head's move, for one
+    entry on PostgreSQL).
 
     The session's other changes are flushed first, so the lock is held only for the append. The entries are
     written with plain inserts (the trail is append-only: nothing in the session edits them afterwards);
@@ -100,9 +106,12 @@ def seal(session: Session, events: Iterable[AuditEvent]) -> None:
         ev.hash = chain.mac(key_bytes, _payload(ev))
         rows.append({name: getattr(ev, name) for name in _FIELDS})
         last_id, last_hash = ev.id, ev.hash
+    moved = {"last_id": last_id, "last_hash": last_hash}
+    if head is not None and len(rows) == 1 and connection.dialect.name == "postgresql":
+        connection.execute(_APPEND_ONE_AND_MOVE, {**{f"entry_{k}": v for k, v in rows[0].items()}, **moved})
+        return
     connection.execute(_APPEND, rows)
-    connection.execute(_MOVE_HEAD if head is not None else _START_HEAD,
-                       {"last_id": last_id, "last_hash": last_hash})
+    connection.execute(_MOVE_HEAD if head is not None else _START_HEAD, moved)
 
 
 def _payload(ev: AuditEvent) -> list[Any]:

@@ -32,6 +32,40 @@ def test_chain_links_and_verifies(db) -> None:
         assert audit.verify(session).checked == 5
 
 
+def test_one_entry_goes_in_with_the_heads_move_in_one_statement(db) -> None:
+    """After the head's lock, a transaction's one entry is inserted and the head moved in one statement (two
+    for the seal, not three); several entries still go in together. Every field is stored as it was signed:
+    the chain verifies and the entry reads back as recorded."""
+    from sqlalchemy import event
+
+    _write(db, 1)  # the head row exists from here on
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, sql: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "audit_" in sql:
+            seen.append(" ".join(sql.split())[:60])
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        with db.transaction() as session:
+            audit.record(session, "user:7", "case.viewed", request_id=42, target="SAR-2026-00007",
+                         detail={"shown": ["SAR-2026-00007"]}, ip="203.0.113.9")
+        one = list(seen)
+        seen.clear()
+        _write(db, 3)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert len(one) == 2 and one[0].startswith("SELECT") and one[1].startswith("WITH appended AS (INSERT")
+    assert len(seen) == 3 and seen[1].startswith("INSERT INTO audit_events")
+    with db.transaction() as session:
+        assert audit.verify(session).ok and audit.verify(session).checked == 5
+        entry = session.get(AuditEvent, 2)
+        assert (entry.actor, entry.action, entry.request_id, entry.target, entry.detail, entry.ip) == (
+            "user:7", "case.viewed", 42, "SAR-2026-00007", {"shown": ["SAR-2026-00007"]}, "203.0.113.9")
+        head = session.execute(text("SELECT last_id, last_hash FROM audit_head")).one()
+        assert head.last_id == 5 and head.last_hash == session.get(AuditEvent, 5).hash
+
+
 def test_update_and_delete_are_refused_by_the_database(db) -> None:
     _write(db, 1)
     for statement in ("UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events"):
