@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import types
 
 import pytest
 
@@ -90,3 +91,25 @@ def test_the_cookies_page_names_the_cookie_actually_set(rt, settings, app_role_u
     assert app.config["SESSION_COOKIE_NAME"] == name
     page = app.test_client().get("/cookies", base_url="https://localhost").get_data(as_text=True)
     assert f'<td class="govuk-table__cell">{name}</td>' in page
+
+
+def test_whether_a_function_is_async_is_asked_once_per_function(client, monkeypatch) -> None:
+    """Flask asks of every hook, context processor and view, on every request, whether it is ``async def``;
+    the app asks once per plain function. A coroutine function is still not taken for a plain one."""
+    import flask.app as flask_app
+
+    asked: list[object] = []
+    real = flask_app.iscoroutinefunction
+    monkeypatch.setattr(flask_app, "iscoroutinefunction", lambda fn: asked.append(fn) or real(fn))
+    first = client.get("/")
+    assert first.status_code == 200 and asked  # the first page asks about its functions
+    asked.clear()
+    again = client.get("/")
+    assert again.status_code == 200 and again.get_data(as_text=True).count("govuk-") > 10
+    assert not [fn for fn in asked if isinstance(fn, types.FunctionType)]
+
+    async def later() -> None:
+        return None
+
+    with pytest.raises(RuntimeError, match="async"):  # Flask's own answer without its async extra
+        client.application.ensure_sync(later)
