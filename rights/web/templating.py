@@ -54,6 +54,7 @@ FIELD_TEMPLATE = re.compile(r"""\A\s*\{%-?\s*from\s+(['"])([^'"]+)\1\s+import\s+
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+_NO_KEY = object()
 
 
 class RightsEnvironment(Environment):
@@ -75,9 +76,13 @@ class RightsEnvironment(Environment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # A plain dict's key that is no attribute of dict's: what Jinja finds after getattr fails (raising and
-        # catching that AttributeError was most of each ``params.x`` in the GOV.UK macros).
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
-            return obj[attribute]
+        # catching that AttributeError was most of each ``params.x`` in the GOV.UK macros). A key it does not
+        # hold is undefined, as Jinja finds after its item lookup fails too: the macros ask for many optional
+        # parameters a page leaves out, and each cost an AttributeError and a KeyError raised and caught
+        # (formatting the AttributeError's message alone was 1% of the app's instructions).
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            found = obj.get(attribute, _NO_KEY)
+            return self.undefined(obj=obj, name=attribute) if found is _NO_KEY else found
         try:  # Jinja's first step, without the call into it: most lookups are attributes (a case list's rows)
             return getattr(obj, attribute)
         except AttributeError:

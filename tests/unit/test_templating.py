@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jinja2 import DictLoader, Environment
+from jinja2 import DictLoader, Environment, Undefined
 
 from forms import options, widgets
 from rights.web.templating import RightsEnvironment
@@ -367,3 +367,34 @@ def test_template_attribute_lookup_is_jinjas(app_context: Any) -> None:
                       ({"x": 1}, "y"), ([1], "x"), ("text", "upper")]:
         ours, jinjas = env.getattr(obj, name), plain.getattr(obj, name)
         assert type(ours) is type(jinjas) and (str(ours) == str(jinjas) if callable(ours) else ours == jinjas)
+        if isinstance(jinjas, Undefined):  # the same hint when it is used: which object, which name
+            assert ours._undefined_hint == jinjas._undefined_hint
+            assert ours._undefined_obj is jinjas._undefined_obj and ours._undefined_name == jinjas._undefined_name
+
+
+def test_a_missing_key_of_a_plain_dict_is_undefined_without_raising(app_context: Any) -> None:
+    """``params.hint`` left out of a macro's parameters: undefined, with no exception raised and caught on the
+    way (an AttributeError and a KeyError each time, before)."""
+    import sys
+
+    from flask import current_app
+
+    env = current_app.jinja_env
+    raised: list[str] = []
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        if event == "exception":
+            raised.append(arg[0].__name__)
+        return trace
+
+    def calls(frame: Any, event: str, arg: Any) -> Any:
+        return trace if frame.f_code is type(env).getattr.__code__ else None
+
+    sys.settrace(calls)
+    try:
+        found = env.getattr({"label": {"text": "Name"}}, "hint")
+        kept = env.getattr({"label": {"text": "Name"}}, "label")
+    finally:
+        sys.settrace(None)
+    assert isinstance(found, Undefined) and not found and kept == {"text": "Name"}
+    assert raised == []
