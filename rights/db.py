@@ -29,11 +29,15 @@ _ON_ROLLBACK_KEY = "rights_on_rollback"
 class _Held:
     """The connection a unit of work (one web request) lends to its transactions one after another."""
 
-    __slots__ = ("busy", "connection")
+    __slots__ = ("autocommit", "busy", "connection", "usual")
 
     def __init__(self) -> None:
         self.connection: Connection | None = None
         self.busy = False
+        #: Whether the connection is in autocommit, and the isolation level it had before: it stays in
+        #: autocommit from one autocommit block to the next, and is set back only for a transaction.
+        self.autocommit = False
+        self.usual: str | None = None
 
 
 class Database:
@@ -99,29 +103,26 @@ class Database:
         writes it with one UPDATE (an INSERT for the first). Why: on PostgreSQL each round trip costs the app
         about as much CPU as the statement, and a transaction of one statement is three of them (BEGIN, the
         statement, COMMIT): a portal page took 0.91x the CPU without the other two. Shares
-        :meth:`one_connection`'s connection as :meth:`transaction` does, and gives it back as it found it.
+        :meth:`one_connection`'s connection as :meth:`transaction` does (a transaction lent it afterwards
+        finds it transactional again).
         On SQLite (the demo) it is :meth:`statements`.
         """
         if self.engine.dialect.name == "sqlite":
             with self.statements() as connection:
                 yield connection
             return
-        with self._lent() as connection:
+        with self._lent(autocommit=True) as connection:
             if connection is None:
                 with self.engine.connect() as own:  # the pool resets the isolation level on return
                     yield own.execution_options(isolation_level="AUTOCOMMIT")
                 return
-            usual = connection.get_execution_options().get("isolation_level") or connection.default_isolation_level
-            connection.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 yield connection
             finally:
                 # SQLAlchemy began a Transaction object for the statements; ending it sends nothing (the
-                # server has no transaction open) but lets the isolation level be set back.
+                # server has no transaction open) but lets a later lending set the isolation level back.
                 if connection.in_transaction():
                     connection.rollback()
-                if not connection.invalidated:  # a connection the error broke is replaced at the next lending
-                    connection.execution_options(isolation_level=usual)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -139,16 +140,31 @@ class Database:
                 session.close()
 
     @contextmanager
-    def _lent(self) -> Iterator[Connection | None]:
-        """The connection :meth:`one_connection` lends, if this block has one free; else None (pooled)."""
+    def _lent(self, *, autocommit: bool = False) -> Iterator[Connection | None]:
+        """The connection :meth:`one_connection` lends, if this block has one free; else None (pooled).
+
+        In autocommit for :meth:`autocommit`, transactional for the rest. The mode is changed only when the
+        next lending needs the other one: a portal answer's two autocommit blocks (read the draft, write it)
+        switch once, and the pool sets the connection back as it is returned. Switching there and back for
+        every block made a portal answer switch four times, each switch about 15 µs of CPU with a reset that
+        SQLAlchemy records for the connection's return (four more).
+        """
         held = self._held.get()
         if held is None or held.busy:
             yield None
             return
         if held.connection is None or held.connection.invalidated or held.connection.closed:
             if held.connection is not None:
-                held.connection.close()
+                held.connection.close()  # a connection an error broke: the pool replaces it
             held.connection = self.engine.connect()
+            held.autocommit = False
+        connection = held.connection
+        if held.autocommit != autocommit:
+            if autocommit:
+                held.usual = (connection.get_execution_options().get("isolation_level")
+                              or connection.default_isolation_level)
+            connection.execution_options(isolation_level="AUTOCOMMIT" if autocommit else held.usual)
+            held.autocommit = autocommit
         held.busy = True
         try:
             yield held.connection

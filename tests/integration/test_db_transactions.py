@@ -95,6 +95,32 @@ def test_autocommit_statements_stand_alone_and_the_requests_connection_is_given_
         assert store.load(connection, undone) == {"step": 1}  # autocommit: kept despite the error
 
 
+def test_the_requests_connection_changes_mode_only_when_the_next_block_needs_the_other(rt, monkeypatch) -> None:
+    """Two autocommit blocks in a row switch the connection to autocommit once; a transaction after them
+    switches it back; and the pool returns it to the next request transactional."""
+    from psycopg.pq import TransactionStatus
+
+    switches: list[str] = []
+    dialect = rt.db.engine.dialect
+    real = dialect.set_isolation_level
+    monkeypatch.setattr(dialect, "set_isolation_level",
+                        lambda dbapi, level: switches.append(level) or real(dbapi, level))
+    store, token = _drafts(rt), new_token()
+    with rt.db.one_connection():
+        with rt.db.autocommit() as connection:
+            store.save(connection, token, {"step": 1})
+        with rt.db.autocommit() as connection:
+            assert store.load(connection, token) == {"step": 1}
+        assert switches == ["AUTOCOMMIT"]
+        with rt.db.statements() as connection:
+            store.save(connection, token, {"step": 2})
+            assert connection.connection.dbapi_connection.info.transaction_status is TransactionStatus.INTRANS
+        assert len(switches) == 2 and switches[1] != "AUTOCOMMIT"
+    with rt.db.one_connection(), rt.db.statements() as connection:  # the next request: transactional as lent
+        assert not connection.connection.dbapi_connection.autocommit
+        assert store.load(connection, token) == {"step": 2}
+
+
 def test_staff_names_are_read_once_per_transaction_and_again_after_a_change(rt) -> None:
     from rights.models import User
     from rights.staff import staff_names
