@@ -633,6 +633,9 @@ def main() -> None:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     if args.profile:
+        if not shutil.which(args.profile_with):  # before anything is started, not when the first run samples
+            parser.error(f"--profile needs py-spy: {args.profile_with} was not found (pip install py-spy, or "
+                         "pass --profile-with PATH)")
         args.profile.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
     worktrees: list[Path] = []
