@@ -57,12 +57,10 @@ def peek_session(session: Session, token: str, idle: timedelta, *, now: datetime
     for a write (the last seen time is due, or it must end as idle or inactive), which only
     :func:`check_session` makes.
     """
-    found = session.execute(_SESSION_AND_ACCOUNT, {"session_id": token_id(token)}).first()
-    if found is None:
-        return SessionCheck(None, "unknown")
-    row, user = found
-    if row.ended_at is not None:
-        return SessionCheck(None, row.end_reason or "ended")
+    opened = _open(session, token)
+    if isinstance(opened, SessionCheck):
+        return opened
+    row, user = opened
     if _calls_for(row, user, idle, now or utcnow()) is None:
         return SessionCheck(row.user_id, user=user)
     return None
@@ -72,12 +70,10 @@ def check_session(session: Session, token: str, idle: timedelta, *, now: datetim
                   ip: str | None = None) -> SessionCheck:
     """Is this session still valid? Ends it (audited) when idle too long or the account is deactivated."""
     now = now or utcnow()
-    found = session.execute(_SESSION_AND_ACCOUNT, {"session_id": token_id(token)}).first()
-    if found is None:
-        return SessionCheck(None, "unknown")
-    row, user = found
-    if row.ended_at is not None:
-        return SessionCheck(None, row.end_reason or "ended")
+    opened = _open(session, token)
+    if isinstance(opened, SessionCheck):
+        return opened
+    row, user = opened
     calls_for = _calls_for(row, user, idle, now)
     if calls_for == "seen":
         row.last_seen_at = now
@@ -85,6 +81,18 @@ def check_session(session: Session, token: str, idle: timedelta, *, now: datetim
         _end(session, row, calls_for, now, ip)
         return SessionCheck(None, calls_for)
     return SessionCheck(row.user_id, user=user)
+
+
+def _open(session: Session, token: str) -> tuple[StaffSession, User | None] | SessionCheck:
+    """The token's open session and its account, read in one statement; else the answer for a token with no
+    open session (unknown, or ended and why)."""
+    found = session.execute(_SESSION_AND_ACCOUNT, {"session_id": token_id(token)}).first()
+    if found is None:
+        return SessionCheck(None, "unknown")
+    row, user = found
+    if row.ended_at is not None:
+        return SessionCheck(None, row.end_reason or "ended")
+    return row, user
 
 
 def _calls_for(row: StaffSession, user: User | None, idle: timedelta, now: datetime) -> str | None:
