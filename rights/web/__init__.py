@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from types import FunctionType
+from types import CodeType, FunctionType
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request, send_from_directory, session
@@ -110,24 +110,27 @@ class RightsFlask(Flask):
     """Flask, remembering which of its functions are plain ``def`` ones.
 
     Flask asks ``inspect.iscoroutinefunction`` of every hook, context processor and view on every request (some
-    17 times a page, to wrap ``async def`` ones): the answer for a function never changes, so it is kept per
-    function. Only plain functions are kept (the app's own, registered once); anything else (a bound method
-    made afresh) is asked each time, as Flask does.
+    17 times a page, to wrap ``async def`` ones). The answer is a property of the function's code, so it is
+    kept per code object: a fixed set, however many functions are made from it (a closure made afresh for
+    one request adds nothing). Anything but a plain function is asked each time, as Flask does.
     """
 
-    _sync: dict[Any, Any]
+    _plain: dict[CodeType, bool]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._sync = {}
+        self._plain = {}
 
     def ensure_sync(self, func: Any) -> Any:
-        known = self._sync.get(func) if type(func) is FunctionType else None
-        if known is None:
-            known = super().ensure_sync(func)
-            if type(func) is FunctionType:
-                self._sync[func] = known
-        return known
+        if type(func) is not FunctionType:
+            return super().ensure_sync(func)
+        plain = self._plain.get(func.__code__)
+        if plain:
+            return func
+        made = super().ensure_sync(func)
+        self._plain[func.__code__] = made is func
+        return made
+
 
 STATIC = config.ROOT / "rights" / "web" / "static"
 
@@ -142,7 +145,7 @@ def create_app(settings: config.Settings | None = None, *, start_worker: bool | 
     config.check_server(os.environ)
     settings = settings or config.load()
     app = RightsFlask(__name__, static_folder=str(STATIC), static_url_path="/static",
-                template_folder=str(config.ROOT / "templates"))
+                      template_folder=str(config.ROOT / "templates"))
     app.jinja_environment = RightsEnvironment  # before the environment is first built (below)
     app.config.update(settings.as_flask())
     # Before any blueprint: every <int:...> in a route is bounded, so a 23-digit id is a 404, not a 500.

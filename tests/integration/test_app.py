@@ -95,7 +95,8 @@ def test_the_cookies_page_names_the_cookie_actually_set(rt, settings, app_role_u
 
 def test_whether_a_function_is_async_is_asked_once_per_function(client, monkeypatch) -> None:
     """Flask asks of every hook, context processor and view, on every request, whether it is ``async def``;
-    the app asks once per plain function. A coroutine function is still not taken for a plain one."""
+    the app asks once per function's code (so closures made per request add nothing). A coroutine function is
+    still not taken for a plain one."""
     import flask.app as flask_app
 
     asked: list[object] = []
@@ -107,6 +108,15 @@ def test_whether_a_function_is_async_is_asked_once_per_function(client, monkeypa
     again = client.get("/")
     assert again.status_code == 200 and again.get_data(as_text=True).count("govuk-") > 10
     assert not [fn for fn in asked if isinstance(fn, types.FunctionType)]
+
+    def made_per_request(n: int) -> object:
+        return lambda: n
+
+    known = len(client.application._plain)
+    for n in range(50):  # closures made afresh (an after_this_request callback): one code, one answer kept
+        fresh = made_per_request(n)
+        assert client.application.ensure_sync(fresh) is fresh
+    assert len(client.application._plain) == known + 1
 
     async def later() -> None:
         return None
